@@ -1,0 +1,54 @@
+"""The typed context every handler receives, and the dependencies it carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.texts import Texts
+from scheduler.outbox import OutboxSender
+from storage.db import SessionFactory
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    """What handlers and jobs need, wired once in bootstrap."""
+
+    settings: Settings
+    texts: Texts
+    sessions: SessionFactory
+    sender: OutboxSender | None = None
+    bot_username: str = "bot"
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    def deep_link(self, payload: str) -> str:
+        """https://t.me/<bot>?start=<payload>"""
+        return f"https://t.me/{self.bot_username}?start={payload}"
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with typed access to the dependencies."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def deps(self) -> Deps:
+        """The wired dependencies."""
+        deps: Deps = self.application.bot_data["deps"]
+        return deps

@@ -1,0 +1,32 @@
+"""The global error handler: log first (token redacted by the log filter), then apologise."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure; tell the user politely that nothing they sent is lost."""
+    log.error("error while handling an update", exc_info=context.error)
+    errors = context.bot_data.setdefault("errors", [])
+    errors.append(context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        text = context.deps.texts.render(context.deps.texts.default_locale, "errors.internal")
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        else:
+            await context.bot.send_message(
+                update.effective_chat.id, text, parse_mode=ParseMode.HTML
+            )
+    except TelegramError:
+        log.warning("could not tell the user about the error")

@@ -1,0 +1,55 @@
+"""Logging that never prints the bot token, even inside a network error's traceback."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN_RE = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{20,80}")
+
+
+class RedactTokens(logging.Filter):
+    """Replace anything shaped like a bot token in the rendered record (message and traceback)."""
+
+    def __init__(self, *secrets: str) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<token>")
+        return _TOKEN_RE.sub("<token>", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the record now, clean it, and drop the raw arguments."""
+        record.msg = self._clean(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            formatter = logging.Formatter()
+            record.exc_text = self._clean(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info)
+        return True
+
+
+def setup_logging(token: str | None = None, level: int = logging.INFO) -> None:
+    """Log to stderr; redact tokens on every handler; keep httpx's request lines (URLs) quiet."""
+    root = logging.getLogger()
+    if not root.handlers:
+        stream = logging.StreamHandler()
+        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stream)
+    root.setLevel(level)
+    redact = RedactTokens(*(t for t in [token] if t))
+    for handler in root.handlers:
+        handler.addFilter(redact)
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "aiosqlite",
+        "alembic",
+        "telegram.ext.ExtBot",
+    ):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

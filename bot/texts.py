@@ -1,0 +1,63 @@
+"""User-facing texts: one Jinja environment, templates per locale, HTML escaped by construction.
+
+Each locale has files under `templates/<locale>/`; every message is a macro in one of them, named
+`<file>.<macro>` (e.g. `join.ask_name`). Both locales must define the same macros.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+TEMPLATES = Path(__file__).parent / "templates"
+LOCALES = ("vi", "en")
+
+
+def format_date(value: datetime, tz: ZoneInfo) -> str:
+    """dd/mm/yyyy in the school's zone, as Vietnamese offices write it."""
+    return value.astimezone(tz).strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime, tz: ZoneInfo) -> str:
+    """hh:mm dd/mm/yyyy in the school's zone."""
+    return value.astimezone(tz).strftime("%H:%M %d/%m/%Y")
+
+
+class Texts:
+    """Renders a message key in a locale; the result is safe HTML for Telegram."""
+
+    def __init__(self, tz: ZoneInfo, default_locale: str = "vi") -> None:
+        self.tz = tz
+        self.default_locale = default_locale
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["date"] = lambda v: format_date(v, tz)
+        self.env.filters["datetime"] = lambda v: format_datetime(v, tz)
+
+    def locale(self, wanted: str | None) -> str:
+        """The locale to use for a person who chose `wanted` (or nothing)."""
+        return wanted if wanted in LOCALES else self.default_locale
+
+    def macro_names(self, locale: str, file: str) -> set[str]:
+        """The message keys one template file defines (for the locale-parity test)."""
+        module = self.env.get_template(f"{locale}/{file}.html").module
+        return {name for name in dir(module) if not name.startswith("_")}
+
+    def render(self, locale: str | None, key: str, /, **values: Any) -> str:
+        """Render `key` (`file.macro`) in `locale`; surrounding blank lines are trimmed."""
+        file, _, name = key.partition(".")
+        module = self.env.get_template(f"{self.locale(locale)}/{file}.html").module
+        macro = getattr(module, name)
+        result: Markup = macro(**values)
+        return str(result).strip()

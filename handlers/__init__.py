@@ -1,0 +1,63 @@
+"""THE ordered list of handlers. Order matters: the first matching handler in a group wins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import admin, common, council, dialogue, join
+
+PRIVATE = filters.ChatType.PRIVATE
+GROUPS = filters.ChatType.GROUPS
+
+
+def _cb(kind: str) -> str:
+    return rf"^v1:{kind}(:|$)"
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register every handler, most specific first."""
+    handlers = [
+        # Service messages first: a group that became a supergroup keeps its binding.
+        MessageHandler(filters.StatusUpdate.MIGRATE, council.on_migrate),
+        # Commands.
+        CommandHandler("start", common.start, filters=PRIVATE),
+        CommandHandler("help", common.help_command),
+        CommandHandler("lang", common.lang_command),
+        CommandHandler("cancel", common.cancel),
+        CommandHandler("bind_council", council.bind_council, filters=GROUPS),
+        CommandHandler("members", admin.members_command, filters=PRIVATE),
+        CommandHandler("departments", admin.departments_command, filters=PRIVATE),
+        CommandHandler("invite", admin.invite_command, filters=PRIVATE),
+        # Buttons, by the kind in their versioned data.
+        CallbackQueryHandler(join.on_department_pick, pattern=_cb("jd")),
+        CallbackQueryHandler(join.on_join_decision, pattern=_cb("ja")),
+        CallbackQueryHandler(admin.on_members_page, pattern=_cb("ml")),
+        CallbackQueryHandler(admin.on_member, pattern=_cb("m")),
+        CallbackQueryHandler(admin.on_member_role, pattern=_cb("mr")),
+        CallbackQueryHandler(admin.on_member_deactivate, pattern=_cb("mx")),
+        CallbackQueryHandler(admin.on_departments, pattern=_cb("dl")),
+        CallbackQueryHandler(admin.on_department, pattern=_cb("d")),
+        CallbackQueryHandler(admin.on_department_add, pattern=_cb("da")),
+        CallbackQueryHandler(admin.on_department_rename, pattern=_cb("dr")),
+        CallbackQueryHandler(admin.on_department_remove, pattern=_cb("dx")),
+        CallbackQueryHandler(admin.on_invite_rotate, pattern=_cb("ir")),
+        CallbackQueryHandler(common.on_lang_button, pattern=_cb("lang")),
+        CallbackQueryHandler(common.bad_button),  # anything else: tampered or obsolete
+        # Private chats: everything that is not a command.
+        MessageHandler(PRIVATE & filters.FORWARDED, common.forwarded),
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
+        MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
+        MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, common.unsupported),
+        # Groups: privacy mode shows the bot only commands and replies; answer unknown commands
+        # addressed to it, stay silent on the rest.
+        MessageHandler(GROUPS & filters.COMMAND, common.unknown_command),
+    ]
+    app.add_handlers(handlers)

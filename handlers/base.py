@@ -1,0 +1,118 @@
+"""Small helpers every handler uses: the user's locale, replies, refusals as polite messages."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from scheduler.outbox import keyboard
+from services.errors import ServiceError
+from services.people import person_by_tg
+
+log = logging.getLogger(__name__)
+Buttons = Sequence[Sequence[tuple[str, str]]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+async def user_locale(context: BotContext, update: Update) -> str:
+    """The language of the user behind this update (their choice, else the default)."""
+    user = update.effective_user
+    if user is None:
+        return context.deps.texts.default_locale
+    cached = context.user_data.get("locale") if context.user_data is not None else None
+    if isinstance(cached, str):
+        return cached
+    async with context.deps.sessions() as session:
+        person = await person_by_tg(session, user.id)
+    locale = context.deps.texts.locale(person.locale if person else None)
+    if context.user_data is not None:
+        context.user_data["locale"] = locale
+    return locale
+
+
+def remember_locale(context: BotContext, locale: str) -> None:
+    """Update the per-process cache after /lang (the database holds the truth)."""
+    if context.user_data is not None:
+        context.user_data["locale"] = locale
+
+
+async def say(
+    update: Update,
+    context: BotContext,
+    key: str,
+    /,
+    *,
+    buttons: Buttons | None = None,
+    **values: object,
+) -> Message | None:
+    """Reply in the update's chat with the rendered `key` in the user's language."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    text = context.deps.texts.render(await user_locale(context, update), key, **values)
+    return await context.bot.send_message(
+        chat.id,
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard([[list(b) for b in row] for row in buttons]) if buttons else None,
+    )
+
+
+async def edit_or_say(
+    update: Update,
+    context: BotContext,
+    key: str,
+    /,
+    *,
+    buttons: Buttons | None = None,
+    **values: object,
+) -> None:
+    """Replace the pressed message's text (one message per action), else send a new one."""
+    query = update.callback_query
+    if query is None or query.message is None or not isinstance(query.message, Message):
+        await say(update, context, key, buttons=buttons, **values)
+        return
+    text = context.deps.texts.render(await user_locale(context, update), key, **values)
+    try:
+        await query.message.edit_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard([[list(b) for b in row] for row in buttons]) if buttons else None,
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+def refusals(handler: Handler) -> Handler:
+    """Turn a service's refusal into a polite answer: an alert for a button, else a message."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> None:
+        try:
+            await handler(update, context)
+        except ServiceError as refusal:
+            query = update.callback_query
+            if query is not None:
+                text = context.deps.texts.render(
+                    await user_locale(context, update), refusal.key, **refusal.values
+                )
+                await query.answer(_plain(text), show_alert=True)
+            else:
+                await say(update, context, refusal.key, **refusal.values)
+
+    return wrapper
+
+
+def _plain(html_text: str) -> str:
+    """Callback alerts are plain text (≤200 characters): drop tags, unescape entities."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))[:200]

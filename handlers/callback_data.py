@@ -1,0 +1,110 @@
+"""Short, versioned callback data (`v1:<kind>:<args>`) and its one strict parser.
+
+Telegram allows 1-64 bytes of callback data and returns it untouched, so anything pressed may
+have been forged: the parser rejects unknown kinds, wrong arity and malformed arguments, and the
+services then check the presser's rights anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from storage.models import Role
+
+VERSION = "v1"
+MAX_BYTES = 64
+_INT = re.compile(r"^(0|[1-9]\d{0,17})$")
+
+
+class BadCallback(ValueError):
+    """Callback data that this bot did not produce."""
+
+
+def _int(raw: str) -> int:
+    if not _INT.match(raw):
+        raise BadCallback(raw)
+    return int(raw)
+
+
+def _flag(raw: str) -> bool:
+    if raw not in ("0", "1"):
+        raise BadCallback(raw)
+    return raw == "1"
+
+
+def _role(raw: str) -> Role:
+    try:
+        return Role(raw)
+    except ValueError:
+        raise BadCallback(raw) from None
+
+
+def _locale(raw: str) -> str:
+    if raw not in ("vi", "en"):
+        raise BadCallback(raw)
+    return raw
+
+
+# kind -> argument parsers. Kinds are short because the 64-byte budget is shared with ids.
+SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
+    "jd": (_int,),  # join: department picked
+    "ja": (_int, _flag),  # join request: approve (1) / reject (0)
+    "ml": (_int,),  # members list page
+    "m": (_int,),  # member card
+    "mr": (_int, _role),  # member: set role
+    "mx": (_int,),  # member: deactivate
+    "dl": (),  # departments list
+    "d": (_int,),  # department card
+    "da": (),  # department: add
+    "dr": (_int,),  # department: rename
+    "dx": (_int,),  # department: remove
+    "ir": (),  # invite: rotate code
+    "lang": (_locale,),  # language chosen
+}
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A parsed button press."""
+
+    kind: str
+    args: tuple[object, ...]
+
+    def int(self, index: int = 0) -> int:
+        """Argument `index` as an int (the parser already checked it)."""
+        value = self.args[index]
+        assert isinstance(value, int) and not isinstance(value, bool)
+        return value
+
+
+def pack(kind: str, *args: object) -> str:
+    """Build callback data; refuses what the parser would refuse or Telegram would reject."""
+    parts = [
+        VERSION,
+        kind,
+        *(
+            str(a.value if isinstance(a, Role) else int(a) if isinstance(a, bool) else a)
+            for a in args
+        ),
+    ]
+    data = ":".join(parts)
+    unpack(data)
+    return data
+
+
+def unpack(data: str | None) -> Callback:
+    """Parse callback data strictly; raise BadCallback on anything this bot did not produce."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        raise BadCallback(repr(data))
+    parts = data.split(":")
+    if len(parts) < 2 or parts[0] != VERSION or parts[1] not in SPEC:
+        raise BadCallback(data)
+    parsers = SPEC[parts[1]]
+    raw_args = parts[2:]
+    if len(raw_args) != len(parsers):
+        raise BadCallback(data)
+    return Callback(
+        parts[1], tuple(parse(raw) for parse, raw in zip(parsers, raw_args, strict=True))
+    )

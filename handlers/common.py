@@ -1,0 +1,157 @@
+"""/start (deep links), /help, /lang, /cancel and the polite answers to unexpected input."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.context import BotContext
+from handlers.base import edit_or_say, refusals, remember_locale, say, user_locale
+from handlers.callback_data import BadCallback, pack, unpack
+from handlers.menus import set_user_menu
+from services import conversations, members, orgs
+from services.errors import Invalid
+from services.people import actor, set_locale
+from storage.models import MemberStatus, Role
+
+log = logging.getLogger(__name__)
+
+
+@refusals
+async def start(update: Update, context: BotContext) -> None:
+    """Open a deep link (chair claim, staff invite) or greet the user."""
+    user, deps = update.effective_user, context.deps
+    assert user is not None
+    payload = context.args[0] if context.args else ""
+    now = deps.clock()
+    if payload.startswith(orgs.CHAIR_PREFIX):
+        async with deps.sessions() as session:
+            org = await orgs.claim_chair(
+                session, code=payload[2:], tg_user_id=user.id, display_name=user.full_name, now=now
+            )
+        await say(update, context, "join.chair_claimed", org=org.name)
+        await set_user_menu(context.bot, user.id, Role.CHAIR, await user_locale(context, update))
+        return
+    if payload.startswith(orgs.JOIN_PREFIX):
+        async with deps.sessions() as session:
+            org = await members.begin_join(
+                session, code=payload[2:], tg_user_id=user.id, display_name=user.full_name, now=now
+            )
+        await say(update, context, "join.ask_name", org=org.name)
+        return
+    if payload:
+        raise Invalid("errors.bad_invite")
+    async with deps.sessions() as session:
+        who = await actor(session, user.id)
+    if who.membership is not None and who.membership.status == MemberStatus.LEFT:
+        await say(update, context, "errors.deactivated")
+    elif who.role is not None and who.membership is not None and who.person is not None:
+        await say(
+            update,
+            context,
+            "common.welcome_member",
+            name=who.person.full_name,
+            org=who.membership.org.name,
+            role=str(who.role),
+        )
+    else:
+        await say(update, context, "common.welcome_stranger")
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """Show the commands of the user's role (or of the council group)."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    async with context.deps.sessions() as session:
+        if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+            org = await orgs.council_org(session, chat.id)
+            await say(
+                update,
+                context,
+                "common.help_group",
+                bound=org is not None,
+                org=org.name if org else "",
+            )
+            return
+        who = await actor(session, user.id)
+    org_name = who.membership.org.name if who.membership and who.role else ""
+    await say(update, context, "common.help", role=str(who.role or ""), org=org_name)
+
+
+async def lang_command(update: Update, context: BotContext) -> None:
+    """/lang vi|en sets the language; bare /lang offers buttons."""
+    user = update.effective_user
+    assert user is not None
+    choice = context.args[0].lower() if context.args else ""
+    if choice in ("vi", "en"):
+        await _set_lang(update, context, user.id, choice)
+        await say(update, context, "common.lang_set")
+        return
+    await say(
+        update,
+        context,
+        "common.choose_lang",
+        buttons=[[("Tiếng Việt", pack("lang", "vi")), ("English", pack("lang", "en"))]],
+    )
+
+
+async def _set_lang(update: Update, context: BotContext, tg_user_id: int, locale: str) -> None:
+    async with context.deps.sessions() as session:
+        await set_locale(session, tg_user_id=tg_user_id, locale=locale, now=context.deps.clock())
+        who = await actor(session, tg_user_id)
+    remember_locale(context, locale)
+    await set_user_menu(context.bot, tg_user_id, who.role, locale)
+
+
+async def on_lang_button(update: Update, context: BotContext) -> None:
+    """A language button was pressed."""
+    query = update.callback_query
+    assert query is not None
+    locale = str(unpack(query.data).args[0])
+    await query.answer()
+    await _set_lang(update, context, query.from_user.id, locale)
+    await edit_or_say(update, context, "common.lang_set")
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """Leave whatever dialogue the user is in; nothing else changes."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    async with context.deps.sessions() as session:
+        ended = await conversations.end(session, chat_id=chat.id, user_id=user.id)
+        await session.commit()
+    await say(update, context, "common.cancelled" if ended else "common.nothing_to_cancel")
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command this bot does not have (in a group, only when addressed to this bot)."""
+    message, chat = update.effective_message, update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        first = (message.text or "").split(maxsplit=1)[0] if message else ""
+        if not first.lower().endswith(f"@{context.bot.username}".lower()):
+            return  # a plain /command in a group may be meant for another bot
+    await say(update, context, "common.unknown_command")
+
+
+async def unsupported(update: Update, context: BotContext) -> None:
+    """Stickers, voice, files and the like, where the bot expects text."""
+    await say(update, context, "common.unsupported_media")
+
+
+async def forwarded(update: Update, context: BotContext) -> None:
+    """Forwarded messages are never taken as the user's own input."""
+    await say(update, context, "common.forwarded")
+
+
+async def bad_button(update: Update, context: BotContext) -> None:
+    """A button whose data this bot did not produce (tampered, or from an old version)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        unpack(query.data)
+    except BadCallback:
+        log.info("refused tampered callback data from user %s", query.from_user.id)
+    text = context.deps.texts.render(await user_locale(context, update), "errors.bad_button")
+    await query.answer(text, show_alert=True)

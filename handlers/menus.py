@@ -1,0 +1,68 @@
+"""Command menus per scope: private chats by role, the council groups."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from storage.models import Role
+
+log = logging.getLogger(__name__)
+
+_DESCRIPTIONS = {
+    "vi": {
+        "help": "Các lệnh",
+        "lang": "Đổi ngôn ngữ",
+        "cancel": "Hủy thao tác đang làm",
+        "invite": "Đường link mời giáo viên",
+        "members": "Thành viên và vai trò",
+        "departments": "Tổ chuyên môn",
+        "bind_council": "Gắn nhóm này làm nhóm Hội đồng",
+    },
+    "en": {
+        "help": "Commands",
+        "lang": "Change language",
+        "cancel": "Cancel what you are doing",
+        "invite": "Staff invite link",
+        "members": "Members and roles",
+        "departments": "Departments",
+        "bind_council": "Make this group the council group",
+    },
+}
+BASE = ("help", "lang", "cancel")
+BY_ROLE: dict[Role | None, tuple[str, ...]] = {
+    None: BASE,
+    Role.STAFF: BASE,
+    Role.COUNCIL: BASE,
+    Role.VICE_CHAIR: (*BASE, "invite"),
+    Role.CHAIR: (*BASE, "invite", "members", "departments"),
+}
+GROUP = ("help", "bind_council")
+
+
+def commands(names: tuple[str, ...], locale: str) -> list[BotCommand]:
+    """BotCommand objects for `names` in `locale`."""
+    table = _DESCRIPTIONS.get(locale, _DESCRIPTIONS["vi"])
+    return [BotCommand(name, table[name]) for name in names]
+
+
+async def set_default_menus(bot: Bot) -> None:
+    """Menus everyone sees: private chats (Vietnamese, English for English clients), groups."""
+    await bot.set_my_commands(commands(BASE, "vi"))
+    await bot.set_my_commands(commands(BASE, "en"), language_code="en")
+    await bot.set_my_commands(commands(GROUP, "vi"), scope=BotCommandScopeAllGroupChats())
+    await bot.set_my_commands(
+        commands(GROUP, "en"), scope=BotCommandScopeAllGroupChats(), language_code="en"
+    )
+
+
+async def set_user_menu(bot: Bot, tg_user_id: int, role: Role | None, locale: str) -> None:
+    """The private-chat menu of one person's role (best effort: a menu is not worth a crash)."""
+    try:
+        await bot.set_my_commands(
+            commands(BY_ROLE.get(role, BASE), locale), scope=BotCommandScopeChat(tg_user_id)
+        )
+    except TelegramError as exc:
+        log.warning("could not set the menu of a user: %s", exc.message)

@@ -1,0 +1,269 @@
+"""The delivery path: claim due outbox rows in small batches and send them, durably.
+
+Delivery is at-least-once. A row is marked sent in its own commit right after Telegram accepts
+it; a crash between the two resends that row. Rows are claimed with a lease, so at most one batch
+(`batch_size` rows) is ever in flight: that is the bound on duplicates after a crash. A clean
+stop finishes the batch in flight and releases nothing unsent, so it never duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from storage.db import SessionFactory
+from storage.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+UNREACHABLE_TEXTS = ("chat not found", "user not found", "peer_id_invalid", "chat_write_forbidden")
+NOT_MODIFIED = "message is not modified"
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def keyboard(buttons: list[list[list[str]]] | None) -> InlineKeyboardMarkup | None:
+    """Plain (label, data) pairs to an inline keyboard; data "url:..." makes a link button."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, url=data[4:])
+                if data.startswith("url:")
+                else InlineKeyboardButton(label, callback_data=data)
+                for label, data in row
+            ]
+            for row in buttons
+        ]
+    )
+
+
+class OutboxSender:
+    """Sends what services queued; one per process, woken on commit and by a slow poll."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        sessions: SessionFactory,
+        *,
+        batch_size: int = 20,
+        poll_seconds: float = 1.0,
+        lease_seconds: float = 30.0,
+        on_migrate: Callable[[int, int], Awaitable[None]] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.bot, self.sessions = bot, sessions
+        self.batch_size, self.poll_seconds = batch_size, poll_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.on_migrate, self.clock = on_migrate, clock
+        self.owner = uuid.uuid4().hex[:16]
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the delivery loop in the background."""
+        self._stopping = False
+        self._task = asyncio.create_task(self._loop(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Finish the batch in flight, then stop (a clean stop sends nothing twice)."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            try:
+                done = await self.run_once()
+            except Exception:
+                log.exception("outbox sweep failed; retrying shortly")
+                done = 0
+            if done == 0 and not self._stopping:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+
+    async def _claim(self) -> list[OutboxMessage]:
+        now = self.clock()
+        async with self.sessions() as session:
+            due = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.not_before <= now,
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(self.batch_size)
+            )
+            if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+                due = due.with_for_update(skip_locked=True)
+            ids = list((await session.scalars(due)).all())
+            if not ids:
+                return []
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(ids),
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                )
+                .values(claimed_by=self.owner, claimed_until=now + self.lease)
+            )
+            await session.commit()
+            rows = await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == self.owner)
+                .order_by(OutboxMessage.id)
+            )
+            return list(rows.all())
+
+    async def run_once(self) -> int:
+        """Claim one batch and deliver it: chats in parallel, each chat's rows in order."""
+        rows = await self._claim()
+        by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            by_chat[row.chat_id].append(row)
+        await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
+        return len(rows)
+
+    async def _deliver_chat(self, rows: list[OutboxMessage]) -> None:
+        for row in rows:
+            try:
+                await self._deliver(row)
+            except Exception:
+                log.exception("outbox row %s: unexpected failure", row.id)
+                await self._finish(row.id, retry_in=60.0, error="internal error", count=True)
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        payload: dict[str, Any] = row.payload
+        markup = keyboard(payload.get("buttons"))
+        try:
+            if row.method == "send_message":
+                message = await self.bot.send_message(
+                    row.chat_id,
+                    payload["text"],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+                await self._finish(row.id, sent_id=message.message_id)
+            elif row.method == "edit_message_text":
+                await self._edit(row, payload, markup)
+            else:
+                await self._finish(row.id, failed=f"unknown method {row.method}")
+        except ChatMigrated as exc:
+            await self._migrate(row, int(exc.new_chat_id))
+        except Forbidden as exc:
+            await self._finish(row.id, unreachable=exc.message)
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+            await self._finish(row.id, retry_in=seconds, error=exc.message)
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if NOT_MODIFIED in text:
+                await self._finish(row.id, sent_id=None)
+            elif any(marker in text for marker in UNREACHABLE_TEXTS):
+                await self._finish(row.id, unreachable=exc.message)
+            else:
+                log.error("outbox row %s refused by Telegram: %s", row.id, exc.message)
+                await self._finish(row.id, failed=exc.message)
+        except (TimedOut, NetworkError) as exc:
+            backoff = min(2.0 ** (row.attempts + 1), 300.0)
+            await self._finish(row.id, retry_in=backoff, error=str(exc), count=True)
+
+    async def _edit(
+        self, row: OutboxMessage, payload: dict[str, Any], markup: InlineKeyboardMarkup | None
+    ) -> None:
+        async with self.sessions() as session:
+            original = await session.get(OutboxMessage, int(payload["edit_of"]))
+        if original is None or original.status in (OutboxStatus.FAILED, OutboxStatus.UNREACHABLE):
+            await self._finish(row.id, failed="original message was never delivered")
+            return
+        if original.tg_message_id is None:  # not sent yet: edit once it is
+            await self._finish(row.id, retry_in=1.0, error="waiting for the original")
+            return
+        await self.bot.edit_message_text(
+            payload["text"],
+            chat_id=original.chat_id,
+            message_id=original.tg_message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        await self._finish(row.id, sent_id=original.tg_message_id)
+
+    async def _migrate(self, row: OutboxMessage, new_chat_id: int) -> None:
+        log.info("chat %s became %s; following it", row.chat_id, new_chat_id)
+        async with self.sessions() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.chat_id == row.chat_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+                .values(chat_id=new_chat_id)
+            )
+            await session.commit()
+        if self.on_migrate is not None:
+            await self.on_migrate(row.chat_id, new_chat_id)
+        await self._finish(row.id, retry_in=0.0, error="chat migrated")
+
+    async def _finish(
+        self,
+        row_id: int,
+        *,
+        sent_id: int | None = None,
+        failed: str | None = None,
+        unreachable: str | None = None,
+        retry_in: float | None = None,
+        error: str | None = None,
+        count: bool = False,
+    ) -> None:
+        now = self.clock()
+        values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
+        async with self.sessions() as session:
+            row = await session.get_one(OutboxMessage, row_id)
+            if retry_in is not None:
+                attempts = row.attempts + (1 if count else 0)
+                if attempts >= MAX_ATTEMPTS:
+                    values |= {"status": OutboxStatus.FAILED, "error": error, "attempts": attempts}
+                else:
+                    values |= {
+                        "attempts": attempts,
+                        "error": error,
+                        "not_before": now + timedelta(seconds=retry_in),
+                    }
+            elif failed is not None:
+                values |= {"status": OutboxStatus.FAILED, "error": failed[:500]}
+            elif unreachable is not None:
+                values |= {"status": OutboxStatus.UNREACHABLE, "error": unreachable[:500]}
+            else:
+                values |= {"status": OutboxStatus.SENT, "sent_at": now, "tg_message_id": sent_id}
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+            )
+            await session.commit()

@@ -1,0 +1,491 @@
+"""Staff joining, approval, roles and departments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.texts import Texts
+from handlers.callback_data import pack
+from services import audit, conversations, outbox
+from services.errors import AlreadyDone, Invalid, NotFound
+from services.naming import clean_name, sort_key
+from services.people import LEADERS, Actor, ensure_person, require_role
+from storage.models import Department, Membership, MemberStatus, Org, Person, Role
+
+
+def join_ref(membership_id: int) -> str:
+    """The outbox label of the approvers' notices about one join request."""
+    return f"join:{membership_id}"
+
+
+async def begin_join(
+    session: AsyncSession, *, code: str, tg_user_id: int, display_name: str, now: datetime
+) -> Org:
+    """Open the joining dialogue for whoever holds a valid staff invite code."""
+    org = await session.scalar(select(Org).where(Org.invite_code == code))
+    if org is None:
+        raise Invalid("errors.bad_invite")
+    person = await ensure_person(session, tg_user_id=tg_user_id, display_name=display_name, now=now)
+    existing = await session.scalar(
+        select(Membership).where(Membership.org_id == org.id, Membership.person_id == person.id)
+    )
+    if existing is not None and existing.status == MemberStatus.ACTIVE:
+        raise AlreadyDone("join.already_member", org=org.name)
+    if existing is not None and existing.status == MemberStatus.PENDING:
+        raise AlreadyDone("join.already_pending", org=org.name)
+    await conversations.put(
+        session,
+        chat_id=tg_user_id,
+        user_id=tg_user_id,
+        kind="join",
+        step="name",
+        data={"org_id": org.id},
+        now=now,
+    )
+    await session.commit()
+    return org
+
+
+async def give_name(
+    session: AsyncSession, *, tg_user_id: int, raw: str, now: datetime
+) -> list[Department]:
+    """Record the full name typed in a join/profile dialogue; returns departments to pick from."""
+    convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
+    if convo is None or convo.step != "name":
+        raise Invalid("errors.no_dialogue")
+    name = clean_name(raw)
+    if name is None:
+        raise Invalid("join.bad_name")
+    await conversations.put(
+        session,
+        chat_id=tg_user_id,
+        user_id=tg_user_id,
+        kind=convo.kind,
+        step="department",
+        data={**convo.data, "name": name},
+        now=now,
+    )
+    departments = await list_departments(session, org_id=int(convo.data["org_id"]))
+    await session.commit()
+    return departments
+
+
+@dataclass(frozen=True)
+class DepartmentChosen:
+    """The end of a join or profile dialogue."""
+
+    kind: str
+    org: Org
+    membership: Membership
+    department: Department
+
+
+async def choose_department(
+    session: AsyncSession, *, tg_user_id: int, department_id: int, texts: Texts, now: datetime
+) -> DepartmentChosen:
+    """Finish the dialogue: a join request goes to the leaders; a chair's profile is complete."""
+    convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
+    if convo is None or convo.step != "department":
+        raise AlreadyDone("errors.stale_button")
+    org_id = int(convo.data["org_id"])
+    department = await session.get(Department, department_id)
+    if department is None or department.org_id != org_id:
+        raise Invalid("errors.stale_button")
+    org = await session.get_one(Org, org_id)
+    person = await ensure_person(session, tg_user_id=tg_user_id, display_name="?", now=now)
+    person.full_name = str(convo.data["name"])
+    membership = await session.scalar(
+        select(Membership).where(Membership.org_id == org_id, Membership.person_id == person.id)
+    )
+    if convo.kind == "profile":
+        if membership is None:
+            raise NotFound("errors.not_member")
+        membership.department_id = department.id
+    else:
+        if membership is None:
+            membership = Membership(org_id=org_id, person_id=person.id, requested_at=now)
+            session.add(membership)
+        membership.role, membership.status = Role.STAFF, MemberStatus.PENDING
+        membership.department_id, membership.requested_at = department.id, now
+        membership.decided_at = membership.decided_by = None
+        await session.flush()
+        await _notify_leaders(session, org, person, department, membership, texts, now)
+        await audit.record(
+            session,
+            org_id=org_id,
+            actor_id=person.id,
+            action="member.request",
+            target=f"membership:{membership.id}",
+            now=now,
+            department=department.name,
+        )
+    person.current_org_id = person.current_org_id or org_id
+    await conversations.end(session, chat_id=tg_user_id, user_id=tg_user_id)
+    await session.commit()
+    return DepartmentChosen(convo.kind, org, membership, department)
+
+
+async def _leaders(session: AsyncSession, org_id: int) -> list[Person]:
+    return list(
+        (
+            await session.scalars(
+                select(Person)
+                .join(Membership, Membership.person_id == Person.id)
+                .where(
+                    Membership.org_id == org_id,
+                    Membership.status == MemberStatus.ACTIVE,
+                    Membership.role.in_([Role.CHAIR, Role.VICE_CHAIR]),
+                )
+                .order_by(Person.id)
+            )
+        ).all()
+    )
+
+
+async def _notify_leaders(
+    session: AsyncSession,
+    org: Org,
+    person: Person,
+    department: Department,
+    membership: Membership,
+    texts: Texts,
+    now: datetime,
+) -> None:
+    for leader in await _leaders(session, org.id):
+        locale = texts.locale(leader.locale)
+        outbox.enqueue_message(
+            session,
+            chat_id=leader.tg_user_id,
+            text=texts.render(
+                locale,
+                "join.request_notice",
+                name=person.full_name,
+                department=department.name,
+                org=org.name,
+                tg_user_id=person.tg_user_id,
+            ),
+            buttons=[
+                [
+                    (texts.render(locale, "join.approve_button"), pack("ja", membership.id, True)),
+                    (texts.render(locale, "join.reject_button"), pack("ja", membership.id, False)),
+                ]
+            ],
+            ref=join_ref(membership.id),
+            now=now,
+        )
+
+
+@dataclass(frozen=True)
+class JoinDecision:
+    """A decided join request, for the approver's screen."""
+
+    approved: bool
+    name: str
+    department: str
+
+
+async def decide_join(
+    session: AsyncSession,
+    *,
+    membership_id: int,
+    approver_tg_id: int,
+    approve: bool,
+    texts: Texts,
+    now: datetime,
+) -> JoinDecision:
+    """Approve or reject a join request; the first decision wins, the teacher is told."""
+    who = await require_role(session, approver_tg_id, LEADERS)
+    membership = await session.get(
+        Membership,
+        membership_id,
+        options=[selectinload(Membership.person), selectinload(Membership.department)],
+    )
+    if membership is None or who.membership is None or membership.org_id != who.membership.org_id:
+        raise NotFound("errors.stale_button")
+    status = MemberStatus.ACTIVE if approve else MemberStatus.REJECTED
+    changed = await session.execute(
+        update(Membership)
+        .where(Membership.id == membership_id, Membership.status == MemberStatus.PENDING)
+        .values(status=status, decided_at=now, decided_by=who.person.id if who.person else None)
+    )
+    if getattr(changed, "rowcount", 0) != 1:
+        await session.rollback()
+        raise AlreadyDone("join.already_decided", name=membership.person.full_name)
+    org = await session.get_one(Org, membership.org_id)
+    person = membership.person
+    dept = membership.department.name if membership.department else ""
+    approver = who.person.full_name if who.person else ""
+    await audit.record(
+        session,
+        org_id=org.id,
+        actor_id=who.person.id if who.person else None,
+        action="member.approve" if approve else "member.reject",
+        target=f"membership:{membership_id}",
+        now=now,
+    )
+    if approve and person.current_org_id is None:
+        person.current_org_id = org.id
+    locale = texts.locale(person.locale)
+    outbox.enqueue_message(
+        session,
+        chat_id=person.tg_user_id,
+        text=texts.render(
+            locale, "join.approved_notice" if approve else "join.rejected_notice", org=org.name
+        ),
+        now=now,
+    )
+    # Every leader's copy of the request now shows the outcome, without buttons.
+    leaders = await _leaders(session, org.id)
+    await outbox.enqueue_edits(
+        session,
+        ref=join_ref(membership_id),
+        text="",
+        texts_by_chat={
+            leader.tg_user_id: texts.render(
+                texts.locale(leader.locale),
+                "join.decided_notice",
+                name=person.full_name,
+                department=dept,
+                approved=approve,
+                approver=approver,
+            )
+            for leader in leaders
+        },
+        buttons=None,
+        now=now,
+    )
+    await session.commit()
+    return JoinDecision(approve, person.full_name, dept)
+
+
+async def list_departments(session: AsyncSession, *, org_id: int) -> list[Department]:
+    """An organisation's departments, in their display order."""
+    return list(
+        (
+            await session.scalars(
+                select(Department)
+                .where(Department.org_id == org_id)
+                .order_by(Department.position, Department.id)
+            )
+        ).all()
+    )
+
+
+async def list_members(session: AsyncSession, *, org_id: int) -> list[Membership]:
+    """Active members, sorted the Vietnamese way (given name first)."""
+    rows = (
+        await session.scalars(
+            select(Membership)
+            .where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE)
+            .options(selectinload(Membership.person), selectinload(Membership.department))
+        )
+    ).all()
+    return sorted(rows, key=lambda m: sort_key(m.person.full_name))
+
+
+async def require_chair(session: AsyncSession, tg_user_id: int) -> Actor:
+    """The acting chair (for member and department management)."""
+    return await require_role(session, tg_user_id, {Role.CHAIR})
+
+
+async def member_of_chair(
+    session: AsyncSession, *, tg_user_id: int, membership_id: int
+) -> Membership:
+    """One membership of the chair's organisation."""
+    who = await require_chair(session, tg_user_id)
+    assert who.membership is not None
+    membership = await session.get(
+        Membership,
+        membership_id,
+        options=[selectinload(Membership.person), selectinload(Membership.department)],
+    )
+    if membership is None or membership.org_id != who.membership.org_id:
+        raise NotFound("errors.stale_button")
+    return membership
+
+
+async def set_role(
+    session: AsyncSession,
+    *,
+    tg_user_id: int,
+    membership_id: int,
+    role: Role,
+    texts: Texts,
+    now: datetime,
+) -> Membership:
+    """Give a member another role (vice-chair, council member, staff); chair only."""
+    who = await require_chair(session, tg_user_id)
+    membership = await member_of_chair(session, tg_user_id=tg_user_id, membership_id=membership_id)
+    if role == Role.CHAIR or membership.id == (who.membership.id if who.membership else None):
+        raise Invalid("members.cannot_change_chair")
+    if membership.status != MemberStatus.ACTIVE:
+        raise AlreadyDone("members.not_active", name=membership.person.full_name)
+    if membership.role == role:
+        raise AlreadyDone("members.role_unchanged", name=membership.person.full_name)
+    before = membership.role
+    membership.role = role
+    await audit.record(
+        session,
+        org_id=membership.org_id,
+        actor_id=who.person.id if who.person else None,
+        action="member.role",
+        target=f"membership:{membership.id}",
+        now=now,
+        before=str(before),
+        after=str(role),
+    )
+    outbox.enqueue_message(
+        session,
+        chat_id=membership.person.tg_user_id,
+        now=now,
+        text=texts.render(
+            texts.locale(membership.person.locale),
+            "members.role_changed_notice",
+            org=who.membership.org.name if who.membership else "",
+            role=str(role),
+        ),
+    )
+    await session.commit()
+    return membership
+
+
+async def deactivate(
+    session: AsyncSession, *, tg_user_id: int, membership_id: int, texts: Texts, now: datetime
+) -> Membership:
+    """Mark someone who left as inactive; their history stays. Chair only."""
+    who = await require_chair(session, tg_user_id)
+    membership = await member_of_chair(session, tg_user_id=tg_user_id, membership_id=membership_id)
+    if who.membership and membership.id == who.membership.id:
+        raise Invalid("members.cannot_change_chair")
+    if membership.status != MemberStatus.ACTIVE:
+        raise AlreadyDone("members.not_active", name=membership.person.full_name)
+    membership.status = MemberStatus.LEFT
+    await audit.record(
+        session,
+        org_id=membership.org_id,
+        actor_id=who.person.id if who.person else None,
+        action="member.deactivate",
+        target=f"membership:{membership.id}",
+        now=now,
+    )
+    outbox.enqueue_message(
+        session,
+        chat_id=membership.person.tg_user_id,
+        now=now,
+        text=texts.render(
+            texts.locale(membership.person.locale),
+            "members.deactivated_notice",
+            org=who.membership.org.name if who.membership else "",
+        ),
+    )
+    await session.commit()
+    return membership
+
+
+DEPT_NAME_MAX = 60
+
+
+def clean_department_name(raw: str) -> str:
+    """A tidied department name, or a refusal saying the limit."""
+    name = " ".join(raw.split())
+    if not 1 <= len(name) <= DEPT_NAME_MAX:
+        raise Invalid("departments.bad_name", limit=DEPT_NAME_MAX)
+    return name
+
+
+async def add_department(
+    session: AsyncSession, *, tg_user_id: int, name: str, now: datetime
+) -> Department:
+    """Add a department to the chair's organisation."""
+    who = await require_chair(session, tg_user_id)
+    assert who.membership is not None
+    name = clean_department_name(name)
+    org_id = who.membership.org_id
+    if await session.scalar(
+        select(Department).where(Department.org_id == org_id, Department.name == name)
+    ):
+        raise Invalid("departments.exists", name=name)
+    last = await session.scalar(
+        select(func.max(Department.position)).where(Department.org_id == org_id)
+    )
+    dept = Department(org_id=org_id, name=name, position=(last or 0) + 1)
+    session.add(dept)
+    await session.flush()
+    await audit.record(
+        session,
+        org_id=org_id,
+        actor_id=who.person.id if who.person else None,
+        action="department.add",
+        target=f"department:{dept.id}",
+        now=now,
+        name=name,
+    )
+    await session.commit()
+    return dept
+
+
+async def _chair_department(
+    session: AsyncSession, tg_user_id: int, dept_id: int
+) -> tuple[Actor, Department]:
+    who = await require_chair(session, tg_user_id)
+    dept = await session.get(Department, dept_id)
+    if dept is None or who.membership is None or dept.org_id != who.membership.org_id:
+        raise NotFound("errors.stale_button")
+    return who, dept
+
+
+async def rename_department(
+    session: AsyncSession, *, tg_user_id: int, department_id: int, name: str, now: datetime
+) -> Department:
+    """Rename a department of the chair's organisation."""
+    who, dept = await _chair_department(session, tg_user_id, department_id)
+    name = clean_department_name(name)
+    if await session.scalar(
+        select(Department).where(
+            Department.org_id == dept.org_id, Department.name == name, Department.id != dept.id
+        )
+    ):
+        raise Invalid("departments.exists", name=name)
+    before, dept.name = dept.name, name
+    await audit.record(
+        session,
+        org_id=dept.org_id,
+        actor_id=who.person.id if who.person else None,
+        action="department.rename",
+        target=f"department:{dept.id}",
+        now=now,
+        before=before,
+        after=name,
+    )
+    await session.commit()
+    return dept
+
+
+async def remove_department(
+    session: AsyncSession, *, tg_user_id: int, department_id: int, now: datetime
+) -> str:
+    """Remove an empty department; refuse while anyone (even past staff) belongs to it."""
+    who, dept = await _chair_department(session, tg_user_id, department_id)
+    used = await session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.department_id == dept.id)
+    )
+    if used:
+        raise Invalid("departments.not_empty", name=dept.name, count=used)
+    name = dept.name
+    await session.delete(dept)
+    await audit.record(
+        session,
+        org_id=dept.org_id,
+        actor_id=who.person.id if who.person else None,
+        action="department.remove",
+        target=f"department:{department_id}",
+        now=now,
+        name=name,
+    )
+    await session.commit()
+    return name

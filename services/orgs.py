@@ -1,0 +1,185 @@
+"""Organisations: create a school, the chair claims it, the council group is bound."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import audit, conversations
+from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
+from services.people import actor, ensure_person
+from storage.models import Department, Membership, MemberStatus, Org, Role
+
+DEFAULT_DEPARTMENTS = ("Tổ 1", "Tổ 2", "Tổ 3", "Tổ 4", "Tổ 5", "Tổ Năng khiếu", "Tổ Văn phòng")
+CHAIR_PREFIX, JOIN_PREFIX = "c_", "j_"
+
+
+def new_code() -> str:
+    """A fresh unguessable deep-link code (12 URL-safe characters)."""
+    return secrets.token_urlsafe(9)
+
+
+@dataclass(frozen=True)
+class OrgCreated:
+    """What `org create` prints."""
+
+    org_id: int
+    chair_code: str | None
+    invite_code: str
+
+
+async def create_org(
+    session: AsyncSession,
+    *,
+    name: str,
+    now: datetime,
+    parent_id: int | None = None,
+    chair_tg_id: int | None = None,
+    departments: Sequence[str] = DEFAULT_DEPARTMENTS,
+) -> OrgCreated:
+    """Create an organisation with its departments; a chair link, or the given chair directly."""
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 200:
+        raise Invalid("errors.bad_org_name")
+    if parent_id is not None and await session.get(Org, parent_id) is None:
+        raise NotFound("errors.no_parent_org", parent_id=parent_id)
+    org = Org(
+        name=name,
+        parent_id=parent_id,
+        invite_code=new_code(),
+        chair_code=None if chair_tg_id else new_code(),
+        created_at=now,
+    )
+    session.add(org)
+    await session.flush()
+    for position, dept in enumerate(departments):
+        session.add(Department(org_id=org.id, name=dept, position=position))
+    if chair_tg_id is not None:
+        person = await ensure_person(session, tg_user_id=chair_tg_id, display_name="?", now=now)
+        session.add(_active_member(org.id, person.id, Role.CHAIR, now))
+        person.current_org_id = org.id
+    await audit.record(
+        session, org_id=org.id, actor_id=None, action="org.create", target=f"org:{org.id}", now=now
+    )
+    await session.commit()
+    return OrgCreated(org.id, org.chair_code, org.invite_code)
+
+
+def _active_member(org_id: int, person_id: int, role: Role, now: datetime) -> Membership:
+    return Membership(
+        org_id=org_id,
+        person_id=person_id,
+        role=role,
+        status=MemberStatus.ACTIVE,
+        requested_at=now,
+        decided_at=now,
+    )
+
+
+async def claim_chair(
+    session: AsyncSession, *, code: str, tg_user_id: int, display_name: str, now: datetime
+) -> Org:
+    """Make the holder of a one-time chair code the chair; the code is spent in the same commit."""
+    org = await session.scalar(select(Org).where(Org.chair_code == code))
+    if org is None:
+        raise Invalid("errors.bad_chair_code")
+    spent = await session.execute(
+        update(Org).where(Org.id == org.id, Org.chair_code == code).values(chair_code=None)
+    )
+    if getattr(spent, "rowcount", 0) != 1:
+        raise Invalid("errors.bad_chair_code")
+    person = await ensure_person(session, tg_user_id=tg_user_id, display_name=display_name, now=now)
+    existing = await session.scalar(
+        select(Membership).where(Membership.org_id == org.id, Membership.person_id == person.id)
+    )
+    if existing is None:
+        session.add(_active_member(org.id, person.id, Role.CHAIR, now))
+    else:
+        existing.role, existing.status = Role.CHAIR, MemberStatus.ACTIVE
+    person.current_org_id = org.id
+    await conversations.put(
+        session,
+        chat_id=tg_user_id,
+        user_id=tg_user_id,
+        kind="profile",
+        step="name",
+        data={"org_id": org.id},
+        now=now,
+    )
+    await audit.record(
+        session,
+        org_id=org.id,
+        actor_id=person.id,
+        action="org.claim_chair",
+        target=f"org:{org.id}",
+        now=now,
+    )
+    await session.commit()
+    return org
+
+
+async def bind_council(
+    session: AsyncSession, *, tg_user_id: int, chat_id: int, now: datetime
+) -> Org:
+    """Make this group the council chat of the chair's organisation (chair only)."""
+    who = await actor(session, tg_user_id)
+    if who.role != Role.CHAIR or who.membership is None:
+        raise NotAllowed("errors.chair_only")
+    org = who.membership.org
+    if org.council_chat_id == chat_id:
+        raise AlreadyDone("council.already_bound", org=org.name)
+    other = await session.scalar(select(Org).where(Org.council_chat_id == chat_id))
+    if other is not None:
+        raise Invalid("errors.group_taken", org=other.name)
+    org.council_chat_id = chat_id
+    await audit.record(
+        session,
+        org_id=org.id,
+        actor_id=who.person.id if who.person else None,
+        action="org.bind_council",
+        target=f"chat:{chat_id}",
+        now=now,
+    )
+    await session.commit()
+    return org
+
+
+async def migrate_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> bool:
+    """Follow a group that became a supergroup; True if it was a council chat."""
+    result = await session.execute(
+        update(Org).where(Org.council_chat_id == old_chat_id).values(council_chat_id=new_chat_id)
+    )
+    await session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def council_org(session: AsyncSession, chat_id: int) -> Org | None:
+    """The organisation whose council meets in this chat."""
+    return await session.scalar(select(Org).where(Org.council_chat_id == chat_id))
+
+
+async def invite(session: AsyncSession, *, tg_user_id: int, rotate: bool, now: datetime) -> Org:
+    """The staff invite code of the leader's organisation, optionally replaced by a new one."""
+    who = await actor(session, tg_user_id)
+    if who.role not in (Role.CHAIR, Role.VICE_CHAIR) or who.membership is None:
+        raise NotAllowed("errors.leaders_only")
+    org = who.membership.org
+    if rotate:
+        if who.role != Role.CHAIR:
+            raise NotAllowed("errors.chair_only")
+        org.invite_code = new_code()
+        await audit.record(
+            session,
+            org_id=org.id,
+            actor_id=who.person.id if who.person else None,
+            action="org.rotate_invite",
+            target=f"org:{org.id}",
+            now=now,
+        )
+        await session.commit()
+    return org

@@ -1,0 +1,96 @@
+"""Who is acting: a person and their active membership in their current organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from services.errors import NotAllowed
+from storage.models import Membership, MemberStatus, Person, Role
+
+COUNCIL_ROLES = frozenset({Role.CHAIR, Role.VICE_CHAIR, Role.COUNCIL})
+LEADERS = frozenset({Role.CHAIR, Role.VICE_CHAIR})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an update, and their membership in the organisation they act for."""
+
+    person: Person | None
+    membership: Membership | None
+
+    @property
+    def locale(self) -> str | None:
+        """The language this person chose, if any."""
+        return self.person.locale if self.person else None
+
+    @property
+    def org_id(self) -> int:
+        """The organisation they act for (only call after a role check)."""
+        assert self.membership is not None
+        return self.membership.org_id
+
+    @property
+    def role(self) -> Role | None:
+        """Their role, when they are an active member."""
+        m = self.membership
+        return Role(m.role) if m and m.status == MemberStatus.ACTIVE else None
+
+
+async def person_by_tg(session: AsyncSession, tg_user_id: int) -> Person | None:
+    """The person with this Telegram id, if known."""
+    return await session.scalar(select(Person).where(Person.tg_user_id == tg_user_id))
+
+
+async def ensure_person(
+    session: AsyncSession, *, tg_user_id: int, display_name: str, now: datetime
+) -> Person:
+    """The person with this Telegram id, created (named as on Telegram) on first contact."""
+    person = await person_by_tg(session, tg_user_id)
+    if person is None:
+        person = Person(tg_user_id=tg_user_id, full_name=display_name[:120] or "?", created_at=now)
+        session.add(person)
+        await session.flush()
+    return person
+
+
+async def actor(session: AsyncSession, tg_user_id: int) -> Actor:
+    """The acting person and their membership: the current organisation's, else the newest."""
+    person = await person_by_tg(session, tg_user_id)
+    if person is None:
+        return Actor(None, None)
+    memberships = (
+        await session.scalars(
+            select(Membership)
+            .where(Membership.person_id == person.id)
+            .options(selectinload(Membership.org), selectinload(Membership.department))
+            .order_by(Membership.id.desc())
+        )
+    ).all()
+    chosen = next((m for m in memberships if m.org_id == person.current_org_id), None)
+    if chosen is None:
+        active = [m for m in memberships if m.status == MemberStatus.ACTIVE]
+        chosen = active[0] if active else (memberships[0] if memberships else None)
+    return Actor(person, chosen)
+
+
+async def require_role(session: AsyncSession, tg_user_id: int, roles: Collection[Role]) -> Actor:
+    """The actor, if they are an active member with one of `roles`; otherwise refuse."""
+    who = await actor(session, tg_user_id)
+    if who.role is None:
+        raise NotAllowed("errors.not_member")
+    if who.role not in roles:
+        raise NotAllowed("errors.role_needed", roles=sorted(str(r) for r in roles))
+    return who
+
+
+async def set_locale(session: AsyncSession, *, tg_user_id: int, locale: str, now: datetime) -> None:
+    """Remember the language a person chose."""
+    person = await ensure_person(session, tg_user_id=tg_user_id, display_name="?", now=now)
+    person.locale = locale
+    await session.commit()

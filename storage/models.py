@@ -1,0 +1,202 @@
+"""The data model: organisations, people, memberships, conversations, audit, outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every engine (SQLite has no time zones, so store naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with one naming convention, so Alembic names constraints predictably."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+Base.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Role(StrEnum):
+    """A member's role in one organisation's council work."""
+
+    CHAIR = "chair"
+    VICE_CHAIR = "vice_chair"
+    COUNCIL = "council"
+    STAFF = "staff"
+
+
+class MemberStatus(StrEnum):
+    """Where a membership stands."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    LEFT = "left"
+
+
+class OutboxStatus(StrEnum):
+    """Where one outgoing message stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after retries, or Telegram refused the content
+    UNREACHABLE = "unreachable"  # blocked, chat not found, kicked: never retried
+
+
+class Org(Base):
+    """An organisation: a school, or a level above schools (ward, city department)."""
+
+    __tablename__ = "orgs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"))
+    invite_code: Mapped[str] = mapped_column(String(40), unique=True)
+    chair_code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    council_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime]
+
+    parent: Mapped[Org | None] = relationship(remote_side="Org.id")
+
+
+class Department(Base):
+    """A department (tổ chuyên môn) of an organisation; tallies go by department."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Person(Base):
+    """A human known by their Telegram account."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    current_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"))
+    created_at: Mapped[datetime]
+
+
+class Membership(Base):
+    """A person's place in an organisation: role, department, status."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("org_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    role: Mapped[Role] = mapped_column(String(16), default=Role.STAFF)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    status: Mapped[MemberStatus] = mapped_column(String(16), default=MemberStatus.PENDING)
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    org: Mapped[Org] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+
+class Conversation(Base):
+    """The step a user is at in a guided dialogue, and its draft; one row per chat and user."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("chat_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Who did what, when, to what: the public, fair record the plan asks for."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """One message to deliver (or edit), written in the transaction that decided to send it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # send_message | edit_message_text
+    method: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A label to find this message again, e.g. "join:12" for the notices about join request 12.
+    ref: Mapped[str | None] = mapped_column(String(80), index=True)
+    status: Mapped[OutboxStatus] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
