@@ -207,6 +207,7 @@ async def decide_join(
     )
     if membership is None or who.membership is None or membership.org_id != who.membership.org_id:
         raise NotFound("errors.stale_button")
+    name = membership.person.full_name
     status = MemberStatus.ACTIVE if approve else MemberStatus.REJECTED
     changed = await session.execute(
         update(Membership)
@@ -215,7 +216,7 @@ async def decide_join(
     )
     if getattr(changed, "rowcount", 0) != 1:
         await session.rollback()
-        raise AlreadyDone("join.already_decided", name=membership.person.full_name)
+        raise AlreadyDone("join.already_decided", name=name)
     org = await session.get_one(Org, membership.org_id)
     person = membership.person
     dept = membership.department.name if membership.department else ""

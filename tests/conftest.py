@@ -1,0 +1,157 @@
+"""Fixtures: a migrated database per test, on SQLite and (when reachable) on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.texts import Texts
+from storage.db import SessionFactory, make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.models import Base
+
+PG_URL = os.environ.get("TEST_DATABASE_URL_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def _pg_reachable() -> bool:
+    host, port = "127.0.0.1", 5432
+    try:
+        rest = PG_URL.split("@", 1)[1]
+        hostport = rest.split("/", 1)[0]
+        host, _, p = hostport.partition(":")
+        port = int(p or 5432)
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except (OSError, IndexError, ValueError):
+        return False
+
+
+PG_AVAILABLE = _pg_reachable()
+
+
+def pytest_report_header() -> str:
+    """Say plainly whether the PostgreSQL half runs."""
+    if PG_AVAILABLE:
+        return f"PostgreSQL: running the PostgreSQL tests too ({PG_URL.split('@')[-1]})"
+    if REQUIRE_PG:
+        return "PostgreSQL: REQUIRED but NOT reachable: its tests will fail"
+    return "PostgreSQL: not reachable, its tests are SKIPPED (set REQUIRE_POSTGRES=1 to fail)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Warn loudly at the end too when PostgreSQL was skipped."""
+    config.addinivalue_line("markers", "e2e: end-to-end against the emulator")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Repeat the PostgreSQL status at the end, where people look."""
+    terminalreporter.write_line(pytest_report_header())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once is the slow part)."""
+    import asyncio
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+
+    async def _make() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(_make())
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A private PostgreSQL database for this test run, migrated once; dropped at the end."""
+    if not PG_AVAILABLE:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but {PG_URL} is unreachable")
+        pytest.skip("PostgreSQL not reachable")
+    import asyncio
+
+    name = f"thidua_test_{uuid.uuid4().hex[:8]}"
+    admin_url = PG_URL
+
+    async def _admin(sql: str) -> None:
+        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+        await engine.dispose()
+
+    async def _migrate(url: str) -> None:
+        engine = make_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    asyncio.run(_migrate(url))
+    yield url
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _truncate_pg(engine: AsyncEngine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """A clean, migrated database URL: every test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "bot.sqlite3"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("pg_database")
+    import asyncio
+
+    async def _clean() -> None:
+        engine = make_engine(url)
+        await _truncate_pg(engine)
+        await engine.dispose()
+
+    asyncio.run(_clean())
+    yield url
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test database."""
+    engine = make_engine(db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    """The session factory services use."""
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def texts() -> Texts:
+    """The texts, Vietnamese by default."""
+    return Texts(ZoneInfo("Asia/Ho_Chi_Minh"), "vi")
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed moment: 23/02/2024 08:00 in Hà Nội (the plan's date)."""
+    return datetime(2024, 2, 23, 1, 0, tzinfo=UTC)

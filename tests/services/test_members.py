@@ -1,0 +1,334 @@
+"""Joining, approval, roles and departments, against a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.texts import Texts
+from services import members, orgs
+from services.errors import AlreadyDone, Invalid, NotAllowed
+from storage.db import SessionFactory
+from storage.models import AuditEntry, MemberStatus, OutboxMessage, Role
+from tests.factories import (
+    CHAIR,
+    COUNCIL,
+    STRANGER,
+    TEACHER,
+    VICE,
+    join,
+    make_school,
+    membership_of,
+)
+
+
+async def test_new_school_has_the_default_departments_and_a_one_time_chair_code(
+    sessions: SessionFactory, now: datetime
+) -> None:
+    async with sessions() as s:
+        created = await orgs.create_org(s, name="  Trường   Tiểu học A ", now=now)
+    async with sessions() as s:
+        names = [d.name for d in await members.list_departments(s, org_id=created.org_id)]
+        org = await orgs.claim_chair(
+            s, code=created.chair_code or "", tg_user_id=CHAIR, display_name="Hà", now=now
+        )
+    assert names == list(orgs.DEFAULT_DEPARTMENTS)
+    assert org.name == "Trường Tiểu học A"
+    async with sessions() as s:
+        with pytest.raises(Invalid):
+            await orgs.claim_chair(
+                s, code=created.chair_code or "", tg_user_id=STRANGER, display_name="X", now=now
+            )
+    chair = await membership_of(sessions, CHAIR)
+    assert chair is not None and chair.role == Role.CHAIR and chair.status == MemberStatus.ACTIVE
+    assert await membership_of(sessions, STRANGER) is None
+
+
+async def test_a_join_request_waits_for_a_leader_and_notifies_chair_and_vice_chair(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    mid = await join(
+        sessions,
+        texts,
+        now,
+        code=school.invite_code,
+        tg_user_id=2001,
+        name="Bùi <b>Văn</b> & Đức",
+        department_id=school.departments["Tổ 2"],
+    )
+    async with sessions() as s:
+        notices = (
+            await s.scalars(select(OutboxMessage).where(OutboxMessage.ref == f"join:{mid}"))
+        ).all()
+    assert sorted(n.chat_id for n in notices) == [CHAIR, VICE]
+    assert "Bùi &lt;b&gt;Văn&lt;/b&gt; &amp; Đức" in notices[0].payload["text"]
+    pending = await membership_of(sessions, 2001)
+    assert pending is not None and pending.status == MemberStatus.PENDING
+
+
+async def test_approval_activates_the_teacher_tells_them_and_is_audited(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    mid = await join(
+        sessions,
+        texts,
+        now,
+        code=school.invite_code,
+        tg_user_id=2001,
+        name="Bùi Văn Đức",
+        department_id=school.departments["Tổ 2"],
+    )
+    async with sessions() as s:
+        decision = await members.decide_join(
+            s, membership_id=mid, approver_tg_id=VICE, approve=True, texts=texts, now=now
+        )
+    assert decision.approved and decision.name == "Bùi Văn Đức"
+    async with sessions() as s:
+        told = await s.scalar(select(OutboxMessage).where(OutboxMessage.chat_id == 2001))
+        audit = await s.scalar(
+            select(AuditEntry).where(
+                AuditEntry.target == f"membership:{mid}", AuditEntry.action == "member.approve"
+            )
+        )
+    assert told is not None and "đã được duyệt" in told.payload["text"]
+    assert audit is not None
+    member = await membership_of(sessions, 2001)
+    assert member is not None and member.status == MemberStatus.ACTIVE
+
+
+async def test_second_decision_on_a_join_request_is_refused(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    mid = await join(
+        sessions,
+        texts,
+        now,
+        code=school.invite_code,
+        tg_user_id=2001,
+        name="Bùi Văn Đức",
+        department_id=school.departments["Tổ 2"],
+    )
+    async with sessions() as s:
+        await members.decide_join(
+            s, membership_id=mid, approver_tg_id=CHAIR, approve=False, texts=texts, now=now
+        )
+    async with sessions() as s:
+        with pytest.raises(AlreadyDone):
+            await members.decide_join(
+                s, membership_id=mid, approver_tg_id=VICE, approve=True, texts=texts, now=now
+            )
+    member = await membership_of(sessions, 2001)
+    assert member is not None and member.status == MemberStatus.REJECTED
+
+
+@pytest.mark.parametrize("who", [COUNCIL, TEACHER, STRANGER, 2001])
+async def test_only_chair_and_vice_chair_may_approve_a_join(
+    sessions: SessionFactory, texts: Texts, now: datetime, who: int
+) -> None:
+    school = await make_school(sessions, texts, now)
+    mid = await join(
+        sessions,
+        texts,
+        now,
+        code=school.invite_code,
+        tg_user_id=2001,
+        name="Bùi Văn Đức",
+        department_id=school.departments["Tổ 2"],
+    )
+    async with sessions() as s:
+        with pytest.raises(NotAllowed):
+            await members.decide_join(
+                s, membership_id=mid, approver_tg_id=who, approve=True, texts=texts, now=now
+            )
+    member = await membership_of(sessions, 2001)
+    assert member is not None and member.status == MemberStatus.PENDING
+
+
+async def test_concurrent_approve_and_reject_exactly_one_wins(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    for i in range(5):
+        mid = await join(
+            sessions,
+            texts,
+            now,
+            code=school.invite_code,
+            tg_user_id=3000 + i,
+            name="Ngô Thị Phương",
+            department_id=school.departments["Tổ 2"],
+        )
+
+        async def decide(who: int, approve: bool, membership_id: int = mid) -> bool:
+            async with sessions() as s:
+                try:
+                    await members.decide_join(
+                        s,
+                        membership_id=membership_id,
+                        approver_tg_id=who,
+                        approve=approve,
+                        texts=texts,
+                        now=now,
+                    )
+                except AlreadyDone:
+                    return False
+                return True
+
+        results = await asyncio.gather(decide(CHAIR, True), decide(VICE, False))
+        assert sorted(results) == [False, True]
+        async with sessions() as s:
+            decided = await s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(
+                    AuditEntry.target == f"membership:{mid}",
+                    AuditEntry.action.in_(["member.approve", "member.reject"]),
+                )
+            )
+        assert decided == 1
+
+
+async def test_a_rotated_invite_code_no_longer_opens_the_dialogue(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now, staff=False)
+    async with sessions() as s:
+        org = await orgs.invite(s, tg_user_id=CHAIR, rotate=True, now=now)
+    assert org.invite_code != school.invite_code
+    async with sessions() as s:
+        with pytest.raises(Invalid):
+            await members.begin_join(
+                s, code=school.invite_code, tg_user_id=2001, display_name="x", now=now
+            )
+
+
+async def test_a_name_without_letters_is_refused_and_the_step_is_kept(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now, staff=False)
+    async with sessions() as s:
+        await members.begin_join(
+            s, code=school.invite_code, tg_user_id=2001, display_name="x", now=now
+        )
+    async with sessions() as s:
+        with pytest.raises(Invalid):
+            await members.give_name(s, tg_user_id=2001, raw="12345", now=now)
+    async with sessions() as s:
+        departments = await members.give_name(s, tg_user_id=2001, raw="Đinh Thị Hạnh", now=now)
+    assert len(departments) == 7
+
+
+async def test_members_are_listed_by_given_name_and_roles_changes_are_audited(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    async with sessions() as s:
+        listed = [m.person.full_name for m in await members.list_members(s, org_id=school.org_id)]
+    assert listed == ["Trần Thị Thu Hà", "Phạm Thị Lan", "Vũ Thị Mai", "Lê Minh Tuấn"]
+    async with sessions() as s:
+        roles = (
+            await s.scalars(select(AuditEntry).where(AuditEntry.action == "member.role"))
+        ).all()
+    assert {(a.details["before"], a.details["after"]) for a in roles} == {
+        ("staff", "vice_chair"),
+        ("staff", "council"),
+    }
+
+
+async def test_only_the_chair_changes_roles_and_not_their_own(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await make_school(sessions, texts, now)
+    teacher = await membership_of(sessions, TEACHER)
+    chair = await membership_of(sessions, CHAIR)
+    assert teacher is not None and chair is not None
+    async with sessions() as s:
+        with pytest.raises(NotAllowed):
+            await members.set_role(
+                s,
+                tg_user_id=VICE,
+                membership_id=teacher.id,
+                role=Role.COUNCIL,
+                texts=texts,
+                now=now,
+            )
+    async with sessions() as s:
+        with pytest.raises(Invalid):
+            await members.set_role(
+                s, tg_user_id=CHAIR, membership_id=chair.id, role=Role.STAFF, texts=texts, now=now
+            )
+
+
+async def test_a_deactivated_member_loses_their_role_but_keeps_history(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await make_school(sessions, texts, now)
+    teacher = await membership_of(sessions, TEACHER)
+    assert teacher is not None
+    async with sessions() as s:
+        await members.deactivate(
+            s, tg_user_id=CHAIR, membership_id=teacher.id, texts=texts, now=now
+        )
+    after = await membership_of(sessions, TEACHER)
+    assert after is not None and after.status == MemberStatus.LEFT
+    async with sessions() as s:
+        with pytest.raises(AlreadyDone):
+            await members.deactivate(
+                s, tg_user_id=CHAIR, membership_id=teacher.id, texts=texts, now=now
+            )
+
+
+async def test_departments_can_be_added_renamed_and_only_empty_ones_removed(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    async with sessions() as s:
+        added = await members.add_department(s, tg_user_id=CHAIR, name=" Tổ  Tiếng Anh ", now=now)
+    assert added.name == "Tổ Tiếng Anh"
+    async with sessions() as s:
+        with pytest.raises(Invalid):
+            await members.add_department(s, tg_user_id=CHAIR, name="Tổ 1", now=now)
+    async with sessions() as s:
+        with pytest.raises(Invalid):
+            await members.add_department(s, tg_user_id=CHAIR, name="x" * 61, now=now)
+    async with sessions() as s:
+        renamed = await members.rename_department(
+            s, tg_user_id=CHAIR, department_id=added.id, name="Tổ Ngoại ngữ", now=now
+        )
+    assert renamed.name == "Tổ Ngoại ngữ"
+    async with sessions() as s:
+        with pytest.raises(Invalid):
+            await members.remove_department(
+                s, tg_user_id=CHAIR, department_id=school.departments["Tổ 1"], now=now
+            )
+    async with sessions() as s:
+        assert (
+            await members.remove_department(s, tg_user_id=CHAIR, department_id=added.id, now=now)
+            == "Tổ Ngoại ngữ"
+        )
+    async with sessions() as s:
+        with pytest.raises(NotAllowed):
+            await members.add_department(s, tg_user_id=VICE, name="Tổ mới", now=now)
+
+
+async def test_only_the_chair_binds_the_council_and_a_migrated_group_stays_bound(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await make_school(sessions, texts, now)
+    async with sessions() as s:
+        with pytest.raises(NotAllowed):
+            await orgs.bind_council(s, tg_user_id=VICE, chat_id=-100, now=now)
+    async with sessions() as s:
+        org = await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=-100, now=now)
+    assert org.council_chat_id == -100
+    async with sessions() as s:
+        assert await orgs.migrate_chat(s, old_chat_id=-100, new_chat_id=-1009999)
+    async with sessions() as s:
+        bound = await orgs.council_org(s, -1009999)
+    assert bound is not None and bound.id == org.id

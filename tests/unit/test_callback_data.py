@@ -1,0 +1,54 @@
+"""Callback data: what the bot packs it parses back; anything else is refused."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handlers.callback_data import MAX_BYTES, BadCallback, pack, unpack
+from storage.models import Role
+
+
+def test_packed_data_round_trips() -> None:
+    assert unpack(pack("ja", 12, True)).args == (12, True)
+    assert unpack(pack("mr", 7, Role.COUNCIL)).args == (7, Role.COUNCIL)
+    assert unpack(pack("dl")).args == ()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "v1",
+        "v2:ja:1:1",
+        "v1:zz:1",
+        "v1:ja:1",
+        "v1:ja:1:2",
+        "v1:ja:-1:1",
+        "v1:ja:01:1",
+        "v1:mr:1:king",
+        "v1:jd:1:extra",
+        "v1:lang:fr",
+        "v1:jd:" + "9" * 70,
+    ],
+)
+def test_tampered_data_is_refused(data: str) -> None:
+    with pytest.raises(BadCallback):
+        unpack(data)
+
+
+@given(st.text(max_size=80))
+def test_parser_never_crashes_on_arbitrary_text(data: str) -> None:
+    try:
+        parsed = unpack(data)
+    except BadCallback:
+        return
+    assert len(data.encode()) <= MAX_BYTES and parsed.kind
+
+
+@given(st.integers(min_value=0, max_value=10**17), st.booleans())
+def test_largest_ids_still_fit_telegrams_64_bytes(ident: int, flag: bool) -> None:
+    data = pack("ja", ident, flag)
+    assert len(data.encode()) <= MAX_BYTES
+    assert unpack(data).args == (ident, flag)
