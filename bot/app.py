@@ -6,7 +6,6 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ContextTypes
@@ -20,7 +19,7 @@ from handlers.menus import set_default_menus
 from scheduler.limiter import FloodLimiter
 from scheduler.outbox import OutboxSender
 from services import orgs
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine, make_session_factory, on_commit
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -48,8 +47,6 @@ def build_application(deps: Deps, token: str) -> App:
         .token(token)
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(FloodLimiter())
-        .post_init(_post_init)
-        .post_stop(_post_stop)
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
@@ -62,7 +59,8 @@ def build_application(deps: Deps, token: str) -> App:
     return app
 
 
-async def _post_init(app: App) -> None:
+async def _start_services(app: App) -> None:
+    """Start what runs beside the handlers: the outbox sender; set the command menus."""
     deps: Deps = app.bot_data["deps"]
     deps.bot_username = app.bot.username
 
@@ -78,13 +76,14 @@ async def _post_init(app: App) -> None:
         on_migrate=follow_migration,
     )
     # Any commit may have queued messages: look at once instead of waiting for the next poll.
-    event.listen(deps.sessions, "after_commit", lambda _session: sender.wake())
+    on_commit(deps.sessions, sender.wake)
     deps.sender = sender
     await set_default_menus(app.bot)
     sender.start()
 
 
-async def _post_stop(app: App) -> None:
+async def _stop_services(app: App) -> None:
+    """Drain the outbox batch in flight, then stop the sender."""
     deps: Deps = app.bot_data["deps"]
     if deps.sender is not None:
         await deps.sender.stop()
@@ -93,6 +92,7 @@ async def _post_stop(app: App) -> None:
 async def serve(app: App, stop: asyncio.Event) -> None:
     """Long-poll until `stop` is set, then drain: updates in flight, then the outbox batch."""
     async with app:
+        await _start_services(app)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(
@@ -104,3 +104,4 @@ async def serve(app: App, stop: asyncio.Event) -> None:
         log.info("stopping: finishing work in flight")
         await app.updater.stop()
         await app.stop()
+        await _stop_services(app)

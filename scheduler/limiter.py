@@ -41,6 +41,9 @@ SENDING = frozenset(
     }
 )
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
+# Requests take a few milliseconds to reach Telegram, so two calls spaced exactly one window
+# apart here may arrive closer together there. A small margin keeps us under the real limit.
+MARGIN = 0.08
 
 
 class SlidingWindow:
@@ -82,7 +85,7 @@ class FloodLimiter(BaseRateLimiter[int]):
         self.per_second, self.per_chat_second = per_second, per_chat_second
         self.per_group_minute, self.max_retries = per_group_minute, max_retries
         self.clock = clock
-        self.global_window = SlidingWindow(per_second, 1.0)
+        self.global_window = SlidingWindow(per_second, 1.0 + MARGIN)
         self.chats: dict[int | str, SlidingWindow] = {}
         self.retries_after_429 = 0
 
@@ -97,9 +100,9 @@ class FloodLimiter(BaseRateLimiter[int]):
         if window is None:
             is_group = isinstance(chat_id, str) or chat_id < 0
             window = (
-                SlidingWindow(self.per_group_minute, 60.0)
+                SlidingWindow(self.per_group_minute, 60.0 + MARGIN)
                 if is_group
-                else SlidingWindow(self.per_chat_second, 1.0)
+                else SlidingWindow(self.per_chat_second, 1.0 + MARGIN)
             )
             self.chats[chat_id] = window
         return window

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -39,5 +41,12 @@ def make_engine(url: str) -> AsyncEngine:
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep loaded objects usable after commit, with their own event scope."""
+    # A Session subclass per factory, so commit hooks of one app never fire for another.
+    session_class = type("BotSession", (Session,), {})
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
+
+
+def on_commit(factory: SessionFactory, callback: Callable[[], None]) -> None:
+    """Call `callback` after every commit of sessions from `factory`."""
+    event.listen(factory.kw["sync_session_class"], "after_commit", lambda _session: callback())
