@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, common, council, dialogue, join
+from handlers import admin, common, council, dialogue, join, stories
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -36,6 +36,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("members", admin.members_command, filters=PRIVATE),
         CommandHandler("departments", admin.departments_command, filters=PRIVATE),
         CommandHandler("invite", admin.invite_command, filters=PRIVATE),
+        CommandHandler("report", stories.report_command, filters=PRIVATE),
+        CommandHandler("mine", stories.mine_command, filters=PRIVATE),
+        CommandHandler("pending", stories.pending_command),
         # Buttons, by the kind in their versioned data.
         CallbackQueryHandler(join.on_department_pick, pattern=_cb("jd")),
         CallbackQueryHandler(join.on_join_decision, pattern=_cb("ja")),
@@ -50,14 +53,28 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(admin.on_department_remove, pattern=_cb("dx")),
         CallbackQueryHandler(admin.on_invite_rotate, pattern=_cb("ir")),
         CallbackQueryHandler(common.on_lang_button, pattern=_cb("lang")),
+        CallbackQueryHandler(stories.on_report_button, pattern=_cb("rp")),
+        CallbackQueryHandler(stories.on_nominee_kind, pattern=_cb("rn")),
+        CallbackQueryHandler(stories.on_colleague, pattern=_cb("rc")),
+        CallbackQueryHandler(stories.on_colleague_page, pattern=_cb("rcp")),
+        CallbackQueryHandler(stories.on_consent, pattern=_cb("rk")),
+        CallbackQueryHandler(stories.on_decision, pattern=_cb("sd")),
+        CallbackQueryHandler(stories.on_canned_reason, pattern=_cb("sr")),
+        CallbackQueryHandler(stories.on_reopen, pattern=_cb("so")),
+        CallbackQueryHandler(stories.on_resubmit, pattern=_cb("se")),
+        CallbackQueryHandler(stories.on_withdraw, pattern=_cb("sw")),
         CallbackQueryHandler(common.bad_button),  # anything else: tampered or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.FORWARDED, common.forwarded),
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
+        MessageHandler(PRIVATE & filters.PHOTO, stories.on_photo),
+        MessageHandler(PRIVATE & filters.Document.ALL, stories.on_document),
         MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, common.unsupported),
         # Groups: privacy mode shows the bot only commands and replies; answer unknown commands
         # addressed to it, stay silent on the rest.
         MessageHandler(GROUPS & filters.COMMAND, common.unknown_command),
+        # A council member's free-text reason, as a reply to the bot's prompt.
+        MessageHandler(GROUPS & filters.REPLY & filters.TEXT, stories.on_reason_text),
     ]
     app.add_handlers(handlers)

@@ -47,6 +47,15 @@ def _locale(raw: str) -> str:
     return raw
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise BadCallback(raw)
+        return raw
+
+    return parse
+
+
 # kind -> argument parsers. Kinds are short because the 64-byte budget is shared with ids.
 SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "jd": (_int,),  # join: department picked
@@ -62,6 +71,16 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "dx": (_int,),  # department: remove
     "ir": (),  # invite: rotate code
     "lang": (_locale,),  # language chosen
+    "rp": (_choice("text", "photos", "send", "edit", "cancel", "et", "ep", "en"),),  # report flow
+    "rn": (_choice("self", "colleague", "pupil", "group"),),  # report: who did it
+    "rc": (_int,),  # report: colleague picked (membership id)
+    "rcp": (_int,),  # report: colleague list page
+    "rk": (_flag,),  # report: pupil consent given
+    "sd": (_int, _choice("approve", "reject", "changes")),  # story decision
+    "sr": (_int, _choice("reject", "changes"), _int),  # story: canned reason picked
+    "so": (_int,),  # story: the chair reopens
+    "se": (_int,),  # story: the author edits and resubmits
+    "sw": (_int,),  # story: the author withdraws
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
+from handlers import stories
 from handlers.base import refusals, say
 from handlers.callback_data import pack
 from services import conversations, members
@@ -29,6 +30,12 @@ async def on_private_text(update: Update, context: BotContext) -> None:
             await say(update, context, "common.welcome_stranger")
         else:
             await say(update, context, "common.not_understood")
+        return
+    if convo.kind == "report":
+        await stories.on_report_text(update, context)
+        return
+    if convo.kind == "reason":
+        await stories.on_reason_text(update, context)
         return
     step = (convo.kind, convo.step)
     if step in (("join", "name"), ("profile", "name")):

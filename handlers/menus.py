@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 _DESCRIPTIONS = {
     "vi": {
         "help": "Các lệnh",
+        "report": "Kể một việc tốt",
+        "mine": "Câu chuyện tôi đã gửi",
+        "pending": "Câu chuyện chờ xét",
         "lang": "Đổi ngôn ngữ",
         "cancel": "Hủy thao tác đang làm",
         "invite": "Đường link mời giáo viên",
@@ -23,6 +26,9 @@ _DESCRIPTIONS = {
     },
     "en": {
         "help": "Commands",
+        "report": "Report a good deed",
+        "mine": "My stories",
+        "pending": "Stories waiting",
         "lang": "Change language",
         "cancel": "Cancel what you are doing",
         "invite": "Staff invite link",
@@ -32,14 +38,15 @@ _DESCRIPTIONS = {
     },
 }
 BASE = ("help", "lang", "cancel")
+MEMBER = ("report", "mine", *BASE)
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
-    Role.STAFF: BASE,
-    Role.COUNCIL: BASE,
-    Role.VICE_CHAIR: (*BASE, "invite"),
-    Role.CHAIR: (*BASE, "invite", "members", "departments"),
+    Role.STAFF: MEMBER,
+    Role.COUNCIL: (*MEMBER, "pending"),
+    Role.VICE_CHAIR: (*MEMBER, "pending", "invite"),
+    Role.CHAIR: (*MEMBER, "pending", "invite", "members", "departments"),
 }
-GROUP = ("help", "bind_council")
+GROUP = ("help", "pending", "bind_council")
 
 
 def commands(names: tuple[str, ...], locale: str) -> list[BotCommand]:

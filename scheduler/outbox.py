@@ -18,7 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -170,6 +176,20 @@ class OutboxSender:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
                 await self._finish(row.id, sent_id=message.message_id)
+            elif row.method == "send_photo":
+                message = await self.bot.send_photo(
+                    row.chat_id, payload["photos"][0], caption=payload.get("caption"),
+                    parse_mode=ParseMode.HTML,
+                )
+                await self._finish(row.id, sent_id=message.message_id)
+            elif row.method == "send_media_group":
+                album = [InputMediaPhoto(file_id) for file_id in payload["photos"]]
+                if payload.get("caption"):
+                    album[0] = InputMediaPhoto(
+                        payload["photos"][0], caption=payload["caption"], parse_mode=ParseMode.HTML
+                    )
+                messages = await self.bot.send_media_group(row.chat_id, album)
+                await self._finish(row.id, sent_id=messages[0].message_id)
             elif row.method == "edit_message_text":
                 await self._edit(row, payload, markup)
             else:

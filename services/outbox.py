@@ -50,6 +50,30 @@ def enqueue_message(
     return row
 
 
+def enqueue_media(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    photos: Sequence[str],
+    now: datetime,
+    caption: str | None = None,
+    ref: str | None = None,
+) -> OutboxMessage:
+    """Queue one photo, or an album of 2-10 (albums cannot carry buttons), by Telegram file id."""
+    row = OutboxMessage(
+        chat_id=chat_id,
+        method="send_photo" if len(photos) == 1 else "send_media_group",
+        payload={"photos": list(photos), "caption": caption},
+        ref=ref,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        not_before=now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
 async def enqueue_edits(
     session: AsyncSession,
     *,

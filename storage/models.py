@@ -200,3 +200,64 @@ class OutboxMessage(Base):
     tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class StoryStatus(StrEnum):
+    """Where a good-deed story stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES = "changes_requested"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"  # the author sent an edited version after "ask for changes"
+
+
+class NomineeKind(StrEnum):
+    """Who did the good deed."""
+
+    SELF = "self"
+    COLLEAGUE = "colleague"
+    PUPIL = "pupil"
+    GROUP = "group"
+
+
+class Story(Base):
+    """A good-deed story (người tốt, việc tốt) sent to the council."""
+
+    __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_org_status", "org_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    author_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    text: Mapped[str] = mapped_column(Text)
+    nominee_kind: Mapped[NomineeKind] = mapped_column(String(16))
+    nominee_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    nominee_text: Mapped[str | None] = mapped_column(String(200))
+    pupil_consent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[StoryStatus] = mapped_column(String(20), default=StoryStatus.PENDING)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
+    submitted_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    council_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    author: Mapped[Person] = relationship(foreign_keys=[author_id])
+    nominee: Mapped[Person | None] = relationship(foreign_keys=[nominee_person_id])
+    decider: Mapped[Person | None] = relationship(foreign_keys=[decided_by])
+    department: Mapped[Department | None] = relationship()
+    photos: Mapped[list[StoryPhoto]] = relationship(order_by="StoryPhoto.position")
+
+
+class StoryPhoto(Base):
+    """A photo of a story, kept as Telegram's file id (the bot re-sends it by id)."""
+
+    __tablename__ = "story_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    file_id: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
