@@ -12,10 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, conversations
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
-from services.people import actor, ensure_person
-from storage.models import Department, Membership, MemberStatus, Org, Role
+from services.people import actor, ensure_person, refuse_deactivated
+from storage.models import DEFAULT_LEVELS, Department, Membership, MemberStatus, Org, Role, Title
 
 DEFAULT_DEPARTMENTS = ("Tổ 1", "Tổ 2", "Tổ 3", "Tổ 4", "Tổ 5", "Tổ Năng khiếu", "Tổ Văn phòng")
+# (name, for a department rather than a person); the chair edits the list later.
+DEFAULT_TITLES = (
+    ("Lao động tiên tiến", False),
+    ("Chiến sĩ thi đua cơ sở", False),
+    ("Tập thể lao động tiên tiến", True),
+)
 CHAIR_PREFIX, JOIN_PREFIX = "c_", "j_"
 
 
@@ -54,11 +60,14 @@ async def create_org(
         invite_code=new_code(),
         chair_code=None if chair_tg_id else new_code(),
         created_at=now,
+        levels=list(DEFAULT_LEVELS),
     )
     session.add(org)
     await session.flush()
     for position, dept in enumerate(departments):
         session.add(Department(org_id=org.id, name=dept, position=position))
+    for title, for_department in DEFAULT_TITLES:
+        session.add(Title(org_id=org.id, name=title, for_department=for_department))
     if chair_tg_id is not None:
         person = await ensure_person(session, tg_user_id=chair_tg_id, display_name="?", now=now)
         session.add(_active_member(org.id, person.id, Role.CHAIR, now))
@@ -128,6 +137,7 @@ async def bind_council(
 ) -> Org:
     """Make this group the council chat of the chair's organisation (chair only)."""
     who = await actor(session, tg_user_id)
+    refuse_deactivated(who)
     if who.role != Role.CHAIR or who.membership is None:
         raise NotAllowed("errors.chair_only")
     org = who.membership.org
@@ -166,6 +176,7 @@ async def council_org(session: AsyncSession, chat_id: int) -> Org | None:
 async def invite(session: AsyncSession, *, tg_user_id: int, rotate: bool, now: datetime) -> Org:
     """The staff invite code of the leader's organisation, optionally replaced by a new one."""
     who = await actor(session, tg_user_id)
+    refuse_deactivated(who)
     if who.role not in (Role.CHAIR, Role.VICE_CHAIR) or who.membership is None:
         raise NotAllowed("errors.leaders_only")
     org = who.membership.org

@@ -99,6 +99,14 @@ class Org(Base):
     chair_code: Mapped[str | None] = mapped_column(String(40), unique=True)
     council_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime]
+    # School settings (labelled defaults, editable; never constants in code).
+    place: Mapped[str | None] = mapped_column(String(80))  # "Long Biên" in report dates
+    parent_name: Mapped[str | None] = mapped_column(String(200))  # body above, in reports
+    school_year_start: Mapped[str] = mapped_column(String(5), default="09-05")  # mm-dd
+    semester_boundary: Mapped[str] = mapped_column(String(5), default="01-15")  # mm-dd
+    levels: Mapped[list[str]] = mapped_column(JSON, default=list)  # who launches movements
+    channel_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # where stories are published
+    pending_reminder_days: Mapped[int] = mapped_column(Integer, default=3)
 
     parent: Mapped[Org | None] = relationship(remote_side="Org.id")
 
@@ -244,6 +252,8 @@ class Story(Base):
     decided_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)
     council_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    published_at: Mapped[datetime | None]
 
     author: Mapped[Person] = relationship(foreign_keys=[author_id])
     nominee: Mapped[Person | None] = relationship(foreign_keys=[nominee_person_id])
@@ -261,3 +271,193 @@ class StoryPhoto(Base):
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
     file_id: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer)
+
+
+DEFAULT_LEVELS = ("Trung ương", "Thành phố", "Sở GD&ĐT", "Phường/Xã", "Công đoàn", "Trường")
+
+
+class CampaignKind(StrEnum):
+    """Who takes part in a campaign and what counts as done."""
+
+    GOOD_DEEDS = "good_deeds"  # all active staff; done = at least one story attached
+    REGISTRATION = "registration"  # staff register a title; done = registered
+    OPT_IN = "opt_in"  # staff join with a button; done = at least one story attached
+
+
+class CampaignStatus(StrEnum):
+    """Where a campaign stands."""
+
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Campaign(Base):
+    """An emulation movement (phong trào thi đua) or drive, with its period and reminders."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("ix_campaigns_org_status", "org_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    launched_by: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[CampaignKind] = mapped_column(String(16))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reminder_days: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[CampaignStatus] = mapped_column(String(16), default=CampaignStatus.SCHEDULED)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class Title(Base):
+    """An emulation title a school offers (e.g. Lao động tiên tiến); the chair edits the list."""
+
+    __tablename__ = "titles"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    for_department: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Registration(Base):
+    """A staff member's registration for a title in a registration campaign."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    title_id: Mapped[int] = mapped_column(ForeignKey("titles.id"))
+    registered_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
+class Participation(Base):
+    """A staff member who joined an opt-in campaign."""
+
+    __tablename__ = "participations"
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
+class NoticeStatus(StrEnum):
+    """Where a scheduled notice stands."""
+
+    PENDING = "pending"
+    DONE = "done"  # fanned out into the outbox, in the same transaction as this status
+    SKIPPED = "skipped"  # fell due while the bot was down and is no longer meaningful
+    CANCELLED = "cancelled"  # its campaign was closed or changed
+
+
+class Notice(Base):
+    """A scheduled notice; the database, not the scheduler's memory, is the truth of what is due."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # e.g. "campaign:5:reminder:7"
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # launch | reminder | closing | digest | stale
+    due_at: Mapped[datetime]
+    stale_after: Mapped[datetime | None]  # past this, skip rather than send late
+    status: Mapped[NoticeStatus] = mapped_column(String(16), default=NoticeStatus.PENDING)
+    sent_at: Mapped[datetime | None]
+    recipients: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class BroadcastStatus(StrEnum):
+    """Where a broadcast stands."""
+
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Broadcast(Base):
+    """An announcement to an audience; one outbox row per recipient (ref "bc:<id>")."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    audience: Mapped[str] = mapped_column(
+        String(40)
+    )  # all | department:<id> | campaign:<id> | council
+    text: Mapped[str] = mapped_column(Text)  # HTML, rendered from the sender's entities
+    media_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    media_file_id: Mapped[str | None] = mapped_column(String(200))
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[BroadcastStatus] = mapped_column(String(16), default=BroadcastStatus.SENDING)
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class Receipt(Base):
+    """A recipient confirmed they read a broadcast ("Đã xem")."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("broadcast_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    seen_at: Mapped[datetime]
+
+
+class ProposalStatus(StrEnum):
+    """Where a commendation proposal stands."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class Proposal(Base):
+    """A commendation proposal (đề nghị khen thưởng): from a story or a title registration."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # who is commended
+    nominee_text: Mapped[str | None] = mapped_column(String(200))  # a pupil, a group
+    form: Mapped[str] = mapped_column(String(120))  # Giấy khen, Bằng khen, a title
+    level: Mapped[str] = mapped_column(String(80))  # the level that should award it
+    status: Mapped[ProposalStatus] = mapped_column(String(16), default=ProposalStatus.PROPOSED)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    proposed_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Lease(Base):
+    """Which process is active; the fencing token grows with every takeover."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    token: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime]
