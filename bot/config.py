@@ -38,6 +38,18 @@ class Settings(BaseSettings):
     # Used for deep links when the bot cannot be asked (`org create` without a token).
     bot_username: str | None = None
 
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_base_url",
+        "telegram_base_file_url",
+        "bot_username",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `TELEGRAM_BOT_TOKEN=` copied from .env.example means "not set", not "malformed".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:

@@ -61,3 +61,13 @@ def test_the_token_is_redacted_from_messages_and_tracebacks() -> None:
     rendered = logging.Formatter().format(record)
     assert TOKEN not in rendered
     assert "bot<token>/getMe" in rendered
+
+
+def test_an_empty_token_line_from_the_example_file_means_not_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    settings = load_settings()
+    assert settings.telegram_bot_token is None
+    with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN is not set"):
+        settings.require_token()
