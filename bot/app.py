@@ -16,6 +16,7 @@ from bot.errors import on_error
 from bot.texts import Texts
 from handlers import register
 from handlers.menus import set_default_menus
+from scheduler import jobs
 from scheduler.limiter import FloodLimiter
 from scheduler.outbox import OutboxSender
 from services import orgs
@@ -80,6 +81,7 @@ async def _start_services(app: App) -> None:
     deps.sender = sender
     await set_default_menus(app.bot)
     sender.start()
+    jobs.arm(app, deps.settings.scheduler_tick_seconds)
 
 
 async def _stop_services(app: App) -> None:

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     # How long a sender owns a claimed batch; after a crash its rows are resent once this passes.
     outbox_lease_seconds: float = 30.0
+    # Seconds between the scheduler's safety ticks (exact wake-ups are scheduled in between).
+    scheduler_tick_seconds: float = 60.0
     # Used for deep links when the bot cannot be asked (`org create` without a token).
     bot_username: str | None = None
 

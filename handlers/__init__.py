@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, common, council, dialogue, join, stories
+from handlers import admin, campaigns, common, council, dialogue, join, stories
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -39,6 +39,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("report", stories.report_command, filters=PRIVATE),
         CommandHandler("mine", stories.mine_command, filters=PRIVATE),
         CommandHandler("pending", stories.pending_command),
+        CommandHandler("newcampaign", campaigns.new_campaign, filters=PRIVATE),
+        CommandHandler("campaigns", campaigns.campaigns_command, filters=PRIVATE),
         # Buttons, by the kind in their versioned data.
         CallbackQueryHandler(join.on_department_pick, pattern=_cb("jd")),
         CallbackQueryHandler(join.on_join_decision, pattern=_cb("ja")),
@@ -63,6 +65,16 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(stories.on_reopen, pattern=_cb("so")),
         CallbackQueryHandler(stories.on_resubmit, pattern=_cb("se")),
         CallbackQueryHandler(stories.on_withdraw, pattern=_cb("sw")),
+        CallbackQueryHandler(campaigns.on_choice, pattern=r"^v1:(cs|cl|ck|cm)(:|$)"),
+        CallbackQueryHandler(campaigns.on_preview, pattern=_cb("cp")),
+        CallbackQueryHandler(campaigns.on_list, pattern=_cb("ca")),
+        CallbackQueryHandler(campaigns.on_card, pattern=r"^v1:(cc|cn):"),
+        CallbackQueryHandler(campaigns.on_register, pattern=_cb("cg")),
+        CallbackQueryHandler(campaigns.on_unregister, pattern=_cb("cw")),
+        CallbackQueryHandler(campaigns.on_join, pattern=_cb("cj")),
+        CallbackQueryHandler(campaigns.on_reschedule, pattern=_cb("ce")),
+        CallbackQueryHandler(campaigns.on_close, pattern=_cb("cx")),
+        CallbackQueryHandler(campaigns.on_close_confirmed, pattern=_cb("cy")),
         CallbackQueryHandler(common.bad_button),  # anything else: tampered or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.FORWARDED, common.forwarded),

@@ -15,7 +15,10 @@ from storage.models import Role
 
 VERSION = "v1"
 MAX_BYTES = 64
-_INT = re.compile(r"^(0|[1-9]\d{0,17})$")
+# Numbers in callback data are database ids and page numbers: 32-bit integer columns, so a
+# forged larger number is refused here rather than reaching the database (PostgreSQL rejects it).
+MAX_INT = 2**31 - 1
+_INT = re.compile(r"^(0|[1-9]\d{0,9})$")
 
 
 class BadCallback(ValueError):
@@ -23,7 +26,7 @@ class BadCallback(ValueError):
 
 
 def _int(raw: str) -> int:
-    if not _INT.match(raw):
+    if not _INT.match(raw) or int(raw) > MAX_INT:
         raise BadCallback(raw)
     return int(raw)
 
@@ -81,6 +84,20 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "so": (_int,),  # story: the chair reopens
     "se": (_int,),  # story: the author edits and resubmits
     "sw": (_int,),  # story: the author withdraws
+    "cs": (),  # new campaign: skip the description
+    "cl": (_int,),  # new campaign: launching level (index in the school's list)
+    "ck": (_choice("good_deeds", "registration", "opt_in"),),  # new campaign: kind
+    "cm": (_choice("default", "none"),),  # new campaign: reminders
+    "cp": (_choice("create", "cancel"),),  # new campaign: preview
+    "ca": (),  # campaigns list
+    "cc": (_int,),  # campaign card (edits the list it was opened from)
+    "cn": (_int,),  # campaign card opened from a notice (a new message)
+    "cg": (_int, _int),  # campaign: register a title
+    "cw": (_int,),  # campaign: withdraw one's registration
+    "cj": (_int,),  # campaign: join (opt-in)
+    "ce": (_int,),  # campaign: change dates
+    "cx": (_int,),  # campaign: close early (asks to confirm)
+    "cy": (_int,),  # campaign: close early, confirmed
 }
 
 

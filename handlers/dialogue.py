@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from handlers import stories
+from handlers import campaigns, stories
 from handlers.base import refusals, say
 from handlers.callback_data import pack
 from services import conversations, members
@@ -33,6 +33,9 @@ async def on_private_text(update: Update, context: BotContext) -> None:
         return
     if convo.kind == "report":
         await stories.on_report_text(update, context)
+        return
+    if convo.kind in ("campaign", "campaign_edit"):
+        await campaigns.on_text(update, context)
         return
     if convo.kind == "reason":
         await stories.on_reason_text(update, context)

@@ -17,6 +17,8 @@ _DESCRIPTIONS = {
         "report": "Kể một việc tốt",
         "mine": "Câu chuyện tôi đã gửi",
         "pending": "Câu chuyện chờ xét",
+        "campaigns": "Các phong trào thi đua",
+        "newcampaign": "Tạo phong trào thi đua",
         "lang": "Đổi ngôn ngữ",
         "cancel": "Hủy thao tác đang làm",
         "invite": "Đường link mời giáo viên",
@@ -29,6 +31,8 @@ _DESCRIPTIONS = {
         "report": "Report a good deed",
         "mine": "My stories",
         "pending": "Stories waiting",
+        "campaigns": "Emulation campaigns",
+        "newcampaign": "New campaign",
         "lang": "Change language",
         "cancel": "Cancel what you are doing",
         "invite": "Staff invite link",
@@ -38,13 +42,13 @@ _DESCRIPTIONS = {
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", *BASE)
+MEMBER = ("report", "mine", "campaigns", *BASE)
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
     Role.STAFF: MEMBER,
     Role.COUNCIL: (*MEMBER, "pending"),
-    Role.VICE_CHAIR: (*MEMBER, "pending", "invite"),
-    Role.CHAIR: (*MEMBER, "pending", "invite", "members", "departments"),
+    Role.VICE_CHAIR: (*MEMBER, "pending", "newcampaign", "invite"),
+    Role.CHAIR: (*MEMBER, "pending", "newcampaign", "invite", "members", "departments"),
 }
 GROUP = ("help", "pending", "bind_council")
 

@@ -1,0 +1,251 @@
+"""Campaigns and their notices against a real database: fan-out, audiences, staleness, changes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import load_settings
+from bot.context import Deps
+from bot.texts import Texts
+from scheduler.jobs import fire_due
+from services import campaigns, orgs
+from services.errors import Invalid, NotAllowed
+from storage.db import SessionFactory
+from storage.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    Notice,
+    NoticeStatus,
+    OutboxMessage,
+    Story,
+    StoryStatus,
+    Title,
+)
+from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, School, make_school, membership_of
+
+HN = ZoneInfo("Asia/Ho_Chi_Minh")
+EVERYONE = {CHAIR, VICE, COUNCIL, TEACHER}
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def deps_for(sessions: SessionFactory, texts: Texts, clock: Clock) -> Deps:
+    """Dependencies with the test's clock."""
+    return Deps(settings=load_settings(), texts=texts, sessions=sessions, clock=clock)
+
+
+async def recipients(sessions: SessionFactory, notice_key_part: str) -> dict[int, str]:
+    """chat id → text of the outbox rows queued by notices whose key contains a string."""
+    async with sessions() as s:
+        ids = (await s.scalars(select(Notice.id).where(Notice.key.contains(notice_key_part)))).all()
+        rows = (
+            await s.scalars(
+                select(OutboxMessage).where(OutboxMessage.ref.in_([f"notice:{i}" for i in ids]))
+            )
+        ).all()
+    return {r.chat_id: r.payload["text"] for r in rows}
+
+
+async def school_with_campaign(
+    sessions: SessionFactory, texts: Texts, now: datetime, kind: CampaignKind
+) -> tuple[School, Campaign]:
+    """A school (council bound to chat -100), a campaign starting in an hour for 10 days."""
+    school = await make_school(sessions, texts, now)
+    async with sessions() as s:
+        await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=-100, now=now)
+    async with sessions() as s:
+        campaign = await campaigns.create_direct(
+            s,
+            org_id=school.org_id,
+            name="Người tốt, việc tốt <năm 2024>",
+            kind=kind,
+            starts_at=now + timedelta(hours=1),
+            ends_at=now + timedelta(days=10),
+            now=now,
+        )
+    return school, campaign
+
+
+async def test_the_launch_notice_reaches_all_staff_at_the_start_and_opens_the_campaign(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    _, campaign = await school_with_campaign(sessions, texts, now, CampaignKind.GOOD_DEEDS)
+    clock = Clock(now + timedelta(minutes=59))
+    deps = deps_for(sessions, texts, clock)
+    assert await fire_due(deps) == 0
+    clock.now = now + timedelta(hours=1)
+    assert await fire_due(deps) == 1
+    sent = await recipients(sessions, "launch")
+    assert set(sent) == EVERYONE
+    assert "Người tốt, việc tốt &lt;năm 2024&gt;" in sent[TEACHER]
+    async with sessions() as s:
+        assert (await s.get_one(Campaign, campaign.id)).status == CampaignStatus.OPEN
+    assert await fire_due(deps) == 0  # fired once, never again
+
+
+async def test_reminders_reach_only_those_not_done_with_the_days_left(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    _, campaign = await school_with_campaign(sessions, texts, now, CampaignKind.GOOD_DEEDS)
+    teacher = await membership_of(sessions, TEACHER)
+    assert teacher is not None
+    async with sessions() as s:
+        s.add(
+            Story(
+                org_id=campaign.org_id,
+                author_id=teacher.person_id,
+                text="x",
+                nominee_kind="self",
+                status=StoryStatus.APPROVED,
+                submitted_at=now,
+                campaign_id=campaign.id,
+            )
+        )
+        await s.commit()
+    deps = deps_for(sessions, texts, Clock(now + timedelta(days=3)))
+    await fire_due(deps)
+    sent = await recipients(sessions, "reminder:7")
+    assert set(sent) == EVERYONE - {TEACHER}
+    assert "còn <b>7 ngày</b>" in sent[CHAIR]
+
+
+async def test_registration_reminders_skip_those_registered_and_closing_summarises(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    _, campaign = await school_with_campaign(sessions, texts, now, CampaignKind.REGISTRATION)
+    deps = deps_for(sessions, texts, Clock(now + timedelta(hours=2)))
+    await fire_due(deps)
+    async with sessions() as s:
+        title = await s.scalar(select(Title).where(Title.name == "Lao động tiên tiến"))
+        assert title is not None
+        await campaigns.register(
+            s,
+            tg_user_id=COUNCIL,
+            campaign_id=campaign.id,
+            title_id=title.id,
+            now=now + timedelta(hours=2),
+        )
+    deps.clock = Clock(now + timedelta(days=9, hours=1))
+    await fire_due(deps)
+    assert set(await recipients(sessions, "reminder:1")) == EVERYONE - {COUNCIL}
+    deps.clock = Clock(now + timedelta(days=10))
+    await fire_due(deps)
+    closing = await recipients(sessions, "closing")
+    assert set(closing) == {COUNCIL, -100}  # the registrant, and the council's summary
+    assert "Hoàn thành: 1/4" in closing[-100] and "Lao động tiên tiến: 1" in closing[-100]
+    async with sessions() as s:
+        assert (await s.get_one(Campaign, campaign.id)).status == CampaignStatus.CLOSED
+
+
+async def test_notices_that_fell_due_while_down_are_sent_and_stale_ones_skipped(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await school_with_campaign(sessions, texts, now, CampaignKind.GOOD_DEEDS)
+    # The bot was down from before the start until after the end: the launch and reminders are
+    # stale (the deadline passed); the closing notice is still worth sending.
+    deps = deps_for(sessions, texts, Clock(now + timedelta(days=10, hours=5)))
+    await fire_due(deps)
+    async with sessions() as s:
+        states = dict(
+            (
+                await s.execute(
+                    select(Notice.kind, Notice.status)
+                    .where(Notice.campaign_id.is_not(None))
+                    .order_by(Notice.id)
+                )
+            ).all()
+        )
+        statuses = (
+            await s.execute(
+                select(Notice.kind, Notice.status).where(Notice.campaign_id.is_not(None))
+            )
+        ).all()
+    assert states["closing"] == NoticeStatus.DONE
+    assert {status for kind, status in statuses if kind != "closing"} == {NoticeStatus.SKIPPED}
+    assert await recipients(sessions, "reminder") == {}
+
+
+async def test_two_schedulers_at_once_fan_each_notice_out_once(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await school_with_campaign(sessions, texts, now, CampaignKind.GOOD_DEEDS)
+    clock = Clock(now + timedelta(hours=1))
+    await asyncio.gather(
+        fire_due(deps_for(sessions, texts, clock)), fire_due(deps_for(sessions, texts, clock))
+    )
+    async with sessions() as s:
+        count = await s.scalar(select(func.count()).select_from(OutboxMessage))
+    assert count == len(EVERYONE)
+
+
+async def test_rescheduling_replans_reminders_and_closing_cancels_them(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    _, campaign = await school_with_campaign(sessions, texts, now, CampaignKind.GOOD_DEEDS)
+    async with sessions() as s:
+        await campaigns.begin_reschedule(s, tg_user_id=VICE, campaign_id=campaign.id, now=now)
+    new_end = (now + timedelta(days=20)).astimezone(HN).strftime("%d/%m/%Y")
+    async with sessions() as s:
+        view = await campaigns.reschedule(s, tg_user_id=VICE, text=new_end, tz=HN, now=now)
+    assert view.ends_at.astimezone(HN).strftime("%d/%m/%Y") == new_end
+    async with sessions() as s:
+        pending = (
+            await s.scalars(
+                select(Notice).where(
+                    Notice.campaign_id == campaign.id, Notice.status == NoticeStatus.PENDING
+                )
+            )
+        ).all()
+        cancelled = (
+            await s.scalars(
+                select(Notice).where(
+                    Notice.campaign_id == campaign.id, Notice.status == NoticeStatus.CANCELLED
+                )
+            )
+        ).all()
+    assert {n.kind for n in pending} == {"launch", "reminder", "closing"}
+    assert all(n.due_at <= view.ends_at for n in pending) and len(cancelled) == 3
+    async with sessions() as s:
+        closed = await campaigns.close_early(s, tg_user_id=CHAIR, campaign_id=campaign.id, now=now)
+    assert closed.status == "closed"  # it never opened: nobody is told, everything cancelled
+    async with sessions() as s:
+        left = (
+            await s.scalars(
+                select(Notice).where(
+                    Notice.campaign_id == campaign.id, Notice.status == NoticeStatus.PENDING
+                )
+            )
+        ).all()
+    assert left == []
+
+
+async def test_only_leaders_change_campaigns_and_dates_are_checked(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    _, campaign = await school_with_campaign(sessions, texts, now, CampaignKind.GOOD_DEEDS)
+    async with sessions() as s:
+        with pytest.raises(NotAllowed):
+            await campaigns.close_early(s, tg_user_id=TEACHER, campaign_id=campaign.id, now=now)
+    async with sessions() as s:
+        with pytest.raises(NotAllowed):
+            await campaigns.begin(s, tg_user_id=COUNCIL, now=now)
+    async with sessions() as s:
+        await campaigns.begin(s, tg_user_id=CHAIR, now=now)
+    async with sessions() as s:
+        with pytest.raises(Invalid) as caught:
+            await campaigns.answer(s, tg_user_id=CHAIR, text="x" * 1000, tz=HN, now=now)
+    assert caught.value.values["limit"] == 200
