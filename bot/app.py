@@ -19,6 +19,7 @@ from handlers.menus import set_default_menus
 from scheduler import jobs
 from scheduler.limiter import FloodLimiter
 from scheduler.outbox import OutboxSender
+from scheduler.progress import BroadcastProgress
 from services import orgs
 from storage.db import make_engine, make_session_factory, on_commit
 from storage.migrate import upgrade
@@ -47,7 +48,11 @@ def build_application(deps: Deps, token: str) -> App:
         Application.builder()
         .token(token)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(FloodLimiter())
+        # PTB's default is one connection: sends would queue behind each other after the limiter
+        # released them, then arrive at Telegram in bursts. One connection per concurrent send.
+        .connection_pool_size(64)
+        .pool_timeout(30.0)
+        .rate_limiter(FloodLimiter(per_second=settings.flood_per_second))
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
@@ -74,6 +79,7 @@ async def _start_services(app: App) -> None:
         deps.sessions,
         poll_seconds=deps.settings.outbox_poll_seconds,
         lease_seconds=deps.settings.outbox_lease_seconds,
+        batch_size=deps.settings.outbox_batch_size,
         on_migrate=follow_migration,
     )
     # Any commit may have queued messages: look at once instead of waiting for the next poll.
@@ -81,12 +87,19 @@ async def _start_services(app: App) -> None:
     deps.sender = sender
     await set_default_menus(app.bot)
     sender.start()
-    jobs.arm(app, deps.settings.scheduler_tick_seconds)
+    progress = BroadcastProgress(
+        app.bot, deps.sessions, deps.texts, interval=deps.settings.broadcast_progress_seconds
+    )
+    app.bot_data["broadcast_progress"] = progress
+    progress.start()
 
 
 async def _stop_services(app: App) -> None:
     """Drain the outbox batch in flight, then stop the sender."""
     deps: Deps = app.bot_data["deps"]
+    progress: BroadcastProgress | None = app.bot_data.pop("broadcast_progress", None)
+    if progress is not None:
+        await progress.stop()
     if deps.sender is not None:
         await deps.sender.stop()
 
@@ -96,6 +109,8 @@ async def serve(app: App, stop: asyncio.Event) -> None:
     async with app:
         await _start_services(app)
         await app.start()
+        # After start: a job armed before the JobQueue runs would count as missed and wait a tick.
+        jobs.arm(app, app.bot_data["deps"].settings.scheduler_tick_seconds)
         assert app.updater is not None
         await app.updater.start_polling(
             timeout=app.bot_data["deps"].settings.polling_timeout,

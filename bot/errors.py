@@ -21,12 +21,16 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
-        text = context.deps.texts.render(context.deps.texts.default_locale, "errors.internal")
+        texts, locale = context.deps.texts, context.deps.texts.default_locale
         if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
+            await update.callback_query.answer(
+                texts.plain(locale, "errors.internal")[:200], show_alert=True
+            )
         else:
             await context.bot.send_message(
-                update.effective_chat.id, text, parse_mode=ParseMode.HTML
+                update.effective_chat.id,
+                texts.render(locale, "errors.internal"),
+                parse_mode=ParseMode.HTML,
             )
     except TelegramError:
         log.warning("could not tell the user about the error")

@@ -6,6 +6,8 @@ Each locale has files under `templates/<locale>/`; every message is a macro in o
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALES = ("vi", "en")
+_TAG = re.compile(r"<[^>]+>")
 
 
 def format_date(value: datetime, tz: ZoneInfo) -> str:
@@ -61,3 +64,11 @@ class Texts:
         macro = getattr(module, name)
         result: Markup = macro(**values)
         return str(result).strip()
+
+    def plain(self, locale: str | None, key: str, /, **values: Any) -> str:
+        """`key` as plain text, for what Telegram shows unparsed: button labels, alerts, toasts.
+
+        The template's own tags are dropped, then entities are unescaped; values were escaped
+        when rendered, so a name typed as `Bùi <b>Văn</b> & Đức` shows exactly as typed.
+        """
+        return html.unescape(_TAG.sub("", self.render(locale, key, **values)))

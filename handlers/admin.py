@@ -29,7 +29,7 @@ async def _member_list(update: Update, context: BotContext, page: int, *, edit: 
     rows = [
         [
             (
-                texts.render(
+                texts.plain(
                     locale,
                     "members.row_label",
                     name=m.person.full_name,
@@ -43,9 +43,9 @@ async def _member_list(update: Update, context: BotContext, page: int, *, edit: 
     ]
     nav = []
     if page > 0:
-        nav.append((texts.render(locale, "members.prev_button"), pack("ml", page - 1)))
+        nav.append((texts.plain(locale, "members.prev_button"), pack("ml", page - 1)))
     if page < pages - 1:
-        nav.append((texts.render(locale, "members.next_button"), pack("ml", page + 1)))
+        nav.append((texts.plain(locale, "members.next_button"), pack("ml", page + 1)))
     if nav:
         rows.append(nav)
     show = edit_or_say if edit else say
@@ -85,12 +85,12 @@ async def _member_card(update: Update, context: BotContext, membership_id: int) 
         m = await members.member_of_chair(session, tg_user_id=user.id, membership_id=membership_id)
     buttons = [
         [
-            (texts.render(locale, "members.set_vice_chair"), pack("mr", m.id, Role.VICE_CHAIR)),
-            (texts.render(locale, "members.set_council"), pack("mr", m.id, Role.COUNCIL)),
-            (texts.render(locale, "members.set_staff"), pack("mr", m.id, Role.STAFF)),
+            (texts.plain(locale, "members.set_vice_chair"), pack("mr", m.id, Role.VICE_CHAIR)),
+            (texts.plain(locale, "members.set_council"), pack("mr", m.id, Role.COUNCIL)),
+            (texts.plain(locale, "members.set_staff"), pack("mr", m.id, Role.STAFF)),
         ],
-        [(texts.render(locale, "members.deactivate_button"), pack("mx", m.id))],
-        [(texts.render(locale, "members.back_button"), pack("ml", 0))],
+        [(texts.plain(locale, "members.deactivate_button"), pack("mx", m.id))],
+        [(texts.plain(locale, "members.back_button"), pack("ml", 0))],
     ]
     await edit_or_say(
         update,
@@ -132,7 +132,7 @@ async def on_member_role(update: Update, context: BotContext) -> None:
     target_locale = deps.texts.locale(m.person.locale)
     await set_user_menu(context.bot, m.person.tg_user_id, role, target_locale)
     locale = await user_locale(context, update)
-    await query.answer(deps.texts.render(locale, "members.role_set", name=m.person.full_name))
+    await query.answer(deps.texts.plain(locale, "members.role_set", name=m.person.full_name))
     await _member_card(update, context, m.id)
 
 
@@ -167,7 +167,7 @@ async def _department_list(update: Update, context: BotContext, *, edit: bool) -
         org_name = who.membership.org.name
     buttons = [(d.name, pack("d", d.id)) for d in departments]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([(texts.render(locale, "departments.add_button"), pack("da"))])
+    rows.append([(texts.plain(locale, "departments.add_button"), pack("da"))])
     show = edit_or_say if edit else say
     await show(
         update,
@@ -216,10 +216,10 @@ async def on_department(update: Update, context: BotContext) -> None:
         name=departments[dept_id],
         buttons=[
             [
-                (texts.render(locale, "departments.rename_button"), pack("dr", dept_id)),
-                (texts.render(locale, "departments.remove_button"), pack("dx", dept_id)),
+                (texts.plain(locale, "departments.rename_button"), pack("dr", dept_id)),
+                (texts.plain(locale, "departments.remove_button"), pack("dx", dept_id)),
             ],
-            [(texts.render(locale, "members.back_button"), pack("dl"))],
+            [(texts.plain(locale, "members.back_button"), pack("dl"))],
         ],
     )
 
@@ -293,7 +293,7 @@ async def on_invite_rotate(update: Update, context: BotContext) -> None:
     assert query is not None
     await _invite(update, context, rotate=True)
     locale = await user_locale(context, update)
-    await query.answer(context.deps.texts.render(locale, "invite.rotated"))
+    await query.answer(context.deps.texts.plain(locale, "invite.rotated"))
 
 
 async def _invite(update: Update, context: BotContext, *, rotate: bool) -> None:
@@ -309,5 +309,5 @@ async def _invite(update: Update, context: BotContext, *, rotate: bool) -> None:
         "invite.link",
         org=org.name,
         link=deps.deep_link(f"j_{org.invite_code}"),
-        buttons=[[(deps.texts.render(locale, "invite.rotate_button"), pack("ir"))]],
+        buttons=[[(deps.texts.plain(locale, "invite.rotate_button"), pack("ir"))]],
     )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import html
 import logging
-import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -14,6 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from handlers.callback_data import BadCallback
 from scheduler.outbox import keyboard
 from services.errors import ServiceError
 from services.people import person_by_tg
@@ -94,25 +93,34 @@ async def edit_or_say(
 
 
 def refusals(handler: Handler) -> Handler:
-    """Turn a service's refusal into a polite answer: an alert for a button, else a message."""
+    """Turn a service's refusal into a polite answer: an alert for a button, else a message.
+
+    Button data this bot did not produce (forged, or from an old version) that still got routed
+    here by its kind is refused the same way, with the "invalid button" alert.
+    """
 
     @functools.wraps(handler)
     async def wrapper(update: Update, context: BotContext) -> None:
         try:
             await handler(update, context)
         except ServiceError as refusal:
+            await refuse(update, context, refusal.key, **refusal.values)
+        except BadCallback:
             query = update.callback_query
-            if query is not None:
-                text = context.deps.texts.render(
-                    await user_locale(context, update), refusal.key, **refusal.values
-                )
-                await query.answer(_plain(text), show_alert=True)
-            else:
-                await say(update, context, refusal.key, **refusal.values)
+            if query is None:
+                raise
+            log.info("refused malformed callback data from user %s", query.from_user.id)
+            await refuse(update, context, "errors.bad_button")
 
     return wrapper
 
 
-def _plain(html_text: str) -> str:
-    """Callback alerts are plain text (≤200 characters): drop tags, unescape entities."""
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text))[:200]
+async def refuse(update: Update, context: BotContext, key: str, /, **values: Any) -> None:
+    """Say no politely: an alert for a pressed button (plain text, ≤200 characters), else a
+    message in the chat."""
+    query = update.callback_query
+    if query is None:
+        await say(update, context, key, **values)
+        return
+    locale = await user_locale(context, update)
+    await query.answer(context.deps.texts.plain(locale, key, **values)[:200], show_alert=True)

@@ -6,9 +6,10 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.ext import CommandHandler
 
 from bot.context import BotContext
-from handlers.base import edit_or_say, refusals, remember_locale, say, user_locale
+from handlers.base import edit_or_say, refusals, refuse, remember_locale, say, user_locale
 from handlers.callback_data import BadCallback, pack, unpack
 from handlers.menus import set_user_menu
 from services import conversations, members, orgs
@@ -105,6 +106,7 @@ async def _set_lang(update: Update, context: BotContext, tg_user_id: int, locale
     await set_user_menu(context.bot, tg_user_id, who.role, locale)
 
 
+@refusals
 async def on_lang_button(update: Update, context: BotContext) -> None:
     """A language button was pressed."""
     query = update.callback_query
@@ -126,13 +128,29 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
-    """A command this bot does not have (in a group, only when addressed to this bot)."""
+    """A command this bot does not have, or has only in the other kind of chat (in a group,
+    answered only when addressed to this bot)."""
     message, chat = update.effective_message, update.effective_chat
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        first = (message.text or "").split(maxsplit=1)[0] if message else ""
-        if not first.lower().endswith(f"@{context.bot.username}".lower()):
-            return  # a plain /command in a group may be meant for another bot
-    await say(update, context, "common.unknown_command")
+    first = (message.text or "").split(maxsplit=1)[0] if message else ""
+    name, _, addressee = first.removeprefix("/").partition("@")
+    ours = addressee.lower() in ("", context.bot.username.lower())
+    private = chat is None or chat.type == ChatType.PRIVATE
+    if not private and not addressee:
+        return  # a plain /command in a group may be meant for another bot
+    if ours and _has_command(context, name.lower()):
+        # Its handler exists but refused this chat: say where the command works.
+        await say(update, context, "errors.group_only" if private else "errors.private_only")
+    elif private or ours:
+        await say(update, context, "common.unknown_command")
+
+
+def _has_command(context: BotContext, name: str) -> bool:
+    """Whether any registered command handler answers to `name`."""
+    return any(
+        isinstance(handler, CommandHandler) and name in handler.commands
+        for handlers in context.application.handlers.values()
+        for handler in handlers
+    )
 
 
 async def unsupported(update: Update, context: BotContext) -> None:
@@ -153,5 +171,4 @@ async def bad_button(update: Update, context: BotContext) -> None:
         unpack(query.data)
     except BadCallback:
         log.info("refused tampered callback data from user %s", query.from_user.id)
-    text = context.deps.texts.render(await user_locale(context, update), "errors.bad_button")
-    await query.answer(text, show_alert=True)
+    await refuse(update, context, "errors.bad_button")

@@ -62,4 +62,4 @@ async def on_join_decision(update: Update, context: BotContext) -> None:
             now=deps.clock(),
         )
     locale = await user_locale(context, update)
-    await query.answer(deps.texts.render(locale, "join.decided_toast", approved=decision.approved))
+    await query.answer(deps.texts.plain(locale, "join.decided_toast", approved=decision.approved))

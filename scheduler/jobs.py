@@ -22,6 +22,7 @@ from storage.models import Notice, NoticeStatus
 log = logging.getLogger(__name__)
 NEXT_JOB, TICK_JOB = "notices next", "notices tick"
 _LOCK_KEY = "scheduler_lock"
+READY_KEY = "scheduler_ready"  # set once the first tick has armed the schedule
 
 
 async def fire_due(deps: Deps, *, limit: int = 500) -> int:
@@ -81,6 +82,7 @@ async def tick(context: BotContext) -> None:
         await fire_due(deps)
         due = await next_due(deps)
     _schedule_next(app, due, deps.clock())
+    app.bot_data[READY_KEY] = True
 
 
 def _schedule_next(
@@ -107,4 +109,5 @@ def arm(app: Application[Any, Any, Any, Any, Any, Any], interval: float) -> None
         raise RuntimeError("python-telegram-bot's job-queue extra is required")
     for job in app.job_queue.get_jobs_by_name(TICK_JOB):
         job.schedule_removal()
-    app.job_queue.run_repeating(tick, interval=interval, first=0, name=TICK_JOB)
+    # `first=0` would be read as "after one interval"; a small positive delay means now.
+    app.job_queue.run_repeating(tick, interval=interval, first=0.01, name=TICK_JOB)

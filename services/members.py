@@ -171,8 +171,8 @@ async def _notify_leaders(
             ),
             buttons=[
                 [
-                    (texts.render(locale, "join.approve_button"), pack("ja", membership.id, True)),
-                    (texts.render(locale, "join.reject_button"), pack("ja", membership.id, False)),
+                    (texts.plain(locale, "join.approve_button"), pack("ja", membership.id, True)),
+                    (texts.plain(locale, "join.reject_button"), pack("ja", membership.id, False)),
                 ]
             ],
             ref=join_ref(membership.id),

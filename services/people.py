@@ -36,6 +36,11 @@ class Actor:
         return self.membership.org_id
 
     @property
+    def deactivated(self) -> bool:
+        """They were a member here and have been deactivated (they left the school)."""
+        return self.membership is not None and self.membership.status == MemberStatus.LEFT
+
+    @property
     def role(self) -> Role | None:
         """Their role, when they are an active member."""
         m = self.membership
@@ -79,9 +84,16 @@ async def actor(session: AsyncSession, tg_user_id: int) -> Actor:
     return Actor(person, chosen)
 
 
+def refuse_deactivated(who: Actor) -> None:
+    """A deactivated member is told so, not asked to join (their old buttons stop working)."""
+    if who.deactivated:
+        raise NotAllowed("errors.deactivated")
+
+
 async def require_role(session: AsyncSession, tg_user_id: int, roles: Collection[Role]) -> Actor:
     """The actor, if they are an active member with one of `roles`; otherwise refuse."""
     who = await actor(session, tg_user_id)
+    refuse_deactivated(who)
     if who.role is None:
         raise NotAllowed("errors.not_member")
     if who.role not in roles:

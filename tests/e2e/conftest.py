@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,10 @@ import pytest
 from bot.app import App, bootstrap, build_application, serve
 from bot.config import load_settings
 from bot.context import Deps
+from bot.texts import Texts
+from storage.db import SessionFactory
+from tests.e2e.helpers import Council, make_council
+from tests.factories import School, make_school
 from tgemu import EmuClient, Emulator
 from tgemu.client import DEFAULT_TOKEN
 
@@ -49,6 +54,7 @@ def bot_env(emu_url: str, db_url: str, **extra: str) -> dict[str, str]:
         "POLLING_TIMEOUT": "1",
         "OUTBOX_POLL_SECONDS": "0.2",
         "OUTBOX_LEASE_SECONDS": "3",
+        "SCHEDULER_TICK_SECONDS": "0.5",
         **extra,
     }
 
@@ -106,10 +112,10 @@ class BotProcess:
 
     async def start(self) -> None:
         """Start it and wait until it is polling."""
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: ASYNC220 (starting is instant; we poll below)
-            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdout=log, stderr=log
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
+            self.proc = subprocess.Popen(  # noqa: ASYNC220 (starting is instant; we poll below)
+                [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+            )
         for _ in range(300):
             if "is running" in self.log_path.read_text(errors="replace").split("---")[-1]:
                 return
@@ -126,11 +132,16 @@ class BotProcess:
         with self.log_path.open("a") as log:
             log.write("\n---\n")
 
-    def terminate(self) -> int:
-        """SIGTERM: a graceful stop."""
+    async def terminate(self) -> int:
+        """SIGTERM: a graceful stop.
+
+        Waits without blocking the event loop: the emulator may run in it, and a stopping bot
+        still talks to it (its last getUpdates, the outbox batch in flight). Blocking it would
+        turn a clean stop into timed-out requests that Telegram nevertheless received.
+        """
         assert self.proc is not None
         self.proc.terminate()
-        code = self.proc.wait(timeout=30)
+        code = await asyncio.wait_for(asyncio.to_thread(self.proc.wait), 30)
         with self.log_path.open("a") as log:
             log.write("\n---\n")
         return code
@@ -145,3 +156,22 @@ async def bot_process(
     yield process
     if process.proc is not None and process.proc.poll() is None:
         process.kill()
+
+
+@pytest.fixture
+async def council_school(sessions: SessionFactory, texts: Texts, now: datetime) -> School:
+    """The school with its chair, vice-chair, council member and teacher (no bot needed)."""
+    return await make_school(sessions, texts, now)
+
+
+@pytest.fixture
+async def council(
+    council_school: School,
+    bot: RunningBot,
+    client: EmuClient,
+    sessions: SessionFactory,
+    now: datetime,
+) -> Council:
+    """A school with its council group bound (and a group member not on the council), the
+    real bot running in this process. The school is made before the bot starts."""
+    return await make_council(client, sessions, now, council_school)

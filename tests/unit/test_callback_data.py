@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.callback_data import MAX_BYTES, BadCallback, pack, unpack
+from handlers.callback_data import MAX_BYTES, MAX_INT, BadCallback, pack, unpack
 from storage.models import Role
 
 
@@ -31,6 +31,7 @@ def test_packed_data_round_trips() -> None:
         "v1:jd:1:extra",
         "v1:lang:fr",
         "v1:jd:" + "9" * 70,
+        f"v1:jd:{MAX_INT + 1}",
     ],
 )
 def test_tampered_data_is_refused(data: str) -> None:
@@ -47,7 +48,7 @@ def test_parser_never_crashes_on_arbitrary_text(data: str) -> None:
     assert len(data.encode()) <= MAX_BYTES and parsed.kind
 
 
-@given(st.integers(min_value=0, max_value=10**17), st.booleans())
+@given(st.integers(min_value=0, max_value=MAX_INT), st.booleans())
 def test_largest_ids_still_fit_telegrams_64_bytes(ident: int, flag: bool) -> None:
     data = pack("ja", ident, flag)
     assert len(data.encode()) <= MAX_BYTES
