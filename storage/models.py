@@ -85,6 +85,22 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # gave up after retries, or Telegram refused the content
     UNREACHABLE = "unreachable"  # blocked, chat not found, kicked: never retried
+    CANCELLED = "cancelled"  # its broadcast was stopped before it was sent
+
+
+# Forms of commendation a council proposes, each with the level that usually awards it: the
+# sample plan's list, with the district's certificate moved to the ward/commune (two-tier local
+# government since 1/7/2025). A school setting: the chair edits it, code never relies on it.
+DEFAULT_FORMS: tuple[dict[str, str], ...] = (
+    {"name": "Giấy khen của Hiệu trưởng", "level": "Trường"},
+    {"name": "Giấy khen của Chủ tịch UBND phường/xã", "level": "Phường/Xã"},
+    {"name": "Bằng khen của Chủ tịch UBND thành phố", "level": "Thành phố"},
+)
+
+
+def default_forms() -> list[dict[str, str]]:
+    """A fresh copy of the default commendation forms (a new school starts with these)."""
+    return [dict(form) for form in DEFAULT_FORMS]
 
 
 class Org(Base):
@@ -107,6 +123,8 @@ class Org(Base):
     levels: Mapped[list[str]] = mapped_column(JSON, default=list)  # who launches movements
     channel_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # where stories are published
     pending_reminder_days: Mapped[int] = mapped_column(Integer, default=3)
+    # [{"name": "Giấy khen của Hiệu trưởng", "level": "Trường"}, ...]: see DEFAULT_FORMS.
+    commendation_forms: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=default_forms)
 
     parent: Mapped[Org | None] = relationship(remote_side="Org.id")
 
@@ -234,7 +252,10 @@ class Story(Base):
     """A good-deed story (người tốt, việc tốt) sent to the council."""
 
     __tablename__ = "stories"
-    __table_args__ = (Index("ix_stories_org_status", "org_id", "status"),)
+    __table_args__ = (
+        Index("ix_stories_org_status", "org_id", "status"),
+        Index("ix_stories_org_submitted", "org_id", "submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
@@ -435,6 +456,7 @@ class Proposal(Base):
     """A commendation proposal (đề nghị khen thưởng): from a story or a title registration."""
 
     __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_story_id", "story_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)

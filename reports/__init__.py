@@ -1,0 +1,1 @@
+"""Reports: tallies into XLSX, CSV and DOCX bytes, and charts; no Telegram, no sessions."""

@@ -1,0 +1,172 @@
+"""The exported files, opened with their own libraries: figures, Vietnamese, formulas, dates."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import openpyxl
+from docx import Document
+from sqlalchemy import ColumnElement, func, select
+
+from reports.periods import place_and_date
+from services import tallies
+from storage.db import SessionFactory
+from storage.models import Org, Story, StoryStatus
+from tests.factories import COUNCIL
+from tests.reports.conftest import GROUP, RISKY_NAME, RISKY_REASON, RISKY_TEXT, Seeded
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def _export(sessions: SessionFactory, now: datetime, code: str = "y") -> dict[str, bytes]:
+    async with sessions() as s:
+        result = await tallies.export(
+            s, tg_user_id=COUNCIL, chat_id=GROUP, code=code, tz=TZ, now=now
+        )
+    try:
+        return {f.filename.rsplit(".", 1)[1]: f.data.read() for f in result.files}
+    finally:
+        result.close()
+
+
+async def _count(sessions: SessionFactory, *where: ColumnElement[bool]) -> int:
+    async with sessions() as s:
+        return int(await s.scalar(select(func.count()).select_from(Story).where(*where)) or 0)
+
+
+async def test_the_workbook_has_typed_dates_frozen_headers_and_neutral_formulas(
+    sessions: SessionFactory, seeded: Seeded, now: datetime
+) -> None:
+    files = await _export(sessions, now)
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    assert book.sheetnames == [
+        "Câu chuyện",
+        "Theo tổ",
+        "Theo cá nhân",
+        "Đăng ký danh hiệu",
+        "Đề nghị khen thưởng",
+        "Nhật ký quyết định",
+    ]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+    stories = book["Câu chuyện"]
+    header = [c.value for c in stories[1]]
+    assert (
+        header[:3] == ["Mã", "Ngày gửi", "Người gửi"] and "Người, tập thể được nêu gương" in header
+    )
+    rows = list(stories.iter_rows(min_row=2))
+    total = await _count(
+        sessions,
+        Story.status != StoryStatus.SUPERSEDED,
+        Story.submitted_at >= datetime(2023, 9, 5, tzinfo=TZ),
+        Story.submitted_at < datetime(2024, 9, 5, tzinfo=TZ),
+    )
+    assert len(rows) == total > 0
+    first = rows[0]
+    assert isinstance(first[0].value, int)
+    assert first[1].is_date and isinstance(first[1].value, datetime)
+    assert first[1].number_format == "dd/mm/yyyy hh:mm"
+    risky = [r for r in rows if r[7].value == RISKY_TEXT]
+    assert risky, "the story typed as a formula is exported as its text"
+    cell = risky[0][7]
+    assert cell.data_type == "s" and cell.quotePrefix  # text, and stays text when edited
+    statuses = {r[8].value for r in rows}
+    assert statuses <= {"Chờ xét", "Đã duyệt", "Không duyệt", "Yêu cầu bổ sung", "Đã rút"}
+    reasons = [r[11] for r in rows if r[11].value == RISKY_REASON]
+    assert reasons and all(c.data_type == "s" and c.quotePrefix for c in reasons)
+    people = [r[0] for r in book["Theo cá nhân"].iter_rows(min_row=2) if r[0].value == RISKY_NAME]
+    assert people and people[0].data_type == "s" and people[0].quotePrefix
+    by_department = {r[0]: r for r in book["Theo tổ"].iter_rows(min_row=2, values_only=True)}
+    assert set(by_department) >= {"Tổ 1", "Tổ 2", "Tổ Văn phòng", "Tổ Năng khiếu"}
+    approved = sum(r[2] for r in by_department.values())
+    assert approved == sum(1 for r in rows if r[8].value == "Đã duyệt")
+    audit = list(book["Nhật ký quyết định"].iter_rows(min_row=2))
+    assert audit and all(r[0].is_date for r in audit)
+    registrations = list(book["Đăng ký danh hiệu"].iter_rows(min_row=2, values_only=True))
+    assert {r[2] for r in registrations} == {"Lao động tiên tiến", "Chiến sĩ thi đua cơ sở"}
+
+
+async def test_the_csv_has_a_bom_vietnamese_intact_and_formulas_as_text(
+    sessions: SessionFactory, seeded: Seeded, now: datetime
+) -> None:
+    data = (await _export(sessions, now))["csv"]
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Mã", "Ngày gửi", "Người gửi"]
+    texts = [r[7] for r in rows[1:]]
+    assert "'" + RISKY_TEXT in texts and RISKY_TEXT not in texts
+    assert any(r[11] == "'" + RISKY_REASON for r in rows[1:])
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
+    assert any("giúp học sinh vượt khó, đến trường an toàn" in t for t in texts)
+    assert all(len(r[1]) == 16 and r[1][2] == "/" for r in rows[1:])  # dd/mm/yyyy hh:mm
+
+
+async def test_the_formal_report_follows_decree_30_and_lists_confirmed_proposals(
+    sessions: SessionFactory, seeded: Seeded, now: datetime
+) -> None:
+    async with sessions() as s:
+        org = await s.get_one(Org, seeded.org_id)
+        org.parent_name, org.place = "Phòng Giáo dục và Đào tạo quận Long Biên", "Long Biên"
+        await s.commit()
+    document = Document(io.BytesIO((await _export(sessions, now))["docx"]))
+    header = [c.text for c in document.tables[0].rows[0].cells]
+    assert header[0].splitlines()[:2] == [
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO QUẬN LONG BIÊN",
+        "TRƯỜNG TIỂU HỌC THƯỢNG THANH",
+    ]
+    assert "Số:" in header[0] and "/BC-HĐTĐKT" in header[0]
+    assert header[1].splitlines() == [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+    ]
+    assert document.tables[0].rows[1].cells[1].text == "Long Biên, ngày 23 tháng 02 năm 2024"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "BÁO CÁO" in text
+    assert "Kết quả phong trào thi đua “Người tốt, việc tốt” năm học 2023-2024" in text
+    departments = document.tables[1]
+    assert [c.text for c in departments.rows[0].cells][1] == "Tổ chuyên môn"
+    proposals = [[c.text for c in row.cells] for row in document.tables[2].rows[1:]]
+    # The seed confirms two proposals (a third is waiting, a fourth declined).
+    assert len(proposals) == 2 and {p[4] for p in proposals} <= {
+        "Giấy khen của Hiệu trưởng",
+        "Bằng khen của Chủ tịch UBND thành phố",
+    }
+    assert "Ngoài ra còn 1 đề nghị đang chờ" in text
+    footer = [c.text for c in document.tables[3].rows[0].cells]
+    assert (
+        footer[0].startswith("Nơi nhận:")
+        and "Phòng Giáo dục và Đào tạo quận Long Biên" in footer[0]
+    )
+    assert footer[1].splitlines()[:2] == ["TM. HỘI ĐỒNG", "CHỦ TỊCH"]
+    assert footer[1].splitlines()[-1] == "Trần Thị Thu Hà"
+
+
+async def test_the_chart_is_a_png(sessions: SessionFactory, seeded: Seeded, now: datetime) -> None:
+    async with sessions() as s:
+        result = await tallies.chart(
+            s,
+            tg_user_id=COUNCIL,
+            chat_id=COUNCIL,
+            code="y",
+            tz=TZ,
+            now=now,
+            title=lambda _: "Thi đua",
+        )
+    assert result.png.startswith(PNG) and len(result.png) > 5000
+    from PIL import Image
+
+    with Image.open(io.BytesIO(result.png)) as image:
+        image.verify()
+        assert image.format == "PNG" and image.size[0] > 500
+
+
+def test_dates_are_written_as_decree_30_asks() -> None:
+    assert place_and_date("Long Biên", date(2024, 2, 23)) == "Long Biên, ngày 23 tháng 02 năm 2024"
+    assert place_and_date("Long Biên", date(2024, 3, 5)) == "Long Biên, ngày 05 tháng 3 năm 2024"
+    assert place_and_date("Long Biên", date(2024, 12, 10)) == "Long Biên, ngày 10 tháng 12 năm 2024"
+    assert place_and_date("Long Biên", date(2025, 1, 9)) == "Long Biên, ngày 09 tháng 01 năm 2025"
+    assert place_and_date(None, date(2024, 10, 1)) == "Ngày 01 tháng 10 năm 2024"

@@ -1,0 +1,289 @@
+"""Commendation proposals at the service level, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.texts import Texts
+from services import orgs, proposals
+from services.errors import AlreadyDone, Invalid, NotAllowed, ServiceError
+from storage.db import SessionFactory
+from storage.models import (
+    AuditEntry,
+    Campaign,
+    CampaignKind,
+    NomineeKind,
+    OutboxMessage,
+    Person,
+    Proposal,
+    ProposalStatus,
+    Registration,
+    Story,
+    StoryStatus,
+    Title,
+)
+from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, School, make_school
+
+GROUP = -1001234567890
+
+
+@pytest.fixture
+async def school(sessions: SessionFactory, texts: Texts, now: datetime) -> School:
+    """The school, its council group bound, and approved story #1 about the teacher."""
+    made = await make_school(sessions, texts, now)
+    async with sessions() as s:
+        await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=GROUP, now=now)
+        teacher = await s.scalar(select(Person).where(Person.tg_user_id == TEACHER))
+        council = await s.scalar(select(Person).where(Person.tg_user_id == COUNCIL))
+        assert teacher is not None and council is not None
+        for status in (StoryStatus.APPROVED, StoryStatus.PENDING):
+            s.add(
+                Story(
+                    org_id=made.org_id,
+                    author_id=council.id,
+                    author_department_id=made.departments["Tổ 1"],
+                    text="Cô Mai phụ đạo miễn phí cho 5 học sinh <b>chậm</b> môn Toán.",
+                    nominee_kind=NomineeKind.COLLEAGUE,
+                    nominee_person_id=teacher.id,
+                    status=status,
+                    submitted_at=now,
+                    council_chat_id=GROUP,
+                )
+            )
+        await s.commit()
+    return made
+
+
+async def _refused(call: object, kind: type[ServiceError], key: str) -> None:
+    with pytest.raises(kind) as caught:
+        await call  # type: ignore[misc]
+    assert caught.value.key == key, caught.value.key
+
+
+async def test_a_council_member_proposes_and_the_chair_is_asked(
+    sessions: SessionFactory, school: School, texts: Texts, now: datetime
+) -> None:
+    async with sessions() as s:
+        goal = await proposals.target(s, tg_user_id=COUNCIL, source="s", source_id=1)
+        assert goal.forms[0].name == "Giấy khen của Hiệu trưởng"
+        assert goal.levels[goal.default_level(2)] == "Thành phố"
+        assert (goal.nominee, goal.department) == ("Vũ Thị Mai", "Tổ 1")
+        made = await proposals.propose(
+            s,
+            tg_user_id=COUNCIL,
+            source="s",
+            source_id=1,
+            form_index=0,
+            level_index=goal.default_level(0),
+            texts=texts,
+            now=now,
+        )
+    assert (made.form, made.level, made.status) == (
+        "Giấy khen của Hiệu trưởng",
+        "Trường",
+        "proposed",
+    )
+    async with sessions() as s:
+        notices = (await s.scalars(select(OutboxMessage))).all()
+        audit = (
+            await s.scalars(select(AuditEntry).where(AuditEntry.action == "proposal.create"))
+        ).all()
+    assert [n.chat_id for n in notices] == [CHAIR]
+    assert "Đề nghị khen thưởng #1" in notices[0].payload["text"]
+    assert [b[0] for b in notices[0].payload["buttons"][0]] == ["✅ Xác nhận", "✖️ Không xác nhận"]
+    assert len(audit) == 1 and audit[0].details["form"] == "Giấy khen của Hiệu trưởng"
+
+
+async def test_the_chair_confirms_once_and_the_proposer_is_told(
+    sessions: SessionFactory, school: School, texts: Texts, now: datetime
+) -> None:
+    async with sessions() as s:
+        await proposals.propose(
+            s,
+            tg_user_id=COUNCIL,
+            source="s",
+            source_id=1,
+            form_index=0,
+            level_index=0,
+            texts=texts,
+            now=now,
+        )
+    async with sessions() as s:
+        await _refused(
+            proposals.decide(
+                s, proposal_id=1, chair_tg_id=VICE, confirm=True, reason=None, texts=texts, now=now
+            ),
+            NotAllowed,
+            "errors.chair_only",
+        )
+        done = await proposals.decide(
+            s, proposal_id=1, chair_tg_id=CHAIR, confirm=True, reason=None, texts=texts, now=now
+        )
+        assert (done.status, done.decided_by) == ("confirmed", "Trần Thị Thu Hà")
+        await _refused(
+            proposals.decide(
+                s, proposal_id=1, chair_tg_id=CHAIR, confirm=False, reason="x", texts=texts, now=now
+            ),
+            AlreadyDone,
+            "proposals.already_decided",
+        )
+    async with sessions() as s:
+        told = (
+            await s.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == COUNCIL))
+        ).all()
+        actions = (await s.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+    assert len(told) == 1 and "đã xác nhận đề nghị #1" in told[0].payload["text"]
+    assert actions[-2:] == ["proposal.create", "proposal.confirm"]
+
+
+async def test_declining_needs_a_reason_and_records_it(
+    sessions: SessionFactory, school: School, texts: Texts, now: datetime
+) -> None:
+    async with sessions() as s:
+        await proposals.propose(
+            s,
+            tg_user_id=VICE,
+            source="s",
+            source_id=1,
+            form_index=1,
+            level_index=0,
+            texts=texts,
+            now=now,
+        )
+        assert await proposals.await_reason(s, chair_tg_id=CHAIR, proposal_id=1, now=now)
+        assert await proposals.awaited(s, chair_tg_id=CHAIR) == 1
+        await _refused(
+            proposals.decide(
+                s,
+                proposal_id=1,
+                chair_tg_id=CHAIR,
+                confirm=False,
+                reason="  ",
+                texts=texts,
+                now=now,
+            ),
+            Invalid,
+            "stories.reason_needed",
+        )
+        done = await proposals.decide(
+            s,
+            proposal_id=1,
+            chair_tg_id=CHAIR,
+            confirm=False,
+            reason="Cần bình xét tại cuộc họp <Hội đồng>",
+            texts=texts,
+            now=now,
+        )
+        assert await proposals.awaited(s, chair_tg_id=CHAIR) is None
+    assert (done.status, done.reason) == ("declined", "Cần bình xét tại cuộc họp <Hội đồng>")
+    async with sessions() as s:
+        edit = await s.scalar(select(OutboxMessage).where(OutboxMessage.chat_id == CHAIR))
+    assert edit is not None and "&lt;Hội đồng&gt;" in edit.payload["text"]  # escaped
+
+
+async def test_who_may_propose_what(
+    sessions: SessionFactory, school: School, texts: Texts, now: datetime
+) -> None:
+    async with sessions() as s:
+        await _refused(
+            proposals.target(s, tg_user_id=TEACHER, source="s", source_id=1),
+            NotAllowed,
+            "proposals.council_only",
+        )
+        await _refused(
+            proposals.target(s, tg_user_id=COUNCIL, source="s", source_id=2),
+            Invalid,
+            "proposals.story_not_approved",
+        )
+        await proposals.propose(
+            s,
+            tg_user_id=COUNCIL,
+            source="s",
+            source_id=1,
+            form_index=0,
+            level_index=0,
+            texts=texts,
+            now=now,
+        )
+        await _refused(
+            proposals.propose(
+                s,
+                tg_user_id=CHAIR,
+                source="s",
+                source_id=1,
+                form_index=0,
+                level_index=3,
+                texts=texts,
+                now=now,
+            ),
+            AlreadyDone,
+            "proposals.duplicate",
+        )
+        await _refused(
+            proposals.propose(
+                s,
+                tg_user_id=CHAIR,
+                source="s",
+                source_id=1,
+                form_index=9,
+                level_index=0,
+                texts=texts,
+                now=now,
+            ),
+            Invalid,
+            "errors.stale_button",
+        )
+
+
+async def test_a_registrant_is_proposed_for_the_title_itself(
+    sessions: SessionFactory, school: School, texts: Texts, now: datetime
+) -> None:
+    async with sessions() as s:
+        council = await s.scalar(select(Person).where(Person.tg_user_id == COUNCIL))
+        title = await s.scalar(select(Title).where(Title.name == "Lao động tiên tiến"))
+        assert council is not None and title is not None
+        campaign = Campaign(
+            org_id=school.org_id,
+            name="Đăng ký danh hiệu thi đua năm học 2024-2025",
+            launched_by="Trường",
+            kind=CampaignKind.REGISTRATION,
+            starts_at=now,
+            ends_at=datetime(2024, 9, 30, tzinfo=UTC),
+            created_at=now,
+        )
+        s.add(campaign)
+        await s.flush()
+        s.add(
+            Registration(
+                campaign_id=campaign.id, person_id=council.id, title_id=title.id, registered_at=now
+            )
+        )
+        await s.commit()
+        await _refused(
+            proposals.target(s, tg_user_id=COUNCIL, source="r", source_id=1),
+            NotAllowed,
+            "proposals.own",
+        )
+        goal = await proposals.target(s, tg_user_id=VICE, source="r", source_id=1)
+        assert goal.forms[0].name == "Lao động tiên tiến" and goal.achievement.endswith(
+            "Lao động tiên tiến"
+        )
+        await proposals.propose(
+            s,
+            tg_user_id=VICE,
+            source="r",
+            source_id=1,
+            form_index=0,
+            level_index=goal.default_level(0),
+            texts=texts,
+            now=now,
+        )
+        row = await s.scalar(select(Proposal))
+    assert row is not None and (row.registration_id, row.level, row.status) == (
+        1,
+        "Trường",
+        ProposalStatus.PROPOSED,
+    )
