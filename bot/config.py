@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     # How long a sender owns a claimed batch; after a crash its rows are resent once this passes.
     outbox_lease_seconds: float = 30.0
+    # Outbox rows one sender claims at a time: the most a crash can send twice.
+    outbox_batch_size: int = Field(default=20, ge=1, le=500)
+    # Messages per second for the whole bot: Telegram allows about 30. Raise it only against a
+    # Bot API server with raised limits (tests on the emulator).
+    flood_per_second: int = Field(default=30, ge=1)
+    # Seconds between edits of a broadcast's progress message (edits are rate-limited too).
+    broadcast_progress_seconds: float = Field(default=3.0, gt=0)
     # Seconds between the scheduler's safety ticks (exact wake-ups are scheduled in between).
     scheduler_tick_seconds: float = 60.0
     # Used for deep links when the bot cannot be asked (`org create` without a token).

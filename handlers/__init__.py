@@ -12,10 +12,19 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, campaigns, common, council, dialogue, join, stories
-
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
+MEDIA = (
+    filters.Document.ALL
+    | filters.Sticker.ALL
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.LOCATION
+    | filters.CONTACT
+)
 
 
 def _cb(kind: str) -> str:
@@ -24,9 +33,28 @@ def _cb(kind: str) -> str:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler, most specific first."""
+    # Imported here, not at the top: services import `handlers.callback_data`, and importing
+    # that must not load every handler module (they import the services: a circular import).
+    from handlers import (
+        admin,
+        broadcast,
+        campaigns,
+        common,
+        council,
+        dialogue,
+        join,
+        proposals,
+        publishing,
+        reports,
+        stories,
+    )
+
     handlers = [
         # Service messages first: a group that became a supergroup keeps its binding.
         MessageHandler(filters.StatusUpdate.MIGRATE, council.on_migrate),
+        # A post forwarded from a channel names the channel /bind_channel waits for.
+        MessageHandler(PRIVATE & publishing.FROM_CHANNEL, publishing.on_channel_forward),
+        MessageHandler(PRIVATE & filters.FORWARDED, common.forwarded),  # not input, even a command
         # Commands.
         CommandHandler("start", common.start, filters=PRIVATE),
         CommandHandler("help", common.help_command),
@@ -41,6 +69,11 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("pending", stories.pending_command),
         CommandHandler("newcampaign", campaigns.new_campaign, filters=PRIVATE),
         CommandHandler("campaigns", campaigns.campaigns_command, filters=PRIVATE),
+        CommandHandler("broadcast", broadcast.broadcast_command, filters=PRIVATE),
+        CommandHandler("bind_channel", publishing.bind_channel_command, filters=PRIVATE),
+        CommandHandler("tally", reports.tally_command),
+        CommandHandler("export", reports.export_command),
+        CommandHandler("stats", reports.stats_command),
         # Buttons, by the kind in their versioned data.
         CallbackQueryHandler(join.on_department_pick, pattern=_cb("jd")),
         CallbackQueryHandler(join.on_join_decision, pattern=_cb("ja")),
@@ -60,6 +93,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(stories.on_colleague, pattern=_cb("rc")),
         CallbackQueryHandler(stories.on_colleague_page, pattern=_cb("rcp")),
         CallbackQueryHandler(stories.on_consent, pattern=_cb("rk")),
+        CallbackQueryHandler(stories.on_campaign_pick, pattern=_cb("rg")),
         CallbackQueryHandler(stories.on_decision, pattern=_cb("sd")),
         CallbackQueryHandler(stories.on_canned_reason, pattern=_cb("sr")),
         CallbackQueryHandler(stories.on_reopen, pattern=_cb("so")),
@@ -75,13 +109,32 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(campaigns.on_reschedule, pattern=_cb("ce")),
         CallbackQueryHandler(campaigns.on_close, pattern=_cb("cx")),
         CallbackQueryHandler(campaigns.on_close_confirmed, pattern=_cb("cy")),
+        CallbackQueryHandler(reports.on_tally_scope, pattern=_cb("tl")),
+        CallbackQueryHandler(reports.on_export, pattern=_cb("te")),
+        CallbackQueryHandler(reports.on_chart, pattern=_cb("tc")),
+        CallbackQueryHandler(proposals.on_propose, pattern=_cb("pp")),
+        CallbackQueryHandler(proposals.on_form, pattern=_cb("pf")),
+        CallbackQueryHandler(proposals.on_level, pattern=_cb("pl")),
+        CallbackQueryHandler(proposals.on_dismiss, pattern=_cb("pz")),
+        CallbackQueryHandler(proposals.on_chair, pattern=_cb("pc")),
+        CallbackQueryHandler(proposals.on_canned_reason, pattern=_cb("pr")),
+        CallbackQueryHandler(broadcast.on_draft_button, pattern=_cb("bd")),
+        CallbackQueryHandler(broadcast.on_audience, pattern=r"^v1:(ba|bad|bac)(:|$)"),
+        CallbackQueryHandler(broadcast.on_stop, pattern=_cb("bx")),
+        CallbackQueryHandler(broadcast.on_seen_list, pattern=_cb("bs")),
+        CallbackQueryHandler(broadcast.on_remind, pattern=_cb("bm")),
+        CallbackQueryHandler(broadcast.on_seen, pattern=_cb("rr")),
+        CallbackQueryHandler(publishing.on_publish, pattern=_cb("sp")),
         CallbackQueryHandler(common.bad_button),  # anything else: tampered or obsolete
         # Private chats: everything that is not a command.
-        MessageHandler(PRIVATE & filters.FORWARDED, common.forwarded),
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
+        # An announcement's photo or file; anything else goes on to the story handlers.
+        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), broadcast.on_media),
         MessageHandler(PRIVATE & filters.PHOTO, stories.on_photo),
-        MessageHandler(PRIVATE & filters.Document.ALL, stories.on_document),
+        # Files, stickers, voice...: a hint for the step of a story being written, else the
+        # polite refusal of common.unsupported.
+        MessageHandler(PRIVATE & MEDIA, stories.on_media),
         MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, common.unsupported),
         # Groups: privacy mode shows the bot only commands and replies; answer unknown commands
         # addressed to it, stay silent on the rest.

@@ -59,6 +59,16 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+_SCOPE = re.compile(r"^(m|s|y|c(0|[1-9]\d{0,9})|r\d{8}-\d{8})$")
+
+
+def _scope(raw: str) -> str:
+    """A tally's scope: this month / semester / school year, a campaign, or typed dates."""
+    if not _SCOPE.match(raw) or (raw[0] == "c" and int(raw[1:]) > MAX_INT):
+        raise BadCallback(raw)
+    return raw
+
+
 # kind -> argument parsers. Kinds are short because the 64-byte budget is shared with ids.
 SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "jd": (_int,),  # join: department picked
@@ -79,6 +89,7 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "rc": (_int,),  # report: colleague picked (membership id)
     "rcp": (_int,),  # report: colleague list page
     "rk": (_flag,),  # report: pupil consent given
+    "rg": (_int,),  # report: campaign to attach (0: none)
     "sd": (_int, _choice("approve", "reject", "changes")),  # story decision
     "sr": (_int, _choice("reject", "changes"), _int),  # story: canned reason picked
     "so": (_int,),  # story: the chair reopens
@@ -98,6 +109,24 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "ce": (_int,),  # campaign: change dates
     "cx": (_int,),  # campaign: close early (asks to confirm)
     "cy": (_int,),  # campaign: close early, confirmed
+    "bd": (_choice("aud", "edit", "send", "cancel"),),  # broadcast draft: next step / send
+    "ba": (_choice("all", "council", "depts", "camps"),),  # broadcast: audience kind
+    "bad": (_int,),  # broadcast: a department picked
+    "bac": (_int,),  # broadcast: a campaign picked (its participants)
+    "bx": (_int,),  # broadcast: stop sending
+    "bs": (_int, _flag),  # broadcast: who has seen it (1 = refresh in place)
+    "bm": (_int,),  # broadcast: remind those who have not confirmed
+    "rr": (_int,),  # read receipt "Đã xem" (0 = the preview's button)
+    "sp": (_int,),  # story: publish to the school's channel
+    "tl": (_scope,),  # tally: switch to a scope
+    "te": (_scope,),  # tally: export the documents
+    "tc": (_scope,),  # tally: the chart
+    "pp": (_choice("s", "r"), _int),  # propose a commendation: for a story / a registration
+    "pf": (_choice("s", "r"), _int, _int),  # proposal: form picked (index in the list)
+    "pl": (_choice("s", "r"), _int, _int, _int),  # proposal: level picked (index)
+    "pz": (),  # proposal: the picker is dismissed
+    "pc": (_int, _flag),  # proposal: the chair confirms (1) / declines (0)
+    "pr": (_int, _int),  # proposal: canned reason to decline picked
 }
 
 

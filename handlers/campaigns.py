@@ -30,7 +30,7 @@ async def _show_step(
             update,
             context,
             "campaigns.ask_description",
-            buttons=[[(texts.render(locale, "campaigns.skip_button"), pack("cs"))]],
+            buttons=[[(texts.plain(locale, "campaigns.skip_button"), pack("cs"))]],
         )
     elif step == "level":
         levels = state.get("levels") or []
@@ -47,7 +47,7 @@ async def _show_step(
             context,
             "campaigns.ask_kind",
             buttons=[
-                [(texts.render(locale, f"campaigns.kind_{kind}"), pack("ck", kind))]
+                [(texts.plain(locale, f"campaigns.kind_{kind}"), pack("ck", kind))]
                 for kind in ("good_deeds", "registration", "opt_in")
             ],
         )
@@ -63,10 +63,10 @@ async def _show_step(
             buttons=[
                 [
                     (
-                        texts.render(locale, "campaigns.default_reminders_button"),
+                        texts.plain(locale, "campaigns.default_reminders_button"),
                         pack("cm", "default"),
                     ),
-                    (texts.render(locale, "campaigns.no_reminders_button"), pack("cm", "none")),
+                    (texts.plain(locale, "campaigns.no_reminders_button"), pack("cm", "none")),
                 ]
             ],
         )
@@ -78,8 +78,8 @@ async def _show_step(
             campaign=campaigns.draft_view(state),
             buttons=[
                 [
-                    (texts.render(locale, "campaigns.create_button"), pack("cp", "create")),
-                    (texts.render(locale, "campaigns.cancel_button"), pack("cp", "cancel")),
+                    (texts.plain(locale, "campaigns.create_button"), pack("cp", "create")),
+                    (texts.plain(locale, "campaigns.cancel_button"), pack("cp", "cancel")),
                 ]
             ],
         )
@@ -165,7 +165,7 @@ async def _card_buttons(
         rows += [
             [
                 (
-                    texts.render(locale, "campaigns.register_button", title=name),
+                    texts.plain(locale, "campaigns.register_button", title=name),
                     pack("cg", view.id, title_id),
                 )
             ]
@@ -173,19 +173,17 @@ async def _card_buttons(
             if name != view.my_title
         ]
         if view.my_title:
-            rows.append(
-                [(texts.render(locale, "campaigns.unregister_button"), pack("cw", view.id))]
-            )
+            rows.append([(texts.plain(locale, "campaigns.unregister_button"), pack("cw", view.id))])
     if view.status != "closed" and view.kind == CampaignKind.OPT_IN and not view.joined:
-        rows.append([(texts.render(locale, "campaigns.join_button"), pack("cj", view.id))])
+        rows.append([(texts.plain(locale, "campaigns.join_button"), pack("cj", view.id))])
     if leader and view.status != "closed":
         rows.append(
             [
-                (texts.render(locale, "campaigns.reschedule_button"), pack("ce", view.id)),
-                (texts.render(locale, "campaigns.close_button"), pack("cx", view.id)),
+                (texts.plain(locale, "campaigns.reschedule_button"), pack("ce", view.id)),
+                (texts.plain(locale, "campaigns.close_button"), pack("cx", view.id)),
             ]
         )
-    rows.append([(texts.render(locale, "campaigns.back_button"), pack("ca"))])
+    rows.append([(texts.plain(locale, "campaigns.back_button"), pack("ca"))])
     return rows
 
 
@@ -265,7 +263,7 @@ async def on_register(update: Update, context: BotContext) -> None:
         )
     locale = await user_locale(context, update)
     await query.answer(
-        context.deps.texts.render(locale, "campaigns.registered_toast", title=view.my_title or "")
+        context.deps.texts.plain(locale, "campaigns.registered_toast", title=view.my_title or "")
     )
     await _show_card(update, context, view.id, edit=True)
 
@@ -283,7 +281,7 @@ async def on_unregister(update: Update, context: BotContext) -> None:
             now=context.deps.clock(),
         )
     locale = await user_locale(context, update)
-    await query.answer(context.deps.texts.render(locale, "campaigns.unregistered_toast"))
+    await query.answer(context.deps.texts.plain(locale, "campaigns.unregistered_toast"))
     await _show_card(update, context, view.id, edit=True)
 
 
@@ -300,7 +298,7 @@ async def on_join(update: Update, context: BotContext) -> None:
             now=context.deps.clock(),
         )
     locale = await user_locale(context, update)
-    await query.answer(context.deps.texts.render(locale, "campaigns.joined_toast"))
+    await query.answer(context.deps.texts.plain(locale, "campaigns.joined_toast"))
     await _show_card(update, context, view.id, edit=True)
 
 
@@ -330,7 +328,7 @@ async def on_close(update: Update, context: BotContext) -> None:
     async with context.deps.sessions() as session:
         view = await campaigns.card(session, tg_user_id=query.from_user.id, campaign_id=campaign_id)
         if (await actor(session, query.from_user.id)).role not in LEADERS:
-            await query.answer(texts.render(locale, "errors.leaders_only"), show_alert=True)
+            await query.answer(texts.plain(locale, "errors.leaders_only"), show_alert=True)
             return
     await query.answer()
     await edit_or_say(
@@ -340,8 +338,8 @@ async def on_close(update: Update, context: BotContext) -> None:
         name=view.name,
         buttons=[
             [
-                (texts.render(locale, "campaigns.confirm_close_button"), pack("cy", campaign_id)),
-                (texts.render(locale, "campaigns.back_button"), pack("cc", campaign_id)),
+                (texts.plain(locale, "campaigns.confirm_close_button"), pack("cy", campaign_id)),
+                (texts.plain(locale, "campaigns.back_button"), pack("cc", campaign_id)),
             ]
         ],
     )

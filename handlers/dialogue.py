@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from handlers import campaigns, stories
+from handlers import broadcast, campaigns, proposals, publishing, stories
 from handlers.base import refusals, say
 from handlers.callback_data import pack
 from services import conversations, members
@@ -39,6 +39,15 @@ async def on_private_text(update: Update, context: BotContext) -> None:
         return
     if convo.kind == "reason":
         await stories.on_reason_text(update, context)
+        return
+    if convo.kind == "broadcast":
+        await broadcast.on_compose_text(update, context)
+        return
+    if convo.kind == "channel":
+        await publishing.on_channel_text(update, context)
+        return
+    if convo.kind == "proposal_reason":
+        await proposals.on_reason_text(update, context)
         return
     step = (convo.kind, convo.step)
     if step in (("join", "name"), ("profile", "name")):

@@ -17,6 +17,9 @@ _DESCRIPTIONS = {
         "report": "Kể một việc tốt",
         "mine": "Câu chuyện tôi đã gửi",
         "pending": "Câu chuyện chờ xét",
+        "tally": "Thống kê thi đua",
+        "export": "Xuất báo cáo (Excel, CSV, Word)",
+        "stats": "Biểu đồ câu chuyện đã duyệt",
         "campaigns": "Các phong trào thi đua",
         "newcampaign": "Tạo phong trào thi đua",
         "lang": "Đổi ngôn ngữ",
@@ -25,12 +28,17 @@ _DESCRIPTIONS = {
         "members": "Thành viên và vai trò",
         "departments": "Tổ chuyên môn",
         "bind_council": "Gắn nhóm này làm nhóm Hội đồng",
+        "broadcast": "Gửi thông báo",
+        "bind_channel": "Gắn kênh của trường",
     },
     "en": {
         "help": "Commands",
         "report": "Report a good deed",
         "mine": "My stories",
         "pending": "Stories waiting",
+        "tally": "Emulation tally",
+        "export": "Export the report (Excel, CSV, Word)",
+        "stats": "Chart of approved stories",
         "campaigns": "Emulation campaigns",
         "newcampaign": "New campaign",
         "lang": "Change language",
@@ -39,18 +47,30 @@ _DESCRIPTIONS = {
         "members": "Members and roles",
         "departments": "Departments",
         "bind_council": "Make this group the council group",
+        "broadcast": "Send an announcement",
+        "bind_channel": "Link the school's channel",
     },
 }
 BASE = ("help", "lang", "cancel")
 MEMBER = ("report", "mine", "campaigns", *BASE)
+COUNCIL = ("pending", "tally", "export", "stats")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
     Role.STAFF: MEMBER,
-    Role.COUNCIL: (*MEMBER, "pending"),
-    Role.VICE_CHAIR: (*MEMBER, "pending", "newcampaign", "invite"),
-    Role.CHAIR: (*MEMBER, "pending", "newcampaign", "invite", "members", "departments"),
+    Role.COUNCIL: (*MEMBER, *COUNCIL),
+    Role.VICE_CHAIR: (*MEMBER, *COUNCIL, "newcampaign", "broadcast", "invite"),
+    Role.CHAIR: (
+        *MEMBER,
+        *COUNCIL,
+        "newcampaign",
+        "broadcast",
+        "invite",
+        "members",
+        "departments",
+        "bind_channel",
+    ),
 }
-GROUP = ("help", "pending", "bind_council")
+GROUP = ("help", *COUNCIL, "bind_council")
 
 
 def commands(names: tuple[str, ...], locale: str) -> list[BotCommand]:

@@ -2,95 +2,126 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from typing import TYPE_CHECKING
+
 from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.texts import Texts
+from handlers import common
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from handlers.callback_data import pack, unpack
 from scheduler.outbox import keyboard
 from services import conversations, stories
-from services.errors import AlreadyDone, Invalid
+from services.errors import AlreadyDone, Invalid, NotAllowed
 from services.people import actor
-from services.stories import DEFAULT_REASONS, PHOTOS_MAX, STORY_MAX, Draft
-from storage.models import NomineeKind
+from storage.models import Conversation, NomineeKind
 
+if TYPE_CHECKING:
+    from services.stories import Draft
+
+log = logging.getLogger(__name__)
 COLLEAGUES_PAGE = 8
 
 
 # ---------------------------------------------------------------------------- the teacher
 
 
+def _step_buttons(texts: Texts, locale: str, step: str) -> Buttons | None:
+    """The buttons that go with a step's prompt (the colleague list is built separately)."""
+    label = functools.partial(texts.plain, locale)
+    if step == "text":
+        return [[(label("stories.text_done_button"), pack("rp", "text"))]]
+    if step == "photos":
+        return [[(label("stories.continue_button"), pack("rp", "photos"))]]
+    if step == "nominee":
+        return [
+            [
+                (label("stories.nominee_self"), pack("rn", "self")),
+                (label("stories.nominee_colleague"), pack("rn", "colleague")),
+            ],
+            [
+                (label("stories.nominee_pupil"), pack("rn", "pupil")),
+                (label("stories.nominee_group"), pack("rn", "group")),
+            ],
+        ]
+    if step == "consent":
+        return [
+            [
+                (label("stories.consent_yes"), pack("rk", True)),
+                (label("stories.consent_no"), pack("rk", False)),
+            ]
+        ]
+    if step == "preview":
+        return [
+            [
+                (label("stories.send_button"), pack("rp", "send")),
+                (label("stories.edit_button"), pack("rp", "edit")),
+                (label("stories.cancel_button"), pack("rp", "cancel")),
+            ]
+        ]
+    return None
+
+
+def _name_prompt(draft: Draft) -> str:
+    return "stories.ask_pupil" if draft.nominee_kind == NomineeKind.PUPIL else "stories.ask_group"
+
+
 async def _show_step(update: Update, context: BotContext, draft: Draft, *, edit: bool) -> None:
     """Show the prompt of the step the draft is at (also how a resumed draft picks up)."""
     texts, locale = context.deps.texts, await user_locale(context, update)
     show = edit_or_say if edit else say
-    step = draft.step
+    step, buttons = draft.step, _step_buttons(texts, locale, draft.step)
     if step == "text":
-        await show(
-            update,
-            context,
-            "stories.ask_text",
-            limit=STORY_MAX,
-            buttons=[[(texts.render(locale, "stories.text_done_button"), pack("rp", "text"))]],
-        )
+        await show(update, context, "stories.ask_text", limit=stories.STORY_MAX, buttons=buttons)
     elif step == "photos":
-        await show(
-            update,
-            context,
-            "stories.ask_photos",
-            limit=PHOTOS_MAX,
-            buttons=[[(texts.render(locale, "stories.continue_button"), pack("rp", "photos"))]],
-        )
+        await show(update, context, "stories.ask_photos", limit=stories.PHOTOS_MAX, buttons=buttons)
     elif step == "nominee":
-        await show(
-            update,
-            context,
-            "stories.ask_nominee",
-            buttons=[
-                [
-                    (texts.render(locale, "stories.nominee_self"), pack("rn", "self")),
-                    (texts.render(locale, "stories.nominee_colleague"), pack("rn", "colleague")),
-                ],
-                [
-                    (texts.render(locale, "stories.nominee_pupil"), pack("rn", "pupil")),
-                    (texts.render(locale, "stories.nominee_group"), pack("rn", "group")),
-                ],
-            ],
-        )
+        await show(update, context, "stories.ask_nominee", buttons=buttons)
     elif step == "nominee_colleague":
         await _show_colleagues(update, context, 0, edit=edit)
     elif step == "nominee_text":
-        key = (
-            "stories.ask_pupil" if draft.nominee_kind == NomineeKind.PUPIL else "stories.ask_group"
-        )
-        await show(update, context, key)
+        await show(update, context, _name_prompt(draft))
     elif step == "consent":
-        await show(
-            update,
-            context,
-            "stories.ask_consent",
-            buttons=[
-                [
-                    (texts.render(locale, "stories.consent_yes"), pack("rk", True)),
-                    (texts.render(locale, "stories.consent_no"), pack("rk", False)),
-                ]
-            ],
-        )
+        await show(update, context, "stories.ask_consent", buttons=buttons)
+    elif step == "campaign":
+        offered = [(str(name)[:60], pack("rg", int(cid))) for cid, name in draft.data["campaigns"]]
+        rows: Buttons = [[button] for button in offered]
+        rows = [*rows, [(texts.plain(locale, "campaigns.attach_none_button"), pack("rg", 0))]]
+        await show(update, context, "campaigns.attach_prompt", buttons=rows)
     else:
         await show(
-            update,
-            context,
-            "stories.preview",
-            story=stories.preview(draft),
-            buttons=[
-                [
-                    (texts.render(locale, "stories.send_button"), pack("rp", "send")),
-                    (texts.render(locale, "stories.edit_button"), pack("rp", "edit")),
-                    (texts.render(locale, "stories.cancel_button"), pack("rp", "cancel")),
-                ]
-            ],
+            update, context, "stories.preview", story=stories.preview(draft), buttons=buttons
         )
+
+
+async def _not_expected(
+    update: Update, context: BotContext, draft: Draft, *, document: bool = False
+) -> None:
+    """Input the step does not take (text at a button step, a file, a sticker...): say what the
+    step wants, with the step's buttons again, so the user can go on from the newest message."""
+    texts, locale = context.deps.texts, await user_locale(context, update)
+    step, buttons = draft.step, _step_buttons(texts, locale, draft.step)
+    if step in ("text", "photos") and document:
+        key = "stories.document_not_photo"
+    elif step == "text":
+        key = "stories.media_in_text"
+    elif step == "photos":
+        key = "stories.photo_expected"
+    elif step == "nominee_text":
+        key = _name_prompt(draft)
+    elif step == "nominee_colleague":
+        await _show_colleagues(update, context, 0, edit=False)
+        return
+    else:
+        key = "stories.not_text_step"
+    if step == "text" and not draft.text:
+        buttons = None  # nothing to finish yet
+    await say(update, context, key, buttons=buttons)
 
 
 async def _show_colleagues(update: Update, context: BotContext, page: int, *, edit: bool) -> None:
@@ -147,8 +178,8 @@ async def on_report_text(update: Update, context: BotContext) -> None:
                 context,
                 "stories.text_added",
                 length=draft.length,
-                limit=STORY_MAX,
-                buttons=[[(texts.render(locale, "stories.text_done_button"), pack("rp", "text"))]],
+                limit=stories.STORY_MAX,
+                buttons=[[(texts.plain(locale, "stories.text_done_button"), pack("rp", "text"))]],
             )
             return
         if draft.step == "nominee_text":
@@ -157,16 +188,7 @@ async def on_report_text(update: Update, context: BotContext) -> None:
             )
             await _show_step(update, context, draft, edit=False)
             return
-    if draft.step == "photos":
-        locale = await user_locale(context, update)
-        await say(
-            update,
-            context,
-            "stories.photo_expected",
-            buttons=[[(texts.render(locale, "stories.continue_button"), pack("rp", "photos"))]],
-        )
-        return
-    raise Invalid("stories.not_text_step")
+    await _not_expected(update, context, draft)
 
 
 @refusals
@@ -189,9 +211,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
     if not added.acknowledge:
         return
     locale = await user_locale(context, update)
-    button = [
-        [(context.deps.texts.render(locale, "stories.continue_button"), pack("rp", "photos"))]
-    ]
+    button = [[(context.deps.texts.plain(locale, "stories.continue_button"), pack("rp", "photos"))]]
     if message.media_group_id:
         await say(update, context, "stories.album_added", buttons=button)
     else:
@@ -200,21 +220,29 @@ async def on_photo(update: Update, context: BotContext) -> None:
             context,
             "stories.photo_added",
             count=len(added.draft.photos),
-            limit=PHOTOS_MAX,
+            limit=stories.PHOTOS_MAX,
             buttons=button,
         )
 
 
-async def on_document(update: Update, context: BotContext) -> None:
-    """A file where a photo is expected gets a hint; elsewhere the usual polite refusal."""
-    user = update.effective_user
-    assert user is not None
+@refusals
+async def on_media(update: Update, context: BotContext) -> None:
+    """A file, sticker, voice message... in a private chat: while a story is being written, a
+    hint for the step it is at (the draft is untouched); otherwise the usual polite refusal."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
     async with context.deps.sessions() as session:
         convo = await conversations.current(session, chat_id=user.id, user_id=user.id)
-    if convo is not None and convo.kind == "report":
-        await say(update, context, "stories.document_not_photo")
-    else:
-        await say(update, context, "common.unsupported_media")
+        draft = await stories.current(session, tg_user_id=user.id) if _drafting(convo) else None
+    if draft is None:
+        await common.unsupported(update, context)
+        return
+    document = message.document is not None and message.animation is None
+    await _not_expected(update, context, draft, document=document)
+
+
+def _drafting(convo: Conversation | None) -> bool:
+    return convo is not None and convo.kind == "report"
 
 
 @refusals
@@ -250,9 +278,9 @@ async def on_report_button(update: Update, context: BotContext) -> None:
                 "stories.edit_which",
                 buttons=[
                     [
-                        (texts.render(locale, "stories.edit_text_button"), pack("rp", "et")),
-                        (texts.render(locale, "stories.edit_photos_button"), pack("rp", "ep")),
-                        (texts.render(locale, "stories.edit_nominee_button"), pack("rp", "en")),
+                        (texts.plain(locale, "stories.edit_text_button"), pack("rp", "et")),
+                        (texts.plain(locale, "stories.edit_photos_button"), pack("rp", "ep")),
+                        (texts.plain(locale, "stories.edit_nominee_button"), pack("rp", "en")),
                     ]
                 ],
             )
@@ -351,7 +379,7 @@ async def on_withdraw(update: Update, context: BotContext) -> None:
             now=deps.clock(),
         )
     locale = await user_locale(context, update)
-    await query.answer(deps.texts.render(locale, "stories.withdrawn_toast", story_id=story.id))
+    await query.answer(deps.texts.plain(locale, "stories.withdrawn_toast", story_id=story.id))
     await _show_mine(update, context, edit=True)
 
 
@@ -366,9 +394,9 @@ async def _show_mine(update: Update, context: BotContext, *, edit: bool) -> None
         await show(update, context, "stories.mine_empty")
         return
     buttons: Buttons = [
-        [(texts.render(locale, "stories.withdraw_button", story_id=s.id), pack("sw", s.id))]
+        [(texts.plain(locale, "stories.withdraw_button", story_id=s.id), pack("sw", s.id))]
         if s.status == "pending"
-        else [(texts.render(locale, "stories.edit_story_button", story_id=s.id), pack("se", s.id))]
+        else [(texts.plain(locale, "stories.edit_story_button", story_id=s.id), pack("se", s.id))]
         for s in mine
         if s.status in ("pending", "changes_requested")
     ]
@@ -422,12 +450,12 @@ async def on_decision(update: Update, context: BotContext) -> None:
                 now=deps.clock(),
             )
         locale = await user_locale(context, update)
-        await query.answer(deps.texts.render(locale, "stories.decided_toast", verdict=verdict))
+        await query.answer(deps.texts.plain(locale, "stories.decided_toast", verdict=verdict))
         return
     async with deps.sessions() as session:
         await stories.check_can_decide(session, story_id=story_id, reviewer_tg_id=user.id)
     await query.answer()
-    reasons = DEFAULT_REASONS[verdict]
+    reasons = stories.DEFAULT_REASONS[verdict]
     buttons = [[(reason, pack("sr", story_id, verdict, i))] for i, reason in enumerate(reasons)]
     await _ask_reason(update, context, story_id, verdict, "stories.reason_prompt", buttons)
 
@@ -440,10 +468,9 @@ async def on_reopen(update: Update, context: BotContext) -> None:
     story_id = unpack(query.data).int()
     async with context.deps.sessions() as session:
         who = await actor(session, query.from_user.id)
-    if str(who.role) != "chair":
-        locale = await user_locale(context, update)
-        await query.answer(context.deps.texts.render(locale, "errors.chair_only"), show_alert=True)
-        return
+        if str(who.role) != "chair":
+            raise NotAllowed("errors.chair_only")
+        await stories.check_can_reopen(session, story_id=story_id, chair_tg_id=query.from_user.id)
     await query.answer()
     await _ask_reason(update, context, story_id, "reopen", "stories.reopen_prompt", None)
 
@@ -489,12 +516,12 @@ async def on_canned_reason(update: Update, context: BotContext) -> None:
     assert query is not None
     pressed = unpack(query.data)
     story_id, verdict, index = pressed.int(0), str(pressed.args[1]), pressed.int(2)
-    reasons = DEFAULT_REASONS[verdict]
+    reasons = stories.DEFAULT_REASONS[verdict]
     if index >= len(reasons):
         raise Invalid("errors.bad_button")
     await _decide_with_reason(update, context, story_id, verdict, reasons[index])
     locale = await user_locale(context, update)
-    await query.answer(context.deps.texts.render(locale, "stories.decided_toast", verdict=verdict))
+    await query.answer(context.deps.texts.plain(locale, "stories.decided_toast", verdict=verdict))
 
 
 async def _decide_with_reason(
@@ -524,9 +551,13 @@ async def _decide_with_reason(
                     texts=deps.texts,
                     now=deps.clock(),
                 )
-    except AlreadyDone:
-        async with deps.sessions() as session:  # someone else decided: stop waiting for a reason
-            await stories.forget_reasons(session, user_id=user.id, story_id=story_id)
+    except AlreadyDone as closed:
+        # Decided, withdrawn or superseded meanwhile: stop waiting for a reason, and let the
+        # prompt say why (without its buttons), so nobody keeps answering it.
+        async with deps.sessions() as session:
+            prompts = await stories.forget_reasons(session, user_id=user.id, story_id=story_id)
+        why = deps.texts.render(deps.texts.default_locale, closed.key, **closed.values)
+        await _close_prompts(context, prompts, why)
         raise
     async with deps.sessions() as session:
         prompts = await stories.forget_reasons(session, user_id=user.id, story_id=story_id)
@@ -537,10 +568,18 @@ async def _decide_with_reason(
         story_id=story_id,
         verdict=verdict,
     )
+    await _close_prompts(context, prompts, done)
+
+
+async def _close_prompts(context: BotContext, prompts: set[tuple[int, int]], text: str) -> None:
+    """Replace reason prompts with `text` and no buttons (a prompt deleted meanwhile is fine)."""
     for chat_id, message_id in prompts:
-        await context.bot.edit_message_text(
-            done, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML
-        )
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML
+            )
+        except BadRequest as exc:
+            log.info("reason prompt %s/%s not edited: %s", chat_id, message_id, exc.message)
 
 
 @refusals
@@ -564,3 +603,19 @@ async def on_reason_text(update: Update, context: BotContext) -> None:
     )
     if chat.type == ChatType.PRIVATE:  # in the group, the edited prompt already says it
         await say(update, context, "stories.decided_toast", verdict=str(convo.data["verdict"]))
+
+
+@refusals
+async def on_campaign_pick(update: Update, context: BotContext) -> None:
+    """The story is attached to an open campaign (or to none)."""
+    query = update.callback_query
+    assert query is not None
+    async with context.deps.sessions() as session:
+        draft = await stories.choose_campaign(
+            session,
+            tg_user_id=query.from_user.id,
+            campaign_id=unpack(query.data).int(),
+            now=context.deps.clock(),
+        )
+    await query.answer()
+    await _show_step(update, context, draft, edit=True)

@@ -1,9 +1,14 @@
 """One flood limiter for the whole bot, in front of every Bot API call (a PTB rate limiter).
 
 Telegram's limits: about 30 messages per second per bot, 1 per second per private chat, 20 per
-minute per group. Sliding windows, so bursts are cut exactly where Telegram would cut them. A 429
-that still happens (another client on the same token, a stricter server) is honoured: the chat
-(or the whole bot) waits `retry_after`, then the call is retried.
+minute per group. Sliding windows, so bursts are cut exactly where Telegram would cut them. A
+message is counted from the moment it may go until Telegram has answered, and then at the time of
+the answer: Telegram received it before we got the answer, and the next one leaves after it, so
+however late a busy event loop or the network delivers a request, two messages a window apart here
+are a window apart there too. (Counting at the start instead needs a guessed safety margin, which
+either costs throughput or, under load, provokes 429s.) A 429 that still happens (another client
+on the same token, a stricter server) is honoured: the chat (or the whole bot) waits
+`retry_after`, then the call is retried.
 """
 
 from __future__ import annotations
@@ -41,9 +46,11 @@ SENDING = frozenset(
     }
 )
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
-# Requests take a few milliseconds to reach Telegram, so two calls spaced exactly one window
-# apart here may arrive closer together there. A small margin keeps us under the real limit.
-MARGIN = 0.08
+# Stamps are taken when Telegram's answer arrives (see above), so only clock granularity is left
+# to cover.
+MARGIN = 0.005
+# While only messages in flight fill a window, look again this often (they end within an RTT).
+IN_FLIGHT_POLL = 0.002
 
 
 class SlidingWindow:
@@ -52,6 +59,7 @@ class SlidingWindow:
     def __init__(self, limit: int, period: float) -> None:
         self.limit, self.period = limit, period
         self.stamps: deque[float] = deque()
+        self.in_flight = 0  # units allowed to go whose answer has not come yet
         self.blocked_until = 0.0
 
     def wait_time(self, now: float, cost: int) -> float:
@@ -59,15 +67,28 @@ class SlidingWindow:
         while self.stamps and self.stamps[0] <= now - self.period:
             self.stamps.popleft()
         cost = min(cost, self.limit)  # an album larger than the window waits for an empty one
-        if len(self.stamps) + cost <= self.limit:
+        excess = len(self.stamps) + self.in_flight + cost - self.limit
+        if excess <= 0:
             return max(0.0, self.blocked_until - now)
+        if excess > len(self.stamps):  # the window is full of messages still in flight
+            return max(IN_FLIGHT_POLL, self.blocked_until - now)
         # The oldest stamps that must expire before `cost` more fit.
-        expiring = self.stamps[len(self.stamps) + cost - self.limit - 1]
+        expiring = self.stamps[excess - 1]
         return max(expiring + self.period - now, self.blocked_until - now, 0.001)
 
     def take(self, now: float, cost: int) -> None:
-        """Record `cost` units sent at `now`."""
+        """Record `cost` units sent (and answered) at `now`."""
         self.stamps.extend([now] * min(cost, self.limit))
+
+    def begin(self, cost: int) -> None:
+        """`cost` units may go now; they count as in flight until `end`."""
+        self.in_flight += min(cost, self.limit)
+
+    def end(self, now: float, cost: int) -> None:
+        """The answer to `cost` units came at `now`: they count from now on, for one period."""
+        cost = min(cost, self.limit)
+        self.in_flight = max(0, self.in_flight - cost)
+        self.take(now, cost)
 
 
 class FloodLimiter(BaseRateLimiter[int]):
@@ -116,11 +137,18 @@ class FloodLimiter(BaseRateLimiter[int]):
             if chat is not None:
                 wait = max(wait, chat.wait_time(now, cost))
             if wait <= 0:
-                self.global_window.take(now, cost)
+                self.global_window.begin(cost)
                 if chat is not None:
-                    chat.take(now, cost)
+                    chat.begin(cost)
                 return
             await asyncio.sleep(wait)
+
+    def release(self, chat_id: int | str | None, cost: int = 1) -> None:
+        """Telegram answered the message(s) `acquire` let go: count them from now."""
+        now = self.clock()
+        self.global_window.end(now, cost)
+        if chat_id is not None:
+            self._chat_window(chat_id).end(now, cost)
 
     async def process_request(
         self,
@@ -142,8 +170,10 @@ class FloodLimiter(BaseRateLimiter[int]):
             if sending:
                 await self.acquire(chat_id, cost)
             try:
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
             except RetryAfter as exc:
+                if sending:
+                    self.release(chat_id, cost)
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
                 self.retries_after_429 += 1
@@ -153,4 +183,12 @@ class FloodLimiter(BaseRateLimiter[int]):
                     raise
                 log.info("429 on %s; retrying in %.1f s", endpoint, seconds)
                 await asyncio.sleep(seconds)
+                continue
+            except BaseException:  # sent or not, it may have reached Telegram: count it
+                if sending:
+                    self.release(chat_id, cost)
+                raise
+            if sending:
+                self.release(chat_id, cost)
+            return result
         raise AssertionError("unreachable")

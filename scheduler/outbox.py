@@ -1,9 +1,12 @@
 """The delivery path: claim due outbox rows in small batches and send them, durably.
 
-Delivery is at-least-once. A row is marked sent in its own commit right after Telegram accepts
-it; a crash between the two resends that row. Rows are claimed with a lease, so at most one batch
-(`batch_size` rows) is ever in flight: that is the bound on duplicates after a crash. A clean
-stop finishes the batch in flight and releases nothing unsent, so it never duplicates.
+Delivery is at-least-once. Rows are claimed with a lease, so at most one batch (`batch_size`
+rows) is ever in flight: that is the bound on duplicates after a crash. A row Telegram accepted is
+marked sent right away, in a commit shared with whatever else was accepted while the previous
+commit ran: at a trickle that is one commit per row (a crash resends one or two rows), at full
+speed a few rows per commit (fewer transactions, never more than the batch in flight at risk).
+Failures, retries and unreachable chats are written at once. A clean stop finishes the batch in
+flight and commits it, so it never duplicates.
 """
 
 from __future__ import annotations
@@ -80,6 +83,10 @@ class OutboxSender:
         self.on_migrate, self.clock = on_migrate, clock
         self.owner = uuid.uuid4().hex[:16]
         self._wake = asyncio.Event()
+        # Accepted rows not committed yet (id -> message id), and those in the commit running.
+        self._sent: dict[int, int | None] = {}
+        self._flushing: dict[int, int | None] = {}
+        self._flush_lock = asyncio.Lock()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
@@ -134,6 +141,7 @@ class OutboxSender:
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id.in_(ids),
+                    OutboxMessage.status == OutboxStatus.PENDING,  # not cancelled meanwhile
                     or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
                 )
                 .values(claimed_by=self.owner, claimed_until=now + self.lease)
@@ -153,7 +161,38 @@ class OutboxSender:
         for row in rows:
             by_chat[row.chat_id].append(row)
         await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
+        await self._commit_sent()
         return len(rows)
+
+    async def _commit_sent(self) -> None:
+        """Mark the accepted rows sent: all that accumulated, in one transaction."""
+        async with self._flush_lock:  # callers queue here; the first takes everyone's rows
+            if not self._sent:
+                return
+            self._flushing, self._sent = self._sent, {}
+            try:
+                await self._write_sent(self._flushing)
+            finally:
+                self._flushing = {}
+
+    async def _write_sent(self, sent: dict[int, int | None]) -> None:
+        now = self.clock()
+        async with self.sessions() as session:
+            await session.execute(
+                update(OutboxMessage),
+                [
+                    {
+                        "id": row_id,
+                        "status": OutboxStatus.SENT,
+                        "sent_at": now,
+                        "tg_message_id": message_id,
+                        "claimed_by": None,
+                        "claimed_until": None,
+                    }
+                    for row_id, message_id in sent.items()
+                ],
+            )
+            await session.commit()
 
     async def _deliver_chat(self, rows: list[OutboxMessage]) -> None:
         for row in rows:
@@ -162,6 +201,7 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox row %s: unexpected failure", row.id)
                 await self._finish(row.id, retry_in=60.0, error="internal error", count=True)
+            await self._commit_sent()
 
     async def _deliver(self, row: OutboxMessage) -> None:
         payload: dict[str, Any] = row.payload
@@ -178,8 +218,20 @@ class OutboxSender:
                 await self._finish(row.id, sent_id=message.message_id)
             elif row.method == "send_photo":
                 message = await self.bot.send_photo(
-                    row.chat_id, payload["photos"][0], caption=payload.get("caption"),
+                    row.chat_id,
+                    payload["photos"][0],
+                    caption=payload.get("caption"),
                     parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+                await self._finish(row.id, sent_id=message.message_id)
+            elif row.method == "send_document":
+                message = await self.bot.send_document(
+                    row.chat_id,
+                    payload["document"],
+                    caption=payload.get("caption"),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
                 )
                 await self._finish(row.id, sent_id=message.message_id)
             elif row.method == "send_media_group":
@@ -218,23 +270,37 @@ class OutboxSender:
     async def _edit(
         self, row: OutboxMessage, payload: dict[str, Any], markup: InlineKeyboardMarkup | None
     ) -> None:
+        if "message_id" in payload:  # a message sent outside the outbox (a progress message)
+            await self.bot.edit_message_text(
+                payload["text"],
+                chat_id=row.chat_id,
+                message_id=int(payload["message_id"]),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            await self._finish(row.id, sent_id=int(payload["message_id"]))
+            return
         async with self.sessions() as session:
             original = await session.get(OutboxMessage, int(payload["edit_of"]))
         if original is None or original.status in (OutboxStatus.FAILED, OutboxStatus.UNREACHABLE):
             await self._finish(row.id, failed="original message was never delivered")
             return
-        if original.tg_message_id is None:  # not sent yet: edit once it is
+        sent_id = (  # maybe sent a moment ago, not committed yet
+            original.tg_message_id or self._sent.get(original.id) or self._flushing.get(original.id)
+        )
+        if sent_id is None:  # not sent yet: edit once it is
             await self._finish(row.id, retry_in=1.0, error="waiting for the original")
             return
         await self.bot.edit_message_text(
             payload["text"],
             chat_id=original.chat_id,
-            message_id=original.tg_message_id,
+            message_id=sent_id,
             parse_mode=ParseMode.HTML,
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
-        await self._finish(row.id, sent_id=original.tg_message_id)
+        await self._finish(row.id, sent_id=sent_id)
 
     async def _migrate(self, row: OutboxMessage, new_chat_id: int) -> None:
         log.info("chat %s became %s; following it", row.chat_id, new_chat_id)
@@ -263,6 +329,9 @@ class OutboxSender:
         error: str | None = None,
         count: bool = False,
     ) -> None:
+        if retry_in is None and failed is None and unreachable is None:
+            self._sent[row_id] = sent_id  # accepted: the caller commits it with others
+            return
         now = self.clock()
         values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
         async with self.sessions() as session:
@@ -279,10 +348,8 @@ class OutboxSender:
                     }
             elif failed is not None:
                 values |= {"status": OutboxStatus.FAILED, "error": failed[:500]}
-            elif unreachable is not None:
-                values |= {"status": OutboxStatus.UNREACHABLE, "error": unreachable[:500]}
             else:
-                values |= {"status": OutboxStatus.SENT, "sent_at": now, "tg_message_id": sent_id}
+                values |= {"status": OutboxStatus.UNREACHABLE, "error": (unreachable or "")[:500]}
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
             )

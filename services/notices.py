@@ -96,7 +96,7 @@ async def not_done(session: AsyncSession, campaign: Campaign) -> list[Person]:
 
 
 def _campaign_button(texts: Texts, locale: str, campaign_id: int) -> list[list[tuple[str, str]]]:
-    return [[(texts.render(locale, "campaigns.open_button"), pack("cn", campaign_id))]]
+    return [[(texts.plain(locale, "campaigns.open_button"), pack("cn", campaign_id))]]
 
 
 async def _fan_out(

@@ -20,10 +20,12 @@ from sqlalchemy.orm import selectinload
 from bot.texts import Texts
 from handlers.callback_data import pack
 from services import audit, conversations, outbox
+from services.campaigns import attachable
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.naming import sort_key
-from services.people import COUNCIL_ROLES, actor, require_role
+from services.people import COUNCIL_ROLES, Actor, actor, require_role
 from storage.models import (
+    Campaign,
     Conversation,
     Membership,
     MemberStatus,
@@ -94,6 +96,7 @@ class StoryView:
     reason: str = ""
     previous_id: int | None = None
     submitted_at: datetime | None = None
+    campaign: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ async def _member(session: AsyncSession, tg_user_id: int) -> tuple[Person, Membe
     who = await actor(session, tg_user_id)
     if who.membership is not None and who.membership.status == MemberStatus.LEFT:
         raise NotAllowed("errors.deactivated")
+    if who.membership is not None and who.membership.status == MemberStatus.PENDING:
+        raise NotAllowed("stories.awaiting_approval", org=who.membership.org.name)
     if who.role is None or who.person is None or who.membership is None:
         raise NotAllowed("errors.not_member")
     return who.person, who.membership
@@ -140,6 +145,8 @@ async def _draft_row(session: AsyncSession, tg_user_id: int) -> Any:
 async def _save(
     session: AsyncSession, tg_user_id: int, step: str, data: dict[str, Any], now: datetime
 ) -> Draft:
+    if step == "preview" and data.get("campaigns") and "campaign_id" not in data:
+        step = "campaign"  # open campaigns to attach to: ask once, before the first preview
     await conversations.put(
         session,
         chat_id=tg_user_id,
@@ -182,8 +189,32 @@ async def start(session: AsyncSession, *, tg_user_id: int, now: datetime) -> Dra
         "department": membership.department.name if membership.department else "",
         "parts": [],
         "photos": [],
+        "campaigns": [
+            [cid, name]
+            for cid, name in await attachable(
+                session, person_id=person.id, org_id=membership.org_id, now=now
+            )
+        ],
     }
     return await _save(session, tg_user_id, "text", data, now)
+
+
+async def choose_campaign(
+    session: AsyncSession, *, tg_user_id: int, campaign_id: int, now: datetime
+) -> Draft:
+    """Attach the story to one of the open campaigns offered (0: to none)."""
+    convo = await _draft_row(session, tg_user_id)
+    if convo.step != "campaign":
+        raise AlreadyDone("errors.stale_button")
+    offered = {int(cid): str(name) for cid, name in convo.data.get("campaigns", [])}
+    if campaign_id and campaign_id not in offered:
+        raise NotFound("errors.stale_button")
+    data = {
+        **convo.data,
+        "campaign_id": campaign_id or None,
+        "campaign_name": offered.get(campaign_id, ""),
+    }
+    return await _save(session, tg_user_id, "preview", data, now)
 
 
 async def current(session: AsyncSession, *, tg_user_id: int) -> Draft:
@@ -200,11 +231,17 @@ async def add_text(session: AsyncSession, *, tg_user_id: int, text: str, now: da
     text = text.strip()
     if not text:
         raise Invalid("stories.empty_text")
-    parts = [*convo.data.get("parts", []), text]
+    before = list(convo.data.get("parts", []))
+    parts = [*before, text]
     total = utf16_len("\n\n".join(parts))
     if total > STORY_MAX:
-        have = utf16_len("\n\n".join(convo.data.get("parts", [])))
-        raise Invalid("stories.too_long", limit=STORY_MAX, have=have, sent=utf16_len(text))
+        # Say the numbers the user can act on: a new message also starts a new paragraph, so
+        # the room left is what is free after that separator.
+        have = utf16_len("\n\n".join(before))
+        room = max(0, STORY_MAX - have - (2 if before else 0))
+        raise Invalid(
+            "stories.too_long", limit=STORY_MAX, have=have, sent=utf16_len(text), room=room
+        )
     return await _save(session, tg_user_id, "text", {**convo.data, "parts": parts}, now)
 
 
@@ -243,9 +280,15 @@ async def add_photo(
     photos = list(convo.data.get("photos", []))
     same_album = media_group_id is not None and convo.data.get("album") == media_group_id
     if len(photos) >= PHOTOS_MAX:
-        if same_album:  # the rest of an over-long album: one refusal is enough
+        if media_group_id is None:
+            raise Invalid("stories.too_many_photos", limit=PHOTOS_MAX)
+        if convo.data.get("album_refused") == media_group_id:
+            # The rest of an album that did not fit: it was refused once, that is enough.
             return PhotoAdded(_as_draft(convo.step, convo.data), acknowledge=False)
-        raise Invalid("stories.too_many_photos", limit=PHOTOS_MAX)
+        # The first photo of an album that does not fit: say so once (never drop silently).
+        data = {**convo.data, "album": media_group_id, "album_refused": media_group_id}
+        await _save(session, tg_user_id, convo.step, data, now)
+        raise Invalid("stories.album_too_many", limit=PHOTOS_MAX)
     data = {**convo.data, "photos": [*photos, file_id], "album": media_group_id}
     draft = await _save(session, tg_user_id, convo.step, data, now)
     return PhotoAdded(draft, acknowledge=not same_album)
@@ -260,7 +303,7 @@ async def finish_photos(session: AsyncSession, *, tg_user_id: int, now: datetime
         raise Invalid("stories.empty_text")
     editing = convo.data.get("editing")
     step = "preview" if editing and convo.data.get("nominee_kind") else "nominee"
-    data = {k: v for k, v in convo.data.items() if k not in ("editing", "album")}
+    data = {k: v for k, v in convo.data.items() if k not in ("editing", "album", "album_refused")}
     return await _save(session, tg_user_id, step, data, now)
 
 
@@ -357,6 +400,7 @@ async def edit_part(session: AsyncSession, *, tg_user_id: int, part: str, now: d
     if part == "photos":
         data["photos"] = []
         data.pop("album", None)
+        data.pop("album_refused", None)
         return await _save(session, tg_user_id, "photos", data, now)
     return await _save(session, tg_user_id, "nominee", data, now)
 
@@ -395,10 +439,11 @@ async def view(session: AsyncSession, story_id: int) -> StoryView:
     if story is None:
         raise NotFound("errors.stale_button")
     org = await session.get_one(Org, story.org_id)
-    return _view(story, org)
+    campaign = await session.get(Campaign, story.campaign_id) if story.campaign_id else None
+    return _view(story, org, campaign.name if campaign else "")
 
 
-def _view(story: Story, org: Org) -> StoryView:
+def _view(story: Story, org: Org, campaign: str = "") -> StoryView:
     return StoryView(
         id=story.id,
         org_name=org.name,
@@ -416,6 +461,7 @@ def _view(story: Story, org: Org) -> StoryView:
         reason=story.reason or "",
         previous_id=story.previous_id,
         submitted_at=story.submitted_at,
+        campaign=campaign,
     )
 
 
@@ -424,16 +470,32 @@ def decision_buttons(texts: Texts, story_id: int) -> list[list[tuple[str, str]]]
     locale = texts.default_locale
     return [
         [
-            (texts.render(locale, "stories.approve_button"), pack("sd", story_id, "approve")),
-            (texts.render(locale, "stories.reject_button"), pack("sd", story_id, "reject")),
-            (texts.render(locale, "stories.changes_button"), pack("sd", story_id, "changes")),
+            (texts.plain(locale, "stories.approve_button"), pack("sd", story_id, "approve")),
+            (texts.plain(locale, "stories.reject_button"), pack("sd", story_id, "reject")),
+            (texts.plain(locale, "stories.changes_button"), pack("sd", story_id, "changes")),
         ]
     ]
 
 
-def decided_buttons(texts: Texts, story_id: int) -> list[list[tuple[str, str]]]:
-    """The council card's button once decided: only the chair's reopening remains."""
-    return [[(texts.render(texts.default_locale, "stories.reopen_button"), pack("so", story_id))]]
+def may_publish(nominee_kind: str, pupil_consent: bool) -> bool:
+    """A story naming a pupil goes public only with the parents' recorded consent."""
+    return nominee_kind != NomineeKind.PUPIL or pupil_consent
+
+
+def decided_buttons(
+    texts: Texts, story_id: int, *, publishable: bool = False, approved: bool = False
+) -> list[list[tuple[str, str]]]:
+    """The council card's buttons once decided: the chair's reopening, and publishing if allowed;
+    an approved story can be proposed for a commendation."""
+    locale = texts.default_locale
+    rows = [[(texts.plain(locale, "stories.reopen_button"), pack("so", story_id))]]
+    if publishable:
+        rows.insert(0, [(texts.render(locale, "publishing.publish_button"), pack("sp", story_id))])
+    if approved:
+        rows.insert(
+            0, [(texts.plain(locale, "proposals.propose_button"), pack("pp", "s", story_id))]
+        )
+    return rows
 
 
 def render_card(texts: Texts, story: StoryView) -> str:
@@ -471,6 +533,7 @@ async def submit(
         previous_id=draft.resubmit_of,
         submitted_at=now,
         council_chat_id=org.council_chat_id,
+        campaign_id=convo.data.get("campaign_id"),
     )
     session.add(story)
     await session.flush()
@@ -552,6 +615,11 @@ async def start_resubmit(
         raise NotFound("errors.stale_button")
     if story.status != StoryStatus.CHANGES:
         raise AlreadyDone("stories.not_changes_requested")
+    convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
+    if convo is not None and convo.kind == "report":
+        if convo.data.get("resubmit_of") == story_id:  # pressed again: resume, do not reset
+            return _as_draft(convo.step, convo.data)
+        raise Invalid("stories.draft_in_progress", story_id=story_id)
     data: dict[str, Any] = {
         "org_id": story.org_id,
         "org_name": membership.org.name,
@@ -563,6 +631,8 @@ async def start_resubmit(
         "nominee": story.nominee.full_name if story.nominee else (story.nominee_text or ""),
         "pupil_consent": story.pupil_consent,
         "resubmit_of": story.id,
+        "campaign_id": story.campaign_id,
+        "campaign_name": (await view(session, story.id)).campaign,
     }
     if story.nominee_person_id is not None:
         data["nominee_person_id"] = story.nominee_person_id
@@ -668,13 +738,19 @@ async def _after_decision(
         ref=card_ref(story.id),
         now=now,
         text=render_card(texts, story),
-        buttons=decided_buttons(texts, story.id),
+        buttons=decided_buttons(
+            texts,
+            story.id,
+            publishable=story.status == StoryStatus.APPROVED
+            and may_publish(story.nominee_kind, story.pupil_consent),
+            approved=story.status == StoryStatus.APPROVED,
+        ),
     )
     author = await session.scalar(select(Person).where(Person.tg_user_id == story.author_tg_id))
     locale = texts.locale(author.locale if author else None)
     buttons = None
     if story.status == StoryStatus.CHANGES:
-        buttons = [[(texts.render(locale, "stories.resubmit_button"), pack("se", story.id))]]
+        buttons = [[(texts.plain(locale, "stories.resubmit_button"), pack("se", story.id))]]
     outbox.enqueue_message(
         session,
         chat_id=story.author_tg_id,
@@ -682,6 +758,29 @@ async def _after_decision(
         buttons=buttons,
         text=texts.render(locale, "stories.decision_notice", story=story),
     )
+
+
+async def _reopener(session: AsyncSession, chair_tg_id: int, story_id: int) -> tuple[Actor, Story]:
+    who = await require_role(session, chair_tg_id, {Role.CHAIR})
+    story = await _load(session, story_id)
+    if story is None or who.membership is None or story.org_id != who.membership.org_id:
+        raise NotFound("errors.stale_button")
+    if who.person is not None and who.person.id in (story.author_id, story.nominee_person_id):
+        raise NotAllowed("stories.own_story")
+    return who, story
+
+
+def _not_reopenable(status: StoryStatus, story_id: int) -> AlreadyDone:
+    if status in (StoryStatus.WITHDRAWN, StoryStatus.SUPERSEDED):
+        return AlreadyDone(_closed_key(status), story_id=story_id)
+    return AlreadyDone("stories.not_decided")
+
+
+async def check_can_reopen(session: AsyncSession, *, story_id: int, chair_tg_id: int) -> None:
+    """Refuse early (before asking for a reason) when the chair may not reopen this story."""
+    _, story = await _reopener(session, chair_tg_id, story_id)
+    if story.status not in (StoryStatus.APPROVED, StoryStatus.REJECTED, StoryStatus.CHANGES):
+        raise _not_reopenable(story.status, story_id)
 
 
 async def reopen(
@@ -694,10 +793,7 @@ async def reopen(
     now: datetime,
 ) -> StoryView:
     """The chair reopens a decided story (with a reason): it waits for the council again."""
-    who = await require_role(session, chair_tg_id, {Role.CHAIR})
-    story = await _load(session, story_id)
-    if story is None or who.membership is None or story.org_id != who.membership.org_id:
-        raise NotFound("errors.stale_button")
+    who, story = await _reopener(session, chair_tg_id, story_id)
     reason = " ".join((reason or "").split())
     if not reason:
         raise Invalid("stories.reason_needed")
@@ -709,7 +805,8 @@ async def reopen(
     )
     if getattr(changed, "rowcount", 0) != 1:
         await session.rollback()
-        raise AlreadyDone("stories.not_decided")
+        current = await _load(session, story_id)
+        raise _not_reopenable(current.status if current else StoryStatus.PENDING, story_id)
     await audit.record(
         session,
         org_id=story.org_id,
@@ -759,7 +856,7 @@ async def withdraw(
     result = await view(session, story_id)
     await audit.record(
         session,
-        org_id=None,
+        org_id=await session.scalar(select(Story.org_id).where(Story.id == story_id)),
         actor_id=person.id,
         action="story.withdraw",
         target=f"story:{story_id}",
@@ -860,8 +957,12 @@ def message_link(chat_id: int, message_id: int | None) -> str | None:
     return f"https://t.me/c/{text[4:]}/{message_id}"
 
 
-async def pending(session: AsyncSession, *, tg_user_id: int, limit: int = 30) -> list[PendingItem]:
-    """Stories waiting for a decision, oldest first (council, chair and vice-chair)."""
+async def pending(session: AsyncSession, *, tg_user_id: int, limit: int = 20) -> list[PendingItem]:
+    """Stories waiting for a decision, oldest first (council, chair and vice-chair).
+
+    Each line has the author, a link to the card and the story's first words: 20 lines stay well
+    inside Telegram's 4096 characters.
+    """
     who = await require_role(session, tg_user_id, COUNCIL_ROLES)
     assert who.membership is not None
     ids = (
@@ -903,4 +1004,5 @@ def preview(draft: Draft) -> StoryView:
         photos=len(draft.photos),
         status="draft",
         previous_id=draft.resubmit_of,
+        campaign=str(draft.data.get("campaign_name") or ""),
     )

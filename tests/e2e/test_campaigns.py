@@ -113,12 +113,12 @@ async def test_a_reminder_reaches_only_those_not_done_with_the_days_left(
             name="Đăng ký danh hiệu",
             kind=CampaignKind.REGISTRATION,
             starts_at=real_now - timedelta(seconds=1),
-            ends_at=real_now + timedelta(days=7, seconds=2),
+            ends_at=real_now + timedelta(days=7, seconds=8),
             reminder_days=[7],
             now=real_now,
         )
-    for person in people.values():
-        await person.wait_message(contains="Phát động")
+    # The teacher registers as soon as the campaign opens, well before the reminder is due.
+    await people[TEACHER].wait_message(contains="Phát động")
     async with sessions() as s:
         title = await s.scalar(select(Title).where(Title.name == "Chiến sĩ thi đua cơ sở"))
         assert title is not None
@@ -126,7 +126,7 @@ async def test_a_reminder_reaches_only_those_not_done_with_the_days_left(
             s, tg_user_id=TEACHER, campaign_id=campaign.id, title_id=title.id, now=datetime.now(UTC)
         )
     for tg in (CHAIR, VICE, COUNCIL):
-        reminder = await people[tg].wait_message(contains="còn 7 ngày")
+        reminder = await people[tg].wait_message(contains="còn 7 ngày", timeout=20)
         assert "chưa đăng ký danh hiệu" in reminder.text
     texts_seen = [m.text for m in await client.messages(people[TEACHER])]
     assert not any("còn 7 ngày" in t for t in texts_seen)
@@ -226,3 +226,48 @@ async def test_notices_due_while_the_bot_was_down_are_sent_once_and_stale_ones_s
         assert sum("Phát động phong trào thi đua" in t for t in seen) == 1
         assert sum("Phong trào B đã kết thúc" in t for t in seen) == 1
     await bot_process.terminate()
+
+
+async def test_a_story_reported_during_a_campaign_is_attached_to_it_and_counts_as_done(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    people = await staff(client)
+    group = await client.group("Hội đồng", members=[people[CHAIR], people[COUNCIL]])
+    async with sessions() as s:
+        await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=group.id, now=now)
+    real_now = datetime.now(UTC)
+    async with sessions() as s:
+        await campaigns.create_direct(
+            s,
+            org_id=school.org_id,
+            name="Người tốt, việc tốt & sẻ chia",
+            now=real_now,
+            kind=CampaignKind.GOOD_DEEDS,
+            starts_at=real_now - timedelta(seconds=1),
+            ends_at=real_now + timedelta(days=10),
+            reminder_days=[],
+        )
+    teacher = people[TEACHER]
+    await teacher.wait_message(contains="Phát động")
+    await teacher.send("/report")
+    ask = await teacher.wait_message(contains="Kể lại việc tốt")
+    await teacher.send("Cô Hương phụ đạo miễn phí cho 5 học sinh.")
+    await teacher.wait_message(contains="Đã ghi nhận")
+    await teacher.press(ask, "Xong phần nội dung →")
+    photos = await teacher.wait_edit(ask, contains="ảnh minh chứng")
+    await teacher.press(photos, "Tiếp tục →")
+    nominee = await teacher.wait_edit(photos, contains="Ai là người làm việc tốt")
+    await teacher.press(nominee, "Chính tôi")
+    pick = await teacher.wait_edit(nominee, contains="thuộc phong trào nào")
+    assert pick.button_texts == ["Người tốt, việc tốt & sẻ chia", "Không thuộc phong trào nào"]
+    await teacher.press(pick, "Người tốt, việc tốt & sẻ chia")
+    preview = await teacher.wait_edit(pick, contains="Phong trào: Người tốt, việc tốt & sẻ chia")
+    await teacher.press(preview, "📨 Gửi")
+    await teacher.wait_edit(preview, contains="Đã gửi câu chuyện")
+    card = await people[COUNCIL].wait_message(group, contains="Người tốt, việc tốt #")
+    assert "Phong trào: Người tốt, việc tốt & sẻ chia" in card.text
+    await teacher.send("/campaigns")
+    listing = await teacher.wait_message(contains="đang và sắp diễn ra")
+    await teacher.press(listing, "Người tốt, việc tốt & sẻ chia")
+    await teacher.wait_edit(listing, contains="Thầy/Cô đã gửi 1 câu chuyện")

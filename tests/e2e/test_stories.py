@@ -2,95 +2,12 @@
 
 from __future__ import annotations
 
-import struct
-import zlib
-from dataclasses import dataclass
-from datetime import datetime
-
-import pytest
 from sqlalchemy import select
 
-from bot.texts import Texts
-from services import orgs
 from storage.db import SessionFactory
 from storage.models import AuditEntry, Story, StoryStatus
-from tests.e2e.conftest import RunningBot
-from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, make_school
-from tgemu import Chat, EmuClient, Msg, User
-
-STORY = "Sáng 12/3, em Gia Bảo nhặt được ví có 1.200.000 đồng <b>đậm</b> & <script>x</script>"
-
-
-def png(seed: int = 0) -> bytes:
-    """A tiny valid PNG (1×1), different per seed."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    raw = zlib.compress(bytes([0, seed % 256, 0, 0]))
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
-
-
-@dataclass
-class Council:
-    """The school, its people in the emulator, and the bound council group."""
-
-    chair: User
-    vice: User
-    member: User
-    teacher: User
-    outsider: User
-    group: Chat
-
-
-@pytest.fixture
-async def council(
-    bot: RunningBot, client: EmuClient, sessions: SessionFactory, texts: Texts, now: datetime
-) -> Council:
-    """A school with its council group bound; a group member who is not on the council."""
-    await make_school(sessions, texts, now)
-    chair = await client.user(CHAIR, "Hà", last_name="Trần", started=True)
-    vice = await client.user(VICE, "Tuấn", last_name="Lê", started=True)
-    member = await client.user(COUNCIL, "Lan", last_name="Phạm", started=True)
-    teacher = await client.user(TEACHER, "Mai", last_name="Vũ", started=True)
-    outsider = await client.user(1999, "Khách", started=True)
-    group = await client.group("Hội đồng TĐKT", members=[chair, vice, member, outsider])
-    async with sessions() as s:
-        await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=group.id, now=now)
-    return Council(chair, vice, member, teacher, outsider, group)
-
-
-async def report(teacher: User, text: str = STORY, photos: int = 0, who: str = "Chính tôi") -> Msg:
-    """Walk /report to the preview and send; returns the author's confirmation."""
-    await teacher.send("/report")
-    ask = await teacher.wait_message(contains="Kể lại việc tốt")
-    await teacher.send(text)
-    await teacher.wait_message(contains="Đã ghi nhận")
-    await teacher.press(ask, "Xong phần nội dung →")
-    photos_prompt = await teacher.wait_edit(ask, contains="ảnh minh chứng")
-    if photos == 1:
-        await teacher.send_photo(png(1))
-        await teacher.wait_message(contains="Đã nhận ảnh (1/10)")
-    elif photos > 1:
-        await teacher.send_album([png(i) for i in range(photos)])
-        await teacher.wait_message(contains="Đã nhận album ảnh")
-    await teacher.press(photos_prompt, "Tiếp tục →")
-    nominee = await teacher.wait_edit(photos_prompt, contains="Ai là người làm việc tốt")
-    await teacher.press(nominee, who)
-    preview = await teacher.wait_edit(nominee, contains="Xem trước")
-    await teacher.press(preview, "📨 Gửi")
-    return await teacher.wait_edit(preview, contains="Đã gửi câu chuyện")
-
-
-async def card_of(council: Council, story_id: int) -> Msg:
-    """The council card of a story, as the group sees it now."""
-    for message in reversed(await council.group.messages()):
-        if message.from_bot and f"Người tốt, việc tốt #{story_id}" in message.text:
-            return message
-    raise AssertionError(f"no card for #{story_id}")
+from tests.e2e.helpers import STORY, Council, card_of, report
+from tgemu import EmuClient
 
 
 async def test_a_story_with_an_album_reaches_the_council_as_photos_then_one_card(
