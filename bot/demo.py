@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import select
+
 from bot.app import App, bootstrap, build_application, serve
 from bot.config import load_settings
 from bot.context import Deps
 from services import orgs
+from storage.models import Org
 from tgemu import CallbackAnswer, Chat, EmuClient, EmuError, Emulator, Msg, User
 from tgemu.client import DEFAULT_TOKEN
 
@@ -325,6 +328,157 @@ async def the_vice_chair_decides_new_requests(demo: Demo) -> None:
         await chair.sees_edit(demo.kept.pop(f"chair:{role}"), outcome)
 
 
+# Movements named in the school's plan, seeded as upcoming campaigns (today's levels).
+PLAN_MOVEMENTS = (
+    ("Văn hóa công sở và nơi công cộng", "Thành phố", 10, 120),
+    ("Xây dựng xã hội học tập giai đoạn 2023–2030", "Phường/Xã", 20, 200),
+    ("Sáng kiến, sáng tạo Thủ đô", "Thành phố", 30, 150),
+    ("An toàn thực phẩm", "Phường/Xã", 40, 60),
+)
+
+
+async def the_vice_chair_launches_a_campaign(demo: Demo) -> None:
+    """The vice-chair creates this year's "good people, good deeds" campaign; everyone is told."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from services import campaigns
+    from storage.models import CampaignKind
+
+    vice, teacher = demo["vice"], demo["teacher"]
+    now = demo.deps.clock()
+    local = now.astimezone(ZoneInfo(demo.deps.settings.timezone))
+    async with demo.deps.sessions() as session:
+        org_id = (await campaigns_org(demo)).id
+        for name, level, in_days, lasting in PLAN_MOVEMENTS:
+            start = now + timedelta(days=in_days)
+            await campaigns.create_direct(
+                session,
+                org_id=org_id,
+                name=name,
+                launched_by=level,
+                now=now,
+                kind=CampaignKind.GOOD_DEEDS,
+                starts_at=start,
+                ends_at=start + timedelta(lasting),
+            )
+        await campaigns.create_direct(
+            session,
+            org_id=org_id,
+            name="Đăng ký danh hiệu thi đua năm học 2025-2026",
+            kind=CampaignKind.REGISTRATION,
+            starts_at=now,
+            ends_at=now + timedelta(days=20),
+            now=now,
+        )
+    demo.out.note("the plan's other movements are entered as upcoming campaigns")
+    await vice.send("/newcampaign")
+    await vice.sees("tên phong trào")
+    await vice.send("Người tốt, việc tốt năm học 2025-2026")
+    ask = await vice.sees("nội dung, mục đích")
+    await vice.send(
+        "Phát hiện, biểu dương kịp thời những gương người tốt, việc tốt trong nhà trường."
+    )
+    levels = await vice.sees("cấp nào phát động")
+    await vice.taps(levels, "Trường")
+    kinds = await vice.sees_edit(levels, "Hình thức tham gia")
+    await vice.taps(kinds, "Người tốt, việc tốt")
+    await vice.sees_edit(kinds, "bắt đầu")
+    await vice.send(local.strftime("%d/%m/%Y %H:%M"))
+    await vice.sees("kết thúc")
+    await vice.send((local + timedelta(days=60)).strftime("%d/%m/%Y"))
+    reminders = await vice.sees("Nhắc hạn trước")
+    await vice.taps(reminders, "Mặc định")
+    preview = await vice.sees_edit(reminders, "Xem trước")
+    await vice.taps(preview, "✅ Tạo phong trào")
+    await vice.sees_edit(preview, "Đã tạo phong trào")
+    del ask
+    await teacher.sees("Người tốt, việc tốt năm học 2025-2026")
+
+
+async def campaigns_org(demo: Demo) -> Org:
+    """The demo school."""
+    async with demo.deps.sessions() as session:
+        org = await session.scalar(select(Org).where(Org.name == SCHOOL))
+    assert org is not None
+    return org
+
+
+async def a_teacher_registers_a_title(demo: Demo) -> None:
+    """A teacher registers "Lao động tiên tiến" from /campaigns."""
+    teacher = demo["teacher"]
+    await teacher.send("/campaigns")
+    listing = await teacher.sees("đang và sắp diễn ra")
+    await teacher.taps(listing, "Đăng ký danh hiệu")
+    card = await teacher.sees_edit(listing, "Thầy/Cô chưa đăng ký danh hiệu")
+    await teacher.taps(card, "Đăng ký: Lao động tiên tiến")
+    await teacher.sees_edit(card, "Thầy/Cô đã đăng ký")
+
+
+async def a_teacher_reports_a_good_deed(demo: Demo) -> None:
+    """A teacher tells a pupil's good deed with two photos; the council gets the card."""
+    teacher, council = demo["teacher"], demo["council"]
+    group = demo.council_group
+    assert group is not None
+    await teacher.send("/report")
+    ask = await teacher.sees("Kể lại việc tốt")
+    await teacher.send(
+        "Sáng 12/3, em Gia Bảo nhặt được một chiếc ví có 1.200.000 đồng ở cổng trường và mang "
+        "nộp cho cô giáo chủ nhiệm để trả lại người đánh rơi."
+    )
+    await teacher.sees("Đã ghi nhận")
+    await teacher.taps(ask, "Xong phần nội dung")
+    photos = await teacher.sees_edit(ask, "ảnh minh chứng")
+    demo.out.message(f"{teacher.name} → bot", "(an album of 2 photos)")
+    await teacher.user.send_album([_png(1), _png(2)])
+    await teacher.sees("album")
+    await teacher.taps(photos, "Tiếp tục")
+    who = await teacher.sees_edit(photos, "Ai là người làm việc tốt")
+    await teacher.taps(who, "Học sinh, lớp")
+    await teacher.sees_edit(who, "tên học sinh")
+    await teacher.send("em Nguyễn Gia Bảo, lớp 1A2")
+    consent = await teacher.sees("Cha mẹ học sinh đã đồng ý")
+    await teacher.taps(consent, "Đã đồng ý")
+    pick = await teacher.sees_edit(consent, "thuộc phong trào nào")
+    await teacher.taps(pick, "Người tốt, việc tốt năm học 2025-2026")
+    preview = await teacher.sees_edit(pick, "Xem trước")
+    await teacher.taps(preview, "📨 Gửi")
+    await teacher.sees_edit(preview, "Đã gửi câu chuyện")
+    demo.kept["card"] = await council.sees("Người tốt, việc tốt #", chat=group)
+
+
+async def the_council_approves_it(demo: Demo) -> None:
+    """A council member approves the story; the card shows it and the author is told."""
+    council, teacher = demo["council"], demo["teacher"]
+    card = demo.kept.pop("card")
+    await council.taps(card, "✅ Duyệt")
+    await council.sees_edit(card, "Đã duyệt bởi")
+    await teacher.sees("duyệt")
+
+
+async def the_council_looks_at_the_figures(demo: Demo) -> None:
+    """The chair asks for this school year's tally."""
+    chair = demo["chair"]
+    await chair.send("/tally")
+    await chair.sees("Thống kê thi đua")
+
+
+def _png(seed: int) -> bytes:
+    """A tiny valid PNG (1×1), different per seed: the photos of the demo."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes([0, seed % 256, 0, 0]))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 async def a_stranger_without_a_link(demo: Demo) -> None:
     """Someone who found the bot by name, with no link, gets a polite explanation."""
     stranger = demo["stranger"]
@@ -349,6 +503,11 @@ SCENES: list[Scene] = [
     the_chair_assigns_council_roles,
     the_council_group_is_bound,
     the_vice_chair_decides_new_requests,
+    the_vice_chair_launches_a_campaign,
+    a_teacher_registers_a_title,
+    a_teacher_reports_a_good_deed,
+    the_council_approves_it,
+    the_council_looks_at_the_figures,
     a_stranger_without_a_link,
     a_teacher_switches_to_english,
 ]
