@@ -7,16 +7,22 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 import psutil
-from sqlalchemy import insert
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.db import SessionFactory
 from storage.models import Membership, MemberStatus, Person, Role
+
+PG_URL = os.environ.get(
+    "BENCH_DATABASE_URL_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @asynccontextmanager
@@ -97,3 +103,26 @@ def peak_rss_mb() -> float:
 def report(figures: dict[str, Any]) -> None:
     """The last line of every benchmark: one JSON object."""
     print(json.dumps(figures, ensure_ascii=False), flush=True)
+
+
+async def pg_database(label: str = "postgresql") -> str | None:
+    """A fresh PostgreSQL database for the run, or None (said so) when no server answers."""
+    engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"thidua_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except (OSError, Exception) as exc:  # no server, or no rights: skip PostgreSQL
+        print(f"[{label}] PostgreSQL not reachable ({type(exc).__name__}); skipped", flush=True)
+        return None
+    finally:
+        await engine.dispose()
+    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def drop_pg(url: str) -> None:
+    """Drop the run's database."""
+    engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    await engine.dispose()

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import io
 import json
-import os
 import random
 import resource
 import subprocess
@@ -31,11 +30,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench._common import drop_pg, pg_database
+
 STORIES, STAFF, DEPARTMENTS = 100_000, 5_000, 40
 TALLY_TARGET_S, RATIO_TARGET, RSS_TARGET_MB = 2.0, 0.7, 200.0
-PG_URL = os.environ.get(
-    "BENCH_DATABASE_URL_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2025, 5, 20, 3, 0, tzinfo=UTC)  # late in school year 2024-2025
 CHAIR_TG = 1
@@ -339,7 +337,7 @@ async def prefetch(sessions: Any) -> list[list[tuple[Any, ...]]]:
         org = who.membership.org
         scope = await tallies._scope(s, org, "y", TZ, NOW)
         figures = await tallies._compute(s, org, scope, TZ, NOW)
-        sheets = await tallies._sheets(s, org, scope, figures, TZ)
+        sheets = await tallies._sheets(s, org, scope, figures, TZ, serials=False)
         out: list[list[tuple[Any, ...]]] = []
         for sheet in sheets:
             rows = sheet.rows if isinstance(sheet.rows, list) else None
@@ -356,35 +354,6 @@ def _naive(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(TZ).replace(tzinfo=None)
     return value
-
-
-async def pg_database() -> str | None:
-    """A fresh PostgreSQL database for the run, or None when no server answers."""
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"thidua_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except (OSError, Exception) as exc:  # no server, or no rights: skip PostgreSQL
-        print(f"[postgresql] not reachable ({type(exc).__name__}); skipped")
-        return None
-    finally:
-        await engine.dispose()
-    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-async def drop_pg(url: str) -> None:
-    """Drop the run's database."""
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    await engine.dispose()
 
 
 def child(db: str, url: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | migrate | org create | demo` (script: `thidua-bot`)."""
+"""Command line: `python -m bot run [--webhook] | migrate | backup | org create | demo`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
@@ -16,8 +18,19 @@ from bot.logs import setup_logging
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="thidua-bot", description="Thi đua – Khen thưởng bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="apply migrations, then long-poll until Ctrl-C")
+    run = sub.add_parser("run", help="apply migrations, then serve updates until Ctrl-C")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on a webhook (WEBHOOK_URL, WEBHOOK_SECRET) instead of polling",
+    )
     sub.add_parser("migrate", help="apply database migrations")
+    backup = sub.add_parser("backup", help="copy the SQLite database safely while the bot runs")
+    backup.add_argument(
+        "path",
+        nargs="?",
+        help="where to write it (default: backup-YYYYmmdd-HHMMSS.sqlite3 beside the database)",
+    )
     sub.add_parser("demo", help="play the journeys against the local emulator (no token)")
     org = sub.add_parser("org", help="organisations").add_subparsers(
         dest="org_command", required=True
@@ -89,17 +102,38 @@ async def _org_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(settings: Settings) -> None:
-    from bot.app import bootstrap, build_application, serve
+def _backup(settings: Settings, path: str | None) -> int:
+    from storage.backup import BackupError, backup_sqlite, default_backup_path, sqlite_path
+
+    try:
+        database = sqlite_path(settings.database_url)
+        if database is None:
+            print(
+                "DATABASE_URL is PostgreSQL: back up with `pg_dump -Fc` (README: Deploying for "
+                "a district, Backups)",
+                file=sys.stderr,
+            )
+            return 2
+        target = Path(path) if path else default_backup_path(database, datetime.now(settings.tz))
+        print(backup_sqlite(database, target))
+    except BackupError as exc:
+        print(f"Backup error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _run(settings: Settings, use_webhook: bool) -> None:
+    from bot.app import bootstrap, build_application, polling, serve, webhook
 
     token = settings.require_token()
+    receive = webhook(settings.require_webhook()) if use_webhook else polling
     engine, deps = await bootstrap(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await serve(build_application(deps, token), stop)
+        await serve(build_application(deps, token), stop, receive)
     finally:
         await engine.dispose()
 
@@ -110,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         setup_logging(
-            settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
+            settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None,
+            settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
         )
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
@@ -118,7 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "org":
             return asyncio.run(_org_create(settings, args))
         elif args.command == "run":
-            asyncio.run(_run(settings))
+            asyncio.run(_run(settings, args.webhook))
+        elif args.command == "backup":
+            return _backup(settings, args.path)
         elif args.command == "demo":
             from bot.demo import run_demo
 

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application, ContextTypes
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError, Webhook
 from bot.context import BotContext, Deps
 from bot.errors import on_error
 from bot.texts import Texts
 from handlers import register
 from handlers.menus import set_default_menus
 from scheduler import jobs
+from scheduler.gate import GatedRequest
+from scheduler.lease import LeaseKeeper, LeaseLost
 from scheduler.limiter import FloodLimiter
 from scheduler.outbox import OutboxSender
 from scheduler.progress import BroadcastProgress
@@ -42,16 +47,17 @@ async def bootstrap(settings: Settings, *, migrate: bool = True) -> tuple[AsyncE
 
 
 def build_application(deps: Deps, token: str) -> App:
-    """The PTB application: one flood limiter for every call, handlers, error handler, outbox."""
+    """The PTB application: one flood limiter and the lease's gate in front of every call."""
     settings = deps.settings
+    deps.lease = lease = LeaseKeeper(deps.sessions, seconds=settings.lease_seconds)
     builder = (
         Application.builder()
         .token(token)
         .context_types(ContextTypes(context=BotContext))
         # PTB's default is one connection: sends would queue behind each other after the limiter
         # released them, then arrive at Telegram in bursts. One connection per concurrent send.
-        .connection_pool_size(64)
-        .pool_timeout(30.0)
+        .request(GatedRequest(lease, connection_pool_size=64, pool_timeout=30.0))
+        .get_updates_request(GatedRequest(lease, connection_pool_size=1))
         .rate_limiter(FloodLimiter(per_second=settings.flood_per_second))
     )
     if settings.telegram_base_url:
@@ -76,19 +82,18 @@ async def _start_services(app: App) -> None:
 
     sender = OutboxSender(
         app.bot,
-        deps.sessions,
+        deps.work_sessions,  # fenced: every commit proves this process still holds the lease
         poll_seconds=deps.settings.outbox_poll_seconds,
         lease_seconds=deps.settings.outbox_lease_seconds,
         batch_size=deps.settings.outbox_batch_size,
         on_migrate=follow_migration,
+        exclusive=deps.lease is not None,
     )
-    # Any commit may have queued messages: look at once instead of waiting for the next poll.
-    on_commit(deps.sessions, sender.wake)
     deps.sender = sender
     await set_default_menus(app.bot)
     sender.start()
     progress = BroadcastProgress(
-        app.bot, deps.sessions, deps.texts, interval=deps.settings.broadcast_progress_seconds
+        app.bot, deps.work_sessions, deps.texts, interval=deps.settings.broadcast_progress_seconds
     )
     app.bot_data["broadcast_progress"] = progress
     progress.start()
@@ -102,23 +107,108 @@ async def _stop_services(app: App) -> None:
         await progress.stop()
     if deps.sender is not None:
         await deps.sender.stop()
+        deps.sender = None
 
 
-async def serve(app: App, stop: asyncio.Event) -> None:
-    """Long-poll until `stop` is set, then drain: updates in flight, then the outbox batch."""
+# How updates arrive: starts the updater's way in and says which, for the log.
+Receive = Callable[[App], Awaitable[str]]
+
+
+async def polling(app: App) -> str:
+    """Updates arrive by long polling (this also removes a webhook left from webhook mode)."""
+    assert app.updater is not None
+    await app.updater.start_polling(
+        timeout=app.bot_data["deps"].settings.polling_timeout,
+        allowed_updates=Update.ALL_TYPES,
+    )
+    return "long polling"
+
+
+def webhook(hook: Webhook) -> Receive:
+    """Updates arrive at our HTTP server: set the webhook, refuse posts without the secret."""
+
+    async def receive(app: App) -> str:
+        assert app.updater is not None
+        try:
+            await app.updater.start_webhook(
+                listen=hook.listen,
+                port=hook.port,
+                url_path=hook.path,
+                webhook_url=hook.url,
+                secret_token=hook.secret,  # tornado answers 403 to a request without it
+                allowed_updates=Update.ALL_TYPES,
+            )
+        except BadRequest as exc:
+            raise SettingsError(f"WEBHOOK_URL: Telegram refused it: {exc.message}") from None
+        except OSError as exc:
+            raise SettingsError(
+                f"WEBHOOK_LISTEN/WEBHOOK_PORT: cannot listen on {hook.listen}:{hook.port}: "
+                f"{exc.strerror or exc}"
+            ) from None
+        return f"webhook on {hook.listen}:{hook.port}{hook.path}"
+
+    return receive
+
+
+async def serve(app: App, stop: asyncio.Event, receive: Receive = polling) -> None:
+    """Stand by until this process holds the lease, then work until `stop` (drain, release) or
+    until the lease is lost (stop receiving and sending at once, stand by again)."""
+    deps: Deps = app.bot_data["deps"]
+    lease = deps.lease
+    assert lease is not None, "build_application wires the lease"
+
+    def wake_sender() -> None:
+        if deps.sender is not None:
+            deps.sender.wake()
+
+    # Any commit may have queued messages: look at once instead of waiting for the next poll.
+    for factory in (deps.sessions, lease.fenced):
+        on_commit(factory, wake_sender)
     async with app:
+        try:
+            while await lease.acquire(stop):
+                try:
+                    await _serve_active(app, stop, receive, lease)
+                except LeaseLost:
+                    log.warning("lease lost while starting; standing by")
+                if stop.is_set():
+                    break
+        finally:
+            try:
+                await lease.release()
+            except Exception as exc:  # it expires on its own
+                log.warning("could not release the lease (%s)", type(exc).__name__)
+
+
+async def _serve_active(
+    app: App, stop: asyncio.Event, receive: Receive, lease: LeaseKeeper
+) -> None:
+    """Holding the lease: receive, send and schedule until `stop` or the lease is lost."""
+    keeper = asyncio.create_task(lease.keep(), name="lease-keeper")
+    assert app.updater is not None
+    try:
         await _start_services(app)
         await app.start()
         # After start: a job armed before the JobQueue runs would count as missed and wait a tick.
         jobs.arm(app, app.bot_data["deps"].settings.scheduler_tick_seconds)
-        assert app.updater is not None
-        await app.updater.start_polling(
-            timeout=app.bot_data["deps"].settings.polling_timeout,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        log.info("bot @%s is running", app.bot.username)
-        await stop.wait()
-        log.info("stopping: finishing work in flight")
-        await app.updater.stop()
-        await app.stop()
+        way = await receive(app)
+        log.info("bot @%s is running (%s)", app.bot.username, way)
+        lost = asyncio.create_task(lease.lost.wait())
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait((lost, stopped), return_when=asyncio.FIRST_COMPLETED)
+        lost.cancel()
+        stopped.cancel()
+        if lease.lost.is_set():
+            log.warning("not active any more: stopped receiving and sending; standing by")
+        else:
+            log.info("stopping: finishing work in flight")
+    finally:
+        # A clean stop drains (updates in flight, then the outbox batch) while the lease is kept.
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
         await _stop_services(app)
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper

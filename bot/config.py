@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -11,11 +14,28 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_PATH = Path("data") / "thidua.sqlite3"
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,80}$")
+TOKEN_IN_TEXT_RE = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{20,80}")
 LOCALES = ("vi", "en")
+# Telegram's rule for a webhook's secret_token; 16 is our floor, so it cannot be guessed.
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+HOSTNAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+# The only ports Telegram delivers webhooks to (a self-hosted Bot API server allows any).
+TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Webhook mode, checked: where to listen, the public URL and its path, the secret."""
+
+    listen: str
+    port: int
+    url: str
+    path: str
+    secret: str
 
 
 class Settings(BaseSettings):
@@ -44,14 +64,26 @@ class Settings(BaseSettings):
     broadcast_progress_seconds: float = Field(default=3.0, gt=0)
     # Seconds between the scheduler's safety ticks (exact wake-ups are scheduled in between).
     scheduler_tick_seconds: float = 60.0
+    # Failover: how long the active process's lease lasts without renewal (renewed every third of
+    # it). A standby takes over this long after the active process died or froze.
+    lease_seconds: float = Field(default=15.0, ge=1.0)
     # Used for deep links when the bot cannot be asked (`org create` without a token).
     bot_username: str | None = None
+    # Webhook mode (`run --webhook`): the bot's own HTTP server, behind a reverse proxy that
+    # terminates TLS, listens here and serves the path of WEBHOOK_URL (the public address
+    # Telegram posts to). Telegram sends WEBHOOK_SECRET with every update; others get 403.
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
 
     @field_validator(
         "telegram_bot_token",
         "telegram_base_url",
         "telegram_base_file_url",
         "bot_username",
+        "webhook_url",
+        "webhook_secret",
         mode="before",
     )
     @classmethod
@@ -72,6 +104,46 @@ class Settings(BaseSettings):
     def _url_shape(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^\s]+$", value):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8081/bot")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen_shape(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not HOSTNAME_RE.match(value):
+                raise ValueError(
+                    "must be an IP address or a host name, e.g. 127.0.0.1 (behind a proxy)"
+                ) from None
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        shape = "must be a public URL such as https://bot.example.edu.vn/telegram"
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises on a malformed port)
+        except ValueError:
+            raise ValueError(shape) from None
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.fragment:
+            raise ValueError(shape)
+        if TOKEN_IN_TEXT_RE.search(value):
+            # The URL is logged and sits in proxy configs: the token must not be in it.
+            raise ValueError("must not contain the bot token: use a path such as /telegram")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not SECRET_RE.match(value.get_secret_value()):
+            raise ValueError(
+                "must be 16-256 characters of A-Z, a-z, 0-9, _ and - (make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         return value
 
     @field_validator("database_url")
@@ -116,6 +188,35 @@ class Settings(BaseSettings):
                 "(see .env.example), or run `./dev demo` to try the bot without one."
             )
         return self.telegram_bot_token.get_secret_value()
+
+    def require_webhook(self) -> Webhook:
+        """The webhook settings, or a one-line error naming the one that is missing or wrong."""
+        if self.webhook_url is None:
+            raise SettingsError(
+                "WEBHOOK_URL is not set: webhook mode needs the public https URL Telegram "
+                "posts to, e.g. https://bot.example.edu.vn/telegram"
+            )
+        if self.webhook_secret is None:
+            raise SettingsError(
+                "WEBHOOK_SECRET is not set: webhook mode refuses updates without it; make one "
+                "with python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        parts = urlsplit(self.webhook_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if self.telegram_base_url is None and (
+            parts.scheme != "https" or port not in TELEGRAM_WEBHOOK_PORTS
+        ):
+            # A self-hosted Bot API server (TELEGRAM_BASE_URL) accepts http and any port.
+            raise SettingsError(
+                "WEBHOOK_URL: Telegram only posts to https URLs on port 443, 80, 88 or 8443"
+            )
+        return Webhook(
+            listen=self.webhook_listen,
+            port=self.webhook_port,
+            url=self.webhook_url,
+            path=parts.path or "/",
+            secret=self.webhook_secret.get_secret_value(),
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.texts import Texts
+from scheduler.lease import LeaseKeeper
 from scheduler.outbox import OutboxSender
 from storage.db import SessionFactory
 
@@ -28,8 +29,14 @@ class Deps:
     texts: Texts
     sessions: SessionFactory
     sender: OutboxSender | None = None
+    lease: LeaseKeeper | None = None
     bot_username: str = "bot"
     clock: Callable[[], datetime] = field(default=utcnow)
+
+    @property
+    def work_sessions(self) -> SessionFactory:
+        """Sessions for the sender and the scheduler: fenced by the lease when there is one."""
+        return self.lease.fenced if self.lease is not None else self.sessions
 
     def deep_link(self, payload: str) -> str:
         """https://t.me/<bot>?start=<payload>"""

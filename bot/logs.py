@@ -33,15 +33,15 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def setup_logging(token: str | None = None, level: int = logging.INFO) -> None:
-    """Log to stderr; redact tokens on every handler; keep httpx's request lines (URLs) quiet."""
+def setup_logging(*secrets: str | None, level: int = logging.INFO) -> None:
+    """Log to stderr; redact the token (and secrets) on every handler; quiet httpx's URLs."""
     root = logging.getLogger()
     if not root.handlers:
         stream = logging.StreamHandler()
         stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(stream)
     root.setLevel(level)
-    redact = RedactTokens(*(t for t in [token] if t))
+    redact = RedactTokens(*(s for s in secrets if s))
     for handler in root.handlers:
         handler.addFilter(redact)
     for noisy in (

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
+
+from handlers.callback_data import BadCallback, unpack
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -27,8 +31,20 @@ MEDIA = (
 )
 
 
-def _cb(kind: str) -> str:
-    return rf"^v1:{kind}(:|$)"
+def _cb(*kinds: str) -> Callable[[object], bool]:
+    """Route a button by its kind only when its whole data parses: a forged or malformed button
+    never reaches a kind's handler (one that takes no arguments would not look), it falls
+    through to `common.bad_button`."""
+
+    def matches(data: object) -> bool:
+        if not isinstance(data, str):
+            return False
+        try:
+            return unpack(data).kind in kinds
+        except BadCallback:
+            return False
+
+    return matches
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -52,6 +68,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     handlers = [
         # Service messages first: a group that became a supergroup keeps its binding.
         MessageHandler(filters.StatusUpdate.MIGRATE, council.on_migrate),
+        # The bot removed from a group (or the group deleted): a council's chair is told.
+        ChatMemberHandler(council.on_bot_status, ChatMemberHandler.MY_CHAT_MEMBER),
         # A post forwarded from a channel names the channel /bind_channel waits for.
         MessageHandler(PRIVATE & publishing.FROM_CHANNEL, publishing.on_channel_forward),
         MessageHandler(PRIVATE & filters.FORWARDED, common.forwarded),  # not input, even a command
@@ -99,10 +117,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(stories.on_reopen, pattern=_cb("so")),
         CallbackQueryHandler(stories.on_resubmit, pattern=_cb("se")),
         CallbackQueryHandler(stories.on_withdraw, pattern=_cb("sw")),
-        CallbackQueryHandler(campaigns.on_choice, pattern=r"^v1:(cs|cl|ck|cm)(:|$)"),
+        CallbackQueryHandler(campaigns.on_choice, pattern=_cb("cs", "cl", "ck", "cm")),
         CallbackQueryHandler(campaigns.on_preview, pattern=_cb("cp")),
         CallbackQueryHandler(campaigns.on_list, pattern=_cb("ca")),
-        CallbackQueryHandler(campaigns.on_card, pattern=r"^v1:(cc|cn):"),
+        CallbackQueryHandler(campaigns.on_card, pattern=_cb("cc", "cn")),
         CallbackQueryHandler(campaigns.on_register, pattern=_cb("cg")),
         CallbackQueryHandler(campaigns.on_unregister, pattern=_cb("cw")),
         CallbackQueryHandler(campaigns.on_join, pattern=_cb("cj")),
@@ -119,13 +137,13 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(proposals.on_chair, pattern=_cb("pc")),
         CallbackQueryHandler(proposals.on_canned_reason, pattern=_cb("pr")),
         CallbackQueryHandler(broadcast.on_draft_button, pattern=_cb("bd")),
-        CallbackQueryHandler(broadcast.on_audience, pattern=r"^v1:(ba|bad|bac)(:|$)"),
+        CallbackQueryHandler(broadcast.on_audience, pattern=_cb("ba", "bad", "bac")),
         CallbackQueryHandler(broadcast.on_stop, pattern=_cb("bx")),
         CallbackQueryHandler(broadcast.on_seen_list, pattern=_cb("bs")),
         CallbackQueryHandler(broadcast.on_remind, pattern=_cb("bm")),
         CallbackQueryHandler(broadcast.on_seen, pattern=_cb("rr")),
         CallbackQueryHandler(publishing.on_publish, pattern=_cb("sp")),
-        CallbackQueryHandler(common.bad_button),  # anything else: tampered or obsolete
+        CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),

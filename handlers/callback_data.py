@@ -18,7 +18,9 @@ MAX_BYTES = 64
 # Numbers in callback data are database ids and page numbers: 32-bit integer columns, so a
 # forged larger number is refused here rather than reaching the database (PostgreSQL rejects it).
 MAX_INT = 2**31 - 1
-_INT = re.compile(r"^(0|[1-9]\d{0,9})$")
+# ASCII digits only: `\d` alone also matches other scripts' digits (int() reads "1٢" as 12),
+# which would give one button two spellings.
+_INT = re.compile(r"^(0|[1-9]\d{0,9})$", re.ASCII)
 
 
 class BadCallback(ValueError):
@@ -59,7 +61,7 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
-_SCOPE = re.compile(r"^(m|s|y|c(0|[1-9]\d{0,9})|r\d{8}-\d{8})$")
+_SCOPE = re.compile(r"^(m|s|y|c(0|[1-9]\d{0,9})|r\d{8}-\d{8})$", re.ASCII)
 
 
 def _scope(raw: str) -> str:

@@ -13,7 +13,6 @@ from handlers.base import edit_or_say, refusals, refuse, remember_locale, say, u
 from handlers.callback_data import BadCallback, pack, unpack
 from handlers.menus import set_user_menu
 from services import conversations, members, orgs
-from services.errors import Invalid
 from services.people import actor, set_locale
 from storage.models import MemberStatus, Role
 
@@ -25,25 +24,23 @@ async def start(update: Update, context: BotContext) -> None:
     """Open a deep link (chair claim, staff invite) or greet the user."""
     user, deps = update.effective_user, context.deps
     assert user is not None
-    payload = context.args[0] if context.args else ""
+    link = orgs.parse_link(context.args[0]) if context.args else None
     now = deps.clock()
-    if payload.startswith(orgs.CHAIR_PREFIX):
+    if link is not None and link.kind == "chair":
         async with deps.sessions() as session:
             org = await orgs.claim_chair(
-                session, code=payload[2:], tg_user_id=user.id, display_name=user.full_name, now=now
+                session, code=link.code, tg_user_id=user.id, display_name=user.full_name, now=now
             )
         await say(update, context, "join.chair_claimed", org=org.name)
         await set_user_menu(context.bot, user.id, Role.CHAIR, await user_locale(context, update))
         return
-    if payload.startswith(orgs.JOIN_PREFIX):
+    if link is not None:
         async with deps.sessions() as session:
             org = await members.begin_join(
-                session, code=payload[2:], tg_user_id=user.id, display_name=user.full_name, now=now
+                session, code=link.code, tg_user_id=user.id, display_name=user.full_name, now=now
             )
         await say(update, context, "join.ask_name", org=org.name)
         return
-    if payload:
-        raise Invalid("errors.bad_invite")
     async with deps.sessions() as session:
         who = await actor(session, user.id)
     if who.membership is not None and who.membership.status == MemberStatus.LEFT:

@@ -1,10 +1,12 @@
-"""The council group: binding it, and following it when it becomes a supergroup."""
+"""The council group: binding it, following it when it becomes a supergroup, and noticing when
+the bot is removed from it."""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.context import BotContext
 from handlers.base import refusals, say
@@ -20,7 +22,11 @@ async def bind_council(update: Update, context: BotContext) -> None:
     assert chat is not None and user is not None
     async with context.deps.sessions() as session:
         org = await orgs.bind_council(
-            session, tg_user_id=user.id, chat_id=chat.id, now=context.deps.clock()
+            session,
+            tg_user_id=user.id,
+            chat_id=chat.id,
+            now=context.deps.clock(),
+            texts=context.deps.texts,
         )
     await say(update, context, "council.bound", org=org.name)
 
@@ -38,3 +44,25 @@ async def on_migrate(update: Update, context: BotContext) -> None:
     async with context.deps.sessions() as session:
         if await orgs.migrate_chat(session, old_chat_id=old, new_chat_id=new):
             log.info("council chat %s moved to %s", old, new)
+
+
+async def on_bot_status(update: Update, context: BotContext) -> None:
+    """The bot was removed from a group, or the group deleted: a council's chair is told."""
+    change = update.my_chat_member
+    assert change is not None
+    gone = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    if not gone or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    deps = context.deps
+    async with deps.sessions() as session:
+        org = await orgs.council_lost(
+            session,
+            chat_id=change.chat.id,
+            title=change.chat.title or "",
+            texts=deps.texts,
+            now=deps.clock(),
+        )
+    if org is not None:
+        log.warning(
+            "the bot is no longer in the council group %s of org %s", change.chat.id, org.id
+        )

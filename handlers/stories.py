@@ -94,9 +94,8 @@ async def _show_step(update: Update, context: BotContext, draft: Draft, *, edit:
         rows = [*rows, [(texts.plain(locale, "campaigns.attach_none_button"), pack("rg", 0))]]
         await show(update, context, "campaigns.attach_prompt", buttons=rows)
     else:
-        await show(
-            update, context, "stories.preview", story=stories.preview(draft), buttons=buttons
-        )
+        story = stories.fit_view(texts, locale, "stories.preview", stories.preview(draft))
+        await show(update, context, "stories.preview", story=story, buttons=buttons)
 
 
 async def _not_expected(

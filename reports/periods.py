@@ -38,8 +38,9 @@ class Period:
 
     @property
     def code(self) -> str:
-        """The button code: r20240901-20250115."""
-        return f"r{self.start:%Y%m%d}-{self.end:%Y%m%d}"
+        """The button code: r20240901-20250115 (years before 1000 zero-padded, as `from_code`
+        and the button parser read eight digits)."""
+        return f"r{self.start.year:04d}{self.start:%m%d}-{self.end.year:04d}{self.end:%m%d}"
 
 
 def parse_range(text: str) -> Period:

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from telegram.ext import Application
 
 from bot.context import BotContext, Deps
+from scheduler.lease import LeaseLost
 from services.notices import ensure_recurring, fire
 from storage.models import Notice, NoticeStatus
 
@@ -26,11 +27,14 @@ READY_KEY = "scheduler_ready"  # set once the first tick has armed the schedule
 
 
 async def fire_due(deps: Deps, *, limit: int = 500) -> int:
-    """Fire every notice due now, each in its own transaction; returns how many fired."""
+    """Fire every notice due now, each in its own transaction; returns how many fired.
+
+    With a lease, each commit is fenced: a process that lost it fires nothing (LeaseLost).
+    """
     fired = 0
     while fired < limit:
         now = deps.clock()
-        async with deps.sessions() as session:
+        async with deps.work_sessions() as session:
             query = (
                 select(Notice)
                 .where(Notice.status == NoticeStatus.PENDING, Notice.due_at <= now)
@@ -77,9 +81,13 @@ async def tick(context: BotContext) -> None:
     deps, app = context.deps, context.application
     lock: asyncio.Lock = app.bot_data.setdefault(_LOCK_KEY, asyncio.Lock())
     async with lock:
-        async with deps.sessions() as session:
-            await ensure_recurring(session, deps.clock(), deps.settings.tz)
-        await fire_due(deps)
+        try:
+            async with deps.work_sessions() as session:
+                await ensure_recurring(session, deps.clock(), deps.settings.tz)
+            await fire_due(deps)
+        except LeaseLost:
+            log.info("not the active process: the schedule is left to the one that is")
+            return
         due = await next_due(deps)
     _schedule_next(app, due, deps.clock())
     app.bot_data[READY_KEY] = True

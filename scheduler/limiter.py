@@ -51,6 +51,9 @@ JSON = bool | dict[str, Any] | list[dict[str, Any]]
 MARGIN = 0.005
 # While only messages in flight fill a window, look again this often (they end within an RTT).
 IN_FLIGHT_POLL = 0.002
+# A call's `rate_limit_args`: how many 429s to wait out before giving up (default `max_retries`).
+# PTB drops a falsy value, so "give up at the first 429" is spelled NO_RETRY.
+NO_RETRY = -1
 
 
 class SlidingWindow:
@@ -165,7 +168,7 @@ class FloodLimiter(BaseRateLimiter[int]):
             chat_id = int(chat_id)
         sending = endpoint in SENDING
         cost = len(data.get("media") or ()) or 1
-        retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        retries = self.max_retries if rate_limit_args is None else max(rate_limit_args, 0)
         for attempt in range(retries + 1):
             if sending:
                 await self.acquire(chat_id, cost)

@@ -7,6 +7,11 @@ commit ran: at a trickle that is one commit per row (a crash resends one or two 
 speed a few rows per commit (fewer transactions, never more than the batch in flight at risk).
 Failures, retries and unreachable chats are written at once. A clean stop finishes the batch in
 flight and commits it, so it never duplicates.
+
+With failover (scheduler/lease.py) the sender is `exclusive`: it runs only in the process holding
+the lease, its sessions are fenced (a commit fails with LeaseLost once another process took over)
+and every Bot API call passes the lease's gate. Rows another sender had claimed are claimable at
+once: that sender was fenced off, so its claims are void.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from telegram import (
-    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
@@ -30,7 +34,10 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
 
+from scheduler.lease import LeaseLost
+from scheduler.limiter import NO_RETRY
 from storage.db import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -39,6 +46,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 UNREACHABLE_TEXTS = ("chat not found", "user not found", "peer_id_invalid", "chat_write_forbidden")
 NOT_MODIFIED = "message is not modified"
+# The outbox's calls are not retried inside the flood limiter (NO_RETRY): a 429 puts the chat's
+# rows back in the queue for `retry_after`, so one flood-limited chat never holds up the batch.
 
 
 def utcnow() -> datetime:
@@ -68,7 +77,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[Any],  # the application's: calls take `rate_limit_args`
         sessions: SessionFactory,
         *,
         batch_size: int = 20,
@@ -76,12 +85,15 @@ class OutboxSender:
         lease_seconds: float = 30.0,
         on_migrate: Callable[[int, int], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        exclusive: bool = False,
     ) -> None:
         self.bot, self.sessions = bot, sessions
         self.batch_size, self.poll_seconds = batch_size, poll_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.on_migrate, self.clock = on_migrate, clock
         self.owner = uuid.uuid4().hex[:16]
+        self.exclusive = exclusive  # the only sender (the lease holder): others' claims are void
+        self._unsent: list[int] = []  # claimed rows the lease's gate stopped (released after)
         self._wake = asyncio.Event()
         # Accepted rows not committed yet (id -> message id), and those in the commit running.
         self._sent: dict[int, int | None] = {}
@@ -111,6 +123,8 @@ class OutboxSender:
         while not self._stopping:
             try:
                 done = await self.run_once()
+            except LeaseLost:
+                done = 0  # not the active process (any more): serve stops this sender
             except Exception:
                 log.exception("outbox sweep failed; retrying shortly")
                 done = 0
@@ -121,13 +135,16 @@ class OutboxSender:
 
     async def _claim(self) -> list[OutboxMessage]:
         now = self.clock()
+        unclaimed = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+        if self.exclusive:
+            unclaimed = or_(unclaimed, OutboxMessage.claimed_by != self.owner)
         async with self.sessions() as session:
             due = (
                 select(OutboxMessage.id)
                 .where(
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.not_before <= now,
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                    unclaimed,
                 )
                 .order_by(OutboxMessage.id)
                 .limit(self.batch_size)
@@ -142,17 +159,18 @@ class OutboxSender:
                 .where(
                     OutboxMessage.id.in_(ids),
                     OutboxMessage.status == OutboxStatus.PENDING,  # not cancelled meanwhile
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                    unclaimed,
                 )
                 .values(claimed_by=self.owner, claimed_until=now + self.lease)
             )
-            await session.commit()
             rows = await session.scalars(
                 select(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == self.owner)
                 .order_by(OutboxMessage.id)
             )
-            return list(rows.all())
+            claimed = list(rows.all())
+            await session.commit()  # fenced with a lease: no rows unless this process holds it
+            return claimed
 
     async def run_once(self) -> int:
         """Claim one batch and deliver it: chats in parallel, each chat's rows in order."""
@@ -162,7 +180,19 @@ class OutboxSender:
             by_chat[row.chat_id].append(row)
         await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
         await self._commit_sent()
+        if self._unsent:  # the gate stopped them: hand them back (fails if the lease is lost)
+            unsent, self._unsent = self._unsent, []
+            await self._release(unsent)
         return len(rows)
+
+    async def _release(self, row_ids: list[int]) -> None:
+        async with self.sessions() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(row_ids), OutboxMessage.claimed_by == self.owner)
+                .values(claimed_by=None, claimed_until=None)
+            )
+            await session.commit()
 
     async def _commit_sent(self) -> None:
         """Mark the accepted rows sent: all that accumulated, in one transaction."""
@@ -195,15 +225,29 @@ class OutboxSender:
             await session.commit()
 
     async def _deliver_chat(self, rows: list[OutboxMessage]) -> None:
-        for row in rows:
-            try:
-                await self._deliver(row)
-            except Exception:
-                log.exception("outbox row %s: unexpected failure", row.id)
-                await self._finish(row.id, retry_in=60.0, error="internal error", count=True)
-            await self._commit_sent()
+        done = 0
+        try:
+            for row in rows:
+                pause = None
+                try:
+                    pause = await self._deliver(row)
+                except LeaseLost:
+                    raise
+                except Exception:
+                    log.exception("outbox row %s: unexpected failure", row.id)
+                    await self._finish(row.id, retry_in=60.0, error="internal error", count=True)
+                done += 1
+                await self._commit_sent()
+                if pause is not None:  # Telegram asked this chat to wait: the rest waits, in order
+                    for later in rows[done:]:
+                        await self._finish(later.id, retry_in=pause, error="chat flood-limited")
+                    done = len(rows)
+                    break
+        except LeaseLost:  # the gate or the fence stopped us: the rest is not ours to send now
+            self._unsent.extend(r.id for r in rows[done:])
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, row: OutboxMessage) -> float | None:
+        """Send one row; the seconds its chat must wait when Telegram answered 429, else None."""
         payload: dict[str, Any] = row.payload
         markup = keyboard(payload.get("buttons"))
         try:
@@ -214,6 +258,7 @@ class OutboxSender:
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    rate_limit_args=NO_RETRY,
                 )
                 await self._finish(row.id, sent_id=message.message_id)
             elif row.method == "send_photo":
@@ -223,6 +268,7 @@ class OutboxSender:
                     caption=payload.get("caption"),
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
+                    rate_limit_args=NO_RETRY,
                 )
                 await self._finish(row.id, sent_id=message.message_id)
             elif row.method == "send_document":
@@ -232,6 +278,7 @@ class OutboxSender:
                     caption=payload.get("caption"),
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
+                    rate_limit_args=NO_RETRY,
                 )
                 await self._finish(row.id, sent_id=message.message_id)
             elif row.method == "send_media_group":
@@ -240,7 +287,9 @@ class OutboxSender:
                     album[0] = InputMediaPhoto(
                         payload["photos"][0], caption=payload["caption"], parse_mode=ParseMode.HTML
                     )
-                messages = await self.bot.send_media_group(row.chat_id, album)
+                messages = await self.bot.send_media_group(
+                    row.chat_id, album, rate_limit_args=NO_RETRY
+                )
                 await self._finish(row.id, sent_id=messages[0].message_id)
             elif row.method == "edit_message_text":
                 await self._edit(row, payload, markup)
@@ -254,6 +303,7 @@ class OutboxSender:
             delay = exc.retry_after
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
             await self._finish(row.id, retry_in=seconds, error=exc.message)
+            return seconds
         except BadRequest as exc:
             text = exc.message.lower()
             if NOT_MODIFIED in text:
@@ -266,6 +316,7 @@ class OutboxSender:
         except (TimedOut, NetworkError) as exc:
             backoff = min(2.0 ** (row.attempts + 1), 300.0)
             await self._finish(row.id, retry_in=backoff, error=str(exc), count=True)
+        return None
 
     async def _edit(
         self, row: OutboxMessage, payload: dict[str, Any], markup: InlineKeyboardMarkup | None
@@ -278,6 +329,7 @@ class OutboxSender:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                rate_limit_args=NO_RETRY,
             )
             await self._finish(row.id, sent_id=int(payload["message_id"]))
             return
@@ -292,6 +344,26 @@ class OutboxSender:
         if sent_id is None:  # not sent yet: edit once it is
             await self._finish(row.id, retry_in=1.0, error="waiting for the original")
             return
+        if row.chat_id != original.chat_id:
+            # The group became a supergroup (`_migrate` moved this edit): the old group's messages
+            # are read-only, so the edited message is posted anew there and later edits follow it.
+            message = await self.bot.send_message(
+                row.chat_id,
+                payload["text"],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                rate_limit_args=NO_RETRY,
+            )
+            async with self.sessions() as session:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == original.id)
+                    .values(chat_id=row.chat_id, tg_message_id=message.message_id)
+                )
+                await session.commit()
+            await self._finish(row.id, sent_id=message.message_id)
+            return
         await self.bot.edit_message_text(
             payload["text"],
             chat_id=original.chat_id,
@@ -299,6 +371,7 @@ class OutboxSender:
             parse_mode=ParseMode.HTML,
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            rate_limit_args=NO_RETRY,
         )
         await self._finish(row.id, sent_id=sent_id)
 

@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.texts import Texts
+from scheduler.lease import LeaseLost
 from scheduler.outbox import NOT_MODIFIED, keyboard
 from services import broadcasts
 from storage.db import SessionFactory
@@ -64,6 +65,8 @@ class BroadcastProgress:
         while not self._stop.is_set():
             try:
                 await self.run_once()
+            except LeaseLost:
+                pass  # this process is stopping: the active one carries on
             except Exception:
                 log.exception("broadcast progress round failed; trying again shortly")
             with contextlib.suppress(TimeoutError):

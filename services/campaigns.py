@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scheduler.planner import campaign_notices
 from services import audit, conversations
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
-from services.people import LEADERS, actor, require_role
+from services.people import LEADERS, actor, refuse_deactivated, require_role
 from storage.models import (
     Campaign,
     CampaignKind,
@@ -56,7 +56,12 @@ def parse_when(text: str, tz: ZoneInfo, *, default: time) -> datetime:
 def parse_reminders(text: str) -> list[int]:
     """ "7, 3, 1" → [7, 3, 1]: whole days before the end, 1 to 60."""
     parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
-    if not parts or not all(p.isdigit() and 1 <= int(p) <= 60 for p in parts) or len(parts) > 5:
+    # ASCII digits: str.isdigit() is also true of "²", which int() refuses.
+    if (
+        not parts
+        or len(parts) > 5
+        or not all(p.isascii() and p.isdigit() and 1 <= int(p) <= 60 for p in parts)
+    ):
         raise Invalid("campaigns.bad_reminders")
     return sorted({int(p) for p in parts}, reverse=True)
 
@@ -227,6 +232,8 @@ async def create(session: AsyncSession, *, tg_user_id: int, now: datetime) -> Ca
     if convo.step != "preview":
         raise AlreadyDone("errors.stale_button")
     person_id, org_id, _ = await _leader(session, tg_user_id)
+    if int(convo.data.get("org_id", org_id)) != org_id:  # begun for another school than theirs now
+        raise NotFound("errors.stale_button")
     draft = draft_view(convo.data)
     if draft.ends_at <= now:
         raise Invalid("campaigns.end_in_past")
@@ -339,6 +346,7 @@ async def _own_campaign(
     session: AsyncSession, tg_user_id: int, campaign_id: int, leaders_only: bool
 ) -> tuple[Campaign, int | None]:
     who = await actor(session, tg_user_id)
+    refuse_deactivated(who)
     if who.role is None or who.membership is None:
         raise NotAllowed("errors.not_member")
     if leaders_only and who.role not in LEADERS:
@@ -516,6 +524,7 @@ async def view(
 async def listing(session: AsyncSession, *, tg_user_id: int) -> list[CampaignView]:
     """Open and upcoming campaigns of the user's school, soonest deadline first."""
     who = await actor(session, tg_user_id)
+    refuse_deactivated(who)
     if who.role is None or who.membership is None or who.person is None:
         raise NotAllowed("errors.not_member")
     ids = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,10 +11,20 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import audit, conversations
+from bot.texts import Texts
+from services import audit, conversations, outbox, stories
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.people import actor, ensure_person, refuse_deactivated
-from storage.models import DEFAULT_LEVELS, Department, Membership, MemberStatus, Org, Role, Title
+from storage.models import (
+    DEFAULT_LEVELS,
+    Department,
+    Membership,
+    MemberStatus,
+    Org,
+    Person,
+    Role,
+    Title,
+)
 
 DEFAULT_DEPARTMENTS = ("Tổ 1", "Tổ 2", "Tổ 3", "Tổ 4", "Tổ 5", "Tổ Năng khiếu", "Tổ Văn phòng")
 # (name, for a department rather than a person); the chair edits the list later.
@@ -23,6 +34,33 @@ DEFAULT_TITLES = (
     ("Tập thể lao động tiên tiến", True),
 )
 CHAIR_PREFIX, JOIN_PREFIX = "c_", "j_"
+# What Telegram carries in a deep link's start parameter: 1-64 of these characters.
+START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a deep link (`/start <payload>`) asks for: to claim the chair, or to join as staff."""
+
+    kind: str  # "chair" | "join"
+    code: str
+
+
+def start_payload(link: Link) -> str:
+    """The start parameter of a link the bot hands out (the inverse of `parse_link`)."""
+    payload = (CHAIR_PREFIX if link.kind == "chair" else JOIN_PREFIX) + link.code
+    assert START_PAYLOAD.match(payload), payload
+    return payload
+
+
+def parse_link(payload: str) -> Link:
+    """The link behind a /start payload; anything the bot did not hand out is a dead invite."""
+    if START_PAYLOAD.match(payload) and len(payload) > len(CHAIR_PREFIX):
+        if payload.startswith(CHAIR_PREFIX):
+            return Link("chair", payload[len(CHAIR_PREFIX) :])
+        if payload.startswith(JOIN_PREFIX):
+            return Link("join", payload[len(JOIN_PREFIX) :])
+    raise Invalid("errors.bad_invite")
 
 
 def new_code() -> str:
@@ -133,25 +171,85 @@ async def claim_chair(
 
 
 async def bind_council(
-    session: AsyncSession, *, tg_user_id: int, chat_id: int, now: datetime
+    session: AsyncSession,
+    *,
+    tg_user_id: int,
+    chat_id: int,
+    now: datetime,
+    texts: Texts | None = None,
 ) -> Org:
-    """Make this group the council chat of the chair's organisation (chair only)."""
+    """Make this group the council chat of the chair's organisation (chair only).
+
+    With `texts` (as the bot binds), the cards of stories still waiting for the council that are
+    not in this group yet are posted there: nothing sent while the bot was out of the council
+    group, or before the council moved, is lost. Binding the same group again is how the chair
+    brings those cards back after re-adding the bot.
+    """
     who = await actor(session, tg_user_id)
     refuse_deactivated(who)
     if who.role != Role.CHAIR or who.membership is None:
         raise NotAllowed("errors.chair_only")
     org = who.membership.org
-    if org.council_chat_id == chat_id:
+    again = org.council_chat_id == chat_id
+    if not again:
+        other = await session.scalar(select(Org).where(Org.council_chat_id == chat_id))
+        if other is not None:
+            raise Invalid("errors.group_taken", org=other.name)
+        org.council_chat_id = chat_id
+    posted = 0
+    if texts is not None:
+        posted = await stories.post_waiting_cards(
+            session, org_id=org.id, chat_id=chat_id, texts=texts, now=now
+        )
+    if again and not posted:
         raise AlreadyDone("council.already_bound", org=org.name)
-    other = await session.scalar(select(Org).where(Org.council_chat_id == chat_id))
-    if other is not None:
-        raise Invalid("errors.group_taken", org=other.name)
-    org.council_chat_id = chat_id
     await audit.record(
         session,
         org_id=org.id,
         actor_id=who.person.id if who.person else None,
         action="org.bind_council",
+        target=f"chat:{chat_id}",
+        now=now,
+        cards=posted,
+    )
+    await session.commit()
+    return org
+
+
+async def council_lost(
+    session: AsyncSession, *, chat_id: int, title: str, texts: Texts, now: datetime
+) -> Org | None:
+    """The bot was removed from this group (or it was deleted): if it is a council group, its
+    chair is told privately how to bring the council back. Stories are still accepted; their
+    cards wait for the next /bind_council. Returns the organisation, if any."""
+    org = await council_org(session, chat_id)
+    if org is None:
+        return None
+    chairs = (
+        await session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(
+                Membership.org_id == org.id,
+                Membership.role == Role.CHAIR,
+                Membership.status == MemberStatus.ACTIVE,
+            )
+        )
+    ).all()
+    for chair in chairs:
+        outbox.enqueue_message(
+            session,
+            chat_id=chair.tg_user_id,
+            text=texts.render(
+                texts.locale(chair.locale), "council.lost_notice", org=org.name, title=title
+            ),
+            now=now,
+        )
+    await audit.record(
+        session,
+        org_id=org.id,
+        actor_id=None,
+        action="org.council_lost",
         target=f"chat:{chat_id}",
         now=now,
     )

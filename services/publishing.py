@@ -23,6 +23,7 @@ from services.stories import (
     StoryView,
     card_ref,
     decided_buttons,
+    fit_view,
     may_publish,
     render_card,
     utf16_len,
@@ -144,8 +145,9 @@ async def publish_story(
         raise AlreadyDone("publishing.already_published", at=now)
     result = await view(session, story_id)
     locale = texts.default_locale  # the channel is public: the school's language
-    post = texts.render(locale, "publishing.post", story=result, org=org.name)
-    length = utf16_len(texts.plain(locale, "publishing.post", story=result, org=org.name))
+    shown = fit_view(texts, locale, "publishing.post", result, org=org.name)
+    post = texts.render(locale, "publishing.post", story=shown, org=org.name)
+    length = utf16_len(texts.plain(locale, "publishing.post", story=shown, org=org.name))
     photos = [p.file_id for p in story.photos]
     channel, ref = org.channel_chat_id, publish_ref(story_id)
     if photos and length <= CAPTION_MAX:

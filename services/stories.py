@@ -9,7 +9,7 @@ after the commit delays them but never loses them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,9 +40,12 @@ from storage.models import (
     StoryStatus,
 )
 
-# A story's text is capped so the council card (story + author, department, nominee, outcome,
-# reason: a few hundred characters at most) always fits Telegram's 4096-character message.
+# A story's text is capped so that, with usual names, the council card (story + author,
+# department, nominee, campaign, outcome, reason) fits Telegram's 4096-character message. Names,
+# a campaign and a reason at their limits (in emoji, two UTF-16 units each) could still push it
+# over: then the card shows the story's beginning (see `fit_view`), never failing to send.
 STORY_MAX = 3000
+TEXT_MAX = 4096  # Telegram's limit for a message, in UTF-16 units after entity parsing
 PHOTOS_MAX = 10
 NOMINEE_TEXT_MAX = 200
 REASON_MAX = 500
@@ -97,6 +100,7 @@ class StoryView:
     previous_id: int | None = None
     submitted_at: datetime | None = None
     campaign: str = ""
+    shortened: bool = False  # the text shown is the beginning of the story (see `fit_view`)
 
 
 @dataclass(frozen=True)
@@ -498,9 +502,36 @@ def decided_buttons(
     return rows
 
 
+def _head16(text: str, units: int) -> str:
+    """The longest beginning of `text` within `units` UTF-16 units (never half an emoji)."""
+    size = 0
+    for i, char in enumerate(text):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > units:
+            return text[:i].rstrip()
+    return text
+
+
+def fit_view(
+    texts: Texts, locale: str | None, key: str, story: StoryView, **values: object
+) -> StoryView:
+    """The story as `key` can show it in one Telegram message: as it is, or, in the rare worst
+    case, with only the beginning of its text (marked on the message). The story is unchanged."""
+    for _ in range(4):
+        over = utf16_len(texts.plain(locale, key, story=story, **values)) - TEXT_MAX
+        if over <= 0:
+            return story
+        keep = max(0, utf16_len(story.text) - over)
+        story = replace(story, text=_head16(story.text, keep), shortened=True)
+    raise AssertionError(f"{key} does not fit one message even without the story's text")
+
+
 def render_card(texts: Texts, story: StoryView) -> str:
     """The council card text (the school's language: it is read by the whole council)."""
-    return texts.render(texts.default_locale, "stories.card", story=story)
+    locale = texts.default_locale
+    return texts.render(
+        locale, "stories.card", story=fit_view(texts, locale, "stories.card", story)
+    )
 
 
 async def submit(
@@ -556,6 +587,41 @@ async def submit(
     await conversations.end(session, chat_id=tg_user_id, user_id=tg_user_id)
     await session.commit()
     return view_
+
+
+async def post_waiting_cards(
+    session: AsyncSession, *, org_id: int, chat_id: int, texts: Texts, now: datetime
+) -> int:
+    """Queue, for `chat_id`, the card of every story still waiting for the council whose card
+    is not (and will not be) there: the bot was removed from the group, or the council moved
+    to another group. Part of the caller's transaction; returns how many."""
+    waiting = (
+        await session.scalars(
+            select(Story.id)
+            .where(Story.org_id == org_id, Story.status == StoryStatus.PENDING)
+            .order_by(Story.submitted_at, Story.id)
+        )
+    ).all()
+    posted = 0
+    for story_id in waiting:
+        shown = await session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.ref == card_ref(story_id),
+                OutboxMessage.method == "send_message",
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENT]),
+            )
+            .limit(1)
+        )
+        if shown is not None:
+            continue
+        story = await _load(session, story_id)
+        assert story is not None
+        photos = [p.file_id for p in story.photos]
+        _enqueue_card(session, chat_id, await view(session, story_id), photos, texts, now)
+        posted += 1
+    return posted
 
 
 def _enqueue_card(

@@ -15,7 +15,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Double,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -297,6 +311,73 @@ def _month_of(session: AsyncSession, column: Any, tz: ZoneInfo, at: datetime) ->
     return func.strftime("%Y-%m", column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
+Moment = Callable[[Any], Any]  # what an export selects for a stored moment's column
+DAY = 86_400
+EXCEL_DAY_ZERO = date(1899, 12, 31)  # Excel's serial 0; it also counts 29/02/1900, hence +1
+
+
+def _as_stored(column: Any) -> Any:
+    """The moment itself: an aware datetime, converted in Python (the CSV, the fallback)."""
+    return column
+
+
+def _excel_serials(session: AsyncSession, scope: Scope, tz: ZoneInfo) -> Moment:
+    """Stored moments as Excel serial numbers of the school's wall-clock time, computed by the
+    database: no datetime is built per cell. The arithmetic is XlsxWriter's own (whole days since
+    31/12/1899, plus seconds and microseconds over 86,400, plus one), in doubles, so each cell
+    holds the very number XlsxWriter writes for the datetime; the writer gives it the date format.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        zone = tz.key
+
+        def postgresql(column: Any) -> Any:
+            local = func.timezone(zone, column)
+            second = func.extract("second", local)
+            days = cast(local, Date) - EXCEL_DAY_ZERO
+            seconds = (
+                func.extract("hour", local) * 3600
+                + func.extract("minute", local) * 60
+                + func.floor(second)
+            )
+            micro = func.extract("microseconds", local) - func.floor(second) * 1_000_000
+            return _serial(days, seconds, micro)
+
+        return postgresql
+    offset = _fixed_offset(scope, tz)
+    if offset is None:  # SQLite stores naive UTC; a zone with summer time is left to Python
+        return _as_stored
+    shift = offset + (date(1970, 1, 1) - EXCEL_DAY_ZERO).days * DAY
+
+    def sqlite(column: Any) -> Any:
+        # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff'; strftime would round the fraction to ms.
+        local = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer) + shift
+        micro = cast(func.substr(column, 21, 6), Integer)
+        return _serial(local // DAY, local % DAY, micro)
+
+    return sqlite
+
+
+def _serial(days: Any, seconds: Any, micro: Any) -> Any:
+    """days + (seconds + micro / 1e6) / 86400 + 1, in doubles, in this order (as XlsxWriter)."""
+    as_double = [cast(part, Double) for part in (days, seconds, micro)]
+    return type_coerce(
+        as_double[0] + (as_double[1] + as_double[2] / 1e6) / float(DAY) + 1, Double()
+    )
+
+
+def _fixed_offset(scope: Scope, tz: ZoneInfo) -> int | None:
+    """The zone's UTC offset in seconds, if it holds from a year before the scope to a year after
+    (Việt Nam's has since 1975); None for a zone with summer time."""
+    offsets = {
+        datetime.combine(scope.start + timedelta(days=day), time(12), tz).utcoffset()
+        for day in range(-366, (scope.end - scope.start).days + 367)
+    }
+    if len(offsets) != 1:
+        return None
+    offset = offsets.pop()
+    return None if offset is None else int(offset.total_seconds())
+
+
 # ---------------------------------------------------------------------------- the tally
 
 
@@ -500,7 +581,9 @@ STORY_COLUMNS = (
 )
 
 
-def _story_rows(org_id: int, scope: Scope, tz: ZoneInfo) -> Select[Any]:
+def _story_rows(
+    org_id: int, scope: Scope, tz: ZoneInfo, moment: Moment = _as_stored
+) -> Select[Any]:
     consent = case(
         (and_(Story.nominee_kind == NomineeKind.PUPIL, Story.pupil_consent.is_(True)), "Có"),
         (Story.nominee_kind == NomineeKind.PUPIL, "Chưa"),
@@ -509,7 +592,7 @@ def _story_rows(org_id: int, scope: Scope, tz: ZoneInfo) -> Select[Any]:
     return (
         select(
             Story.id,
-            Story.submitted_at,
+            moment(Story.submitted_at),
             Author.full_name,
             AuthorDept.name,
             func.coalesce(Nominee.full_name, Story.nominee_text),
@@ -518,7 +601,7 @@ def _story_rows(org_id: int, scope: Scope, tz: ZoneInfo) -> Select[Any]:
             Story.text,
             case(STATUS_VI, value=Story.status, else_=Story.status),
             Decider.full_name,
-            Story.decided_at,
+            moment(Story.decided_at),
             Story.reason,
             Campaign.name,
         )
@@ -543,7 +626,9 @@ REGISTRATION_COLUMNS = (
 )
 
 
-def _registration_rows(org_id: int, scope: Scope, tz: ZoneInfo) -> Select[Any]:
+def _registration_rows(
+    org_id: int, scope: Scope, tz: ZoneInfo, moment: Moment = _as_stored
+) -> Select[Any]:
     dept = (
         select(Department.name)
         .join(Membership, Membership.department_id == Department.id)
@@ -557,8 +642,8 @@ def _registration_rows(org_id: int, scope: Scope, tz: ZoneInfo) -> Select[Any]:
             dept,
             Title.name,
             Campaign.name,
-            Registration.registered_at,
-            Registration.withdrawn_at,
+            moment(Registration.registered_at),
+            moment(Registration.withdrawn_at),
         )
         .select_from(Registration)
         .join(Person, Person.id == Registration.person_id)
@@ -584,7 +669,9 @@ PROPOSAL_COLUMNS = (
 )
 
 
-def _proposal_rows(org_id: int, scope: Scope, tz: ZoneInfo) -> Select[Any]:
+def _proposal_rows(
+    org_id: int, scope: Scope, tz: ZoneInfo, moment: Moment = _as_stored
+) -> Select[Any]:
     nominee = aliased(Person)
     source = case(
         (Proposal.story_id.is_not(None), "Câu chuyện #" + cast(Proposal.story_id, String)),
@@ -599,9 +686,9 @@ def _proposal_rows(org_id: int, scope: Scope, tz: ZoneInfo) -> Select[Any]:
             Proposal.level,
             case(PROPOSAL_VI, value=Proposal.status, else_=Proposal.status),
             Proposer.full_name,
-            Proposal.proposed_at,
+            moment(Proposal.proposed_at),
             Decider.full_name,
-            Proposal.decided_at,
+            moment(Proposal.decided_at),
             Proposal.reason,
         )
         .select_from(Proposal)
@@ -622,15 +709,17 @@ AUDIT_COLUMNS = (
 )
 
 
-def _audit_rows(org_id: int, scope: Scope, tz: ZoneInfo) -> Select[Any]:
+def _audit_rows(
+    org_id: int, scope: Scope, tz: ZoneInfo, moment: Moment = _as_stored
+) -> Select[Any]:
     since, until = _window(scope, tz)
     return (
         select(
-            AuditEntry.at,
+            moment(AuditEntry.at),
             Person.full_name,
             AuditEntry.action,
             AuditEntry.target,
-            AuditEntry.details,
+            AuditEntry.details["reason"].as_string(),  # the database reads the JSON, not Python
         )
         .select_from(AuditEntry)
         .outerjoin(Person, Person.id == AuditEntry.actor_id)
@@ -645,8 +734,7 @@ def _audit_rows(org_id: int, scope: Scope, tz: ZoneInfo) -> Select[Any]:
 
 
 def _audit_row(row: Sequence[Any]) -> tuple[Any, ...]:
-    at, actor_name, action, target, details = row
-    reason = (details or {}).get("reason") if isinstance(details, dict) else None
+    at, actor_name, action, target, reason = row
     kind, _, number = str(target).partition(":")
     label = {"story": "Câu chuyện", "proposal": "Đề nghị"}.get(kind, kind)
     return (at, actor_name, ACTION_VI.get(action, action), f"{label} #{number}", reason)
@@ -730,7 +818,9 @@ class _Pull(Iterable[Sequence[Any]]):
         self.transform = transform
 
     async def _partitions(self) -> AsyncGenerator[Sequence[Sequence[Any]], None]:
-        result = await self.session.stream(self.statement.execution_options(yield_per=CHUNK))
+        # Core rows (the session's connection, not the ORM's per-row loading): plain columns.
+        connection = await self.session.connection()
+        result = await connection.stream(self.statement.execution_options(yield_per=CHUNK))
         async for part in result.partitions(CHUNK):
             yield part if self.transform is None else [self.transform(r) for r in part]
 
@@ -881,12 +971,20 @@ def _spool() -> IO[bytes]:
 
 
 async def _sheets(
-    session: AsyncSession, org: Org, scope: Scope, figures: Tally, tz: ZoneInfo
+    session: AsyncSession,
+    org: Org,
+    scope: Scope,
+    figures: Tally,
+    tz: ZoneInfo,
+    *,
+    serials: bool = True,
 ) -> list[Sheet]:
-    """The workbook's sheets: aggregates computed now, long tables streamed when written."""
+    """The workbook's sheets: aggregates computed now, long tables streamed when written (their
+    moments as Excel serial numbers unless `serials` is false: then as datetimes)."""
     people = await _person_rows(session, org.id, scope, tz)
+    moment = _excel_serials(session, scope, tz) if serials else _as_stored
     return [
-        Sheet("Câu chuyện", STORY_COLUMNS, _Pull(session, _story_rows(org.id, scope, tz))),
+        Sheet("Câu chuyện", STORY_COLUMNS, _Pull(session, _story_rows(org.id, scope, tz, moment))),
         Sheet(
             "Theo tổ",
             DEPARTMENT_COLUMNS,
@@ -896,17 +994,17 @@ async def _sheets(
         Sheet(
             "Đăng ký danh hiệu",
             REGISTRATION_COLUMNS,
-            _Pull(session, _registration_rows(org.id, scope, tz)),
+            _Pull(session, _registration_rows(org.id, scope, tz, moment)),
         ),
         Sheet(
             "Đề nghị khen thưởng",
             PROPOSAL_COLUMNS,
-            _Pull(session, _proposal_rows(org.id, scope, tz)),
+            _Pull(session, _proposal_rows(org.id, scope, tz, moment)),
         ),
         Sheet(
             "Nhật ký quyết định",
             AUDIT_COLUMNS,
-            _Pull(session, _audit_rows(org.id, scope, tz), _audit_row),
+            _Pull(session, _audit_rows(org.id, scope, tz, moment), _audit_row),
         ),
     ]
 

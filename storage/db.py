@@ -1,4 +1,4 @@
-"""Engine and session factory; SQLite gets WAL, a busy timeout and foreign keys."""
+"""Engine and session factory; SQLite gets WAL, a busy timeout, foreign keys, BEGIN IMMEDIATE."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 SessionFactory = async_sessionmaker[AsyncSession]
+# Every SQLite transaction, reads included: one process, short transactions (see README).
+SQLITE_BEGIN = "BEGIN IMMEDIATE"
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -35,6 +37,17 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            # The driver would BEGIN (deferred) only before the first write, so a read-then-write
+            # ran its reads outside the transaction; SQLAlchemy emits the BEGIN instead (below).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(conn: Connection) -> None:
+            # Take the write lock up front: a deferred transaction that read first cannot upgrade
+            # once another connection committed (SQLITE_BUSY at once, the busy timeout does not
+            # help). Writers queue on the busy timeout; readers outside the bot (a backup, the
+            # sqlite3 shell) are never blocked in WAL mode.
+            conn.exec_driver_sql(SQLITE_BEGIN)
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

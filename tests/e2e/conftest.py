@@ -55,6 +55,8 @@ def bot_env(emu_url: str, db_url: str, **extra: str) -> dict[str, str]:
         "OUTBOX_POLL_SECONDS": "0.2",
         "OUTBOX_LEASE_SECONDS": "3",
         "SCHEDULER_TICK_SECONDS": "0.5",
+        # Short, so a process restarted on PostgreSQL after SIGKILL takes over within seconds.
+        "LEASE_SECONDS": "2",
         **extra,
     }
 
@@ -110,14 +112,14 @@ class BotProcess:
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
-    async def start(self) -> None:
-        """Start it and wait until it is polling."""
+    async def start(self, ready: str = "is running") -> None:
+        """Start it and wait until it is polling (or until its log says `ready`)."""
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
             self.proc = subprocess.Popen(  # noqa: ASYNC220 (starting is instant; we poll below)
                 [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdout=log, stderr=log
             )
         for _ in range(300):
-            if "is running" in self.log_path.read_text(errors="replace").split("---")[-1]:
+            if ready in self.log_path.read_text(errors="replace").split("---")[-1]:
                 return
             if self.proc.poll() is not None:
                 raise RuntimeError(f"bot exited: {self.log_path.read_text()[-2000:]}")

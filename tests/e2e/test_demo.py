@@ -37,7 +37,7 @@ def test_the_demo_plays_every_journey_and_exits_cleanly() -> None:
         "[Người lạ ← bot] Kính chào Thầy/Cô! Đây là bot Thi đua – Khen thưởng",
         # A teacher reads /help in English.
         "[Vũ Thị Mai ← bot] Emulation & Commendation bot",
-        "Demo finished: 9 scenes",
+        "Demo finished: 14 scenes",
     ):
         assert moment in out, f"the transcript lacks {moment!r}:\n{out[-3000:]}"
     assert "DEMO FAILED" not in done.stderr

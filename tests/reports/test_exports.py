@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from datetime import date, datetime
+import zipfile
+from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
 from docx import Document
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 
 from reports.periods import place_and_date
+from reports.xlsx import write_xlsx
 from services import tallies
 from storage.db import SessionFactory
 from storage.models import Org, Story, StoryStatus
@@ -88,6 +92,64 @@ async def test_the_workbook_has_typed_dates_frozen_headers_and_neutral_formulas(
     assert audit and all(r[0].is_date for r in audit)
     registrations = list(book["Đăng ký danh hiệu"].iter_rows(min_row=2, values_only=True))
     assert {r[2] for r in registrations} == {"Lao động tiên tiến", "Chiến sĩ thi đua cơ sở"}
+
+
+async def test_dates_computed_by_the_database_are_the_numbers_xlsxwriter_writes(
+    sessions: SessionFactory, seeded: Seeded, now: datetime
+) -> None:
+    """Excel serials from SQL match XlsxWriter's own from datetimes, bit for bit."""
+    odd = [  # microseconds, a second before local midnight, local midnight, a leap day
+        datetime(2024, 2, 29, 16, 59, 59, 999999, tzinfo=UTC),
+        datetime(2023, 12, 31, 17, 0, tzinfo=UTC),
+        datetime(2024, 1, 15, 3, 7, 9, 999500, tzinfo=UTC),
+        datetime(2023, 10, 1, 9, 30, 0, 1, tzinfo=UTC),
+        datetime(2024, 5, 5, 23, 59, 59, 123457, tzinfo=UTC),
+    ]
+    async with sessions() as s:
+        ids = list(
+            (
+                await s.scalars(
+                    select(Story.id).where(Story.decided_at.is_not(None)).order_by(Story.id)
+                )
+            ).all()
+        )
+        for story_id, moment in zip(ids, odd, strict=False):
+            await s.execute(update(Story).where(Story.id == story_id).values(decided_at=moment))
+        await s.commit()
+
+    async def book(serials: bool) -> tuple[dict[str, bytes], list[Any]]:
+        async with sessions() as s:
+            org = await s.get_one(Org, seeded.org_id)
+            scope = await tallies._scope(s, org, "y", TZ, now)
+            figures = await tallies._compute(s, org, scope, TZ, now)
+            moment = tallies._excel_serials(s, scope, TZ) if serials else tallies._as_stored
+            decided = (
+                await s.scalars(
+                    tallies._story_rows(org.id, scope, TZ, moment)
+                    .with_only_columns(moment(Story.decided_at))
+                    .where(Story.id.in_(ids[: len(odd)]))
+                )
+            ).all()
+            sheets = await tallies._sheets(s, org, scope, figures, TZ, serials=serials)
+            out = io.BytesIO()
+            await asyncio.to_thread(write_xlsx, out, sheets, TZ)
+        with zipfile.ZipFile(out) as z:
+            return {n: z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")}, list(
+                decided
+            )
+
+    by_sql, serials = await book(True)
+    by_python, moments = await book(False)
+    assert all(type(v) is float for v in serials) and len(serials) == len(odd)
+    assert all(isinstance(v, datetime) for v in moments)
+    assert by_sql == by_python
+    audit = openpyxl.load_workbook(io.BytesIO(await _xlsx(sessions, now)))["Nhật ký quyết định"]
+    reasons = [r[4] for r in audit.iter_rows(min_row=2) if r[4].value == RISKY_REASON]
+    assert reasons and all(c.data_type == "s" and c.quotePrefix for c in reasons)
+
+
+async def _xlsx(sessions: SessionFactory, now: datetime) -> bytes:
+    return (await _export(sessions, now))["xlsx"]
 
 
 async def test_the_csv_has_a_bom_vietnamese_intact_and_formulas_as_text(

@@ -1,0 +1,277 @@
+"""Abuse, end to end: council buttons pressed by people without the role, in the council group
+and from a private chat, and forged button data of every kind the bot knows.
+
+The full who-may-do-what table is tests/services/test_permissions.py; here are representative
+cells through the real bot: each gets exactly one alert (no message in the chat), the database
+is unchanged, and no handler raised (the `bot` fixture fails the test on any handler error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from telegram import Bot
+from telegram.error import BadRequest
+
+from bot.texts import Texts
+from handlers import callback_data as cd
+from services import proposals, stories
+from storage.db import SessionFactory
+from storage.models import NomineeKind
+from tests.e2e.conftest import RunningBot
+from tests.e2e.helpers import Council, plant
+from tests.factories import COUNCIL, TEACHER, join, membership_of
+from tests.snapshots import DELIVERY, changes, snapshot
+from tgemu import EmuClient, Emulator, Msg, User
+from tgemu.client import DEFAULT_TOKEN
+
+BAD_BUTTON = "Nút không hợp lệ."
+COUNCIL_ONLY = "Xin lỗi, chỉ thành viên Hội đồng Thi đua – Khen thưởng mới xét duyệt được."
+CHAIR_ONLY = "Xin lỗi, chỉ Chủ tịch Hội đồng mới làm được việc này."
+PROPOSE_ONLY = (
+    "Xin lỗi, chỉ thành viên Hội đồng Thi đua – Khen thưởng mới đề nghị khen thưởng được."
+)
+NEWCOMER = 2001
+BUTTONS_PER_MESSAGE = 90  # Telegram allows 100 buttons on one message
+
+
+async def state(sessions: SessionFactory) -> dict[str, Any]:
+    """The database without what the bot changes on its own (deliveries, the scheduler)."""
+    return await snapshot(sessions, DELIVERY)
+
+
+async def refused(user: User, message: Msg, data: str) -> str:
+    """Press a planted button that must be refused; the alert's text."""
+    answer = await user.press(message, callback_data=data)
+    assert answer is not None and answer.show_alert, (data, answer)
+    return answer.text or ""
+
+
+async def submitted(sessions: SessionFactory, texts: Texts, now: datetime, tg: int) -> int:
+    """A story about its author, sent through the services (the bot delivers its card)."""
+    async with sessions() as s:
+        await stories.start(s, tg_user_id=tg, now=now)
+    async with sessions() as s:
+        await stories.add_text(s, tg_user_id=tg, text="Cô Mai kèm 5 em học yếu.", now=now)
+    async with sessions() as s:
+        await stories.finish_photos(s, tg_user_id=tg, now=now)
+    async with sessions() as s:
+        await stories.choose_nominee(s, tg_user_id=tg, kind=NomineeKind.SELF, now=now)
+    async with sessions() as s:
+        return (await stories.submit(s, tg_user_id=tg, texts=texts, now=now)).id
+
+
+# ---------------------------------------------------------------------------- in the group
+
+
+async def test_a_group_member_not_on_the_council_gets_an_alert_for_every_council_button(
+    bot: RunningBot, council: Council, client: EmuClient, sessions: SessionFactory
+) -> None:
+    await client.add_members(council.group, [council.teacher])
+    story_id = await submitted(sessions, bot.deps.texts, bot.deps.clock(), TEACHER)
+    card = await council.member.wait_message(council.group, contains=f"#{story_id}")
+    before = await state(sessions)
+
+    for user in (council.outsider, council.teacher):  # a guest, and staff not on the council
+        for label in ("✅ Duyệt", "✖️ Từ chối", "✏️ Yêu cầu bổ sung"):
+            answer = await user.press(card, label)
+            assert answer is not None and (answer.show_alert, answer.text) == (
+                True,
+                COUNCIL_ONLY,
+            ), (user.id, label)
+    assert changes(before, await state(sessions)) == {}
+
+    await council.member.press(card, "✅ Duyệt")
+    decided = await council.member.wait_edit(card, contains="Đã duyệt bởi Phạm Thị Lan")
+    before = await state(sessions)
+    expected = {
+        "↩️ Mở lại (Chủ tịch)": CHAIR_ONLY,
+        "📢 Đăng lên kênh": COUNCIL_ONLY,
+        "🏅 Đề nghị khen thưởng": PROPOSE_ONLY,
+    }
+    assert set(decided.button_texts) == set(expected), decided.button_texts
+    for user in (council.outsider, council.teacher):
+        for label, alert in expected.items():
+            answer = await user.press(decided, label)
+            assert answer is not None and (answer.show_alert, answer.text) == (True, alert), label
+    assert changes(before, await state(sessions)) == {}
+    # Alerts only: nothing was said in the group after the card was decided.
+    last = max(m.message_id for m in await council.group.messages() if m.from_bot)
+    assert last == card.message_id
+
+
+# ---------------------------------------------------------------------------- in private
+
+
+async def test_council_buttons_planted_in_a_private_chat_are_refused_to_those_without_the_role(
+    bot: RunningBot, council: Council, client: EmuClient, sessions: SessionFactory
+) -> None:
+    texts, now = bot.deps.texts, bot.deps.clock()
+    pending = await submitted(sessions, texts, now, TEACHER)
+    approved = await submitted(sessions, texts, now, COUNCIL)
+    async with sessions() as s:
+        await stories.decide(
+            s,
+            story_id=approved,
+            reviewer_tg_id=council.vice.id,
+            verdict="approve",
+            reason=None,
+            texts=texts,
+            now=now,
+        )
+    async with sessions() as s:
+        proposal = await proposals.propose(
+            s,
+            tg_user_id=council.vice.id,
+            source="s",
+            source_id=approved,
+            form_index=0,
+            level_index=0,
+            texts=texts,
+            now=now,
+        )
+    request = await join(
+        sessions,
+        texts,
+        now,
+        code=council.school.invite_code,
+        tg_user_id=NEWCOMER,
+        name="Bùi Văn Đức",
+        department_id=council.school.departments["Tổ 2"],
+    )
+    teacher = await membership_of(sessions, TEACHER)
+    assert teacher is not None
+    buttons = {
+        "story: approve": cd.pack("sd", pending, "approve"),
+        "story: reject": cd.pack("sd", pending, "reject"),
+        "story: canned reason": cd.pack("sr", pending, "reject", 0),
+        "story: reopen": cd.pack("so", approved),
+        "story: publish": cd.pack("sp", approved),
+        "story: propose": cd.pack("pp", "s", approved),
+        "story: propose level": cd.pack("pl", "s", approved, 0, 0),
+        "proposal: confirm": cd.pack("pc", proposal.id, True),
+        "proposal: decline reason": cd.pack("pr", proposal.id, 0),
+        "join: approve": cd.pack("ja", request, True),
+        "member: make council": cd.pack("mr", teacher.id, "council"),
+        "member: deactivate": cd.pack("mx", teacher.id),
+        "department: remove": cd.pack("dx", council.school.departments["Tổ 5"]),
+        "invite: rotate": cd.pack("ir"),
+        "campaign: close": cd.pack("cy", 1),
+        "broadcast: stop": cd.pack("bx", 1),
+    }
+    # The chair's buttons, tried by the vice-chair too.
+    chair_only = {"story: reopen", "proposal: confirm", "proposal: decline reason"} | {
+        k for k in buttons if k.split(":")[0] in ("member", "department", "invite")
+    }
+    planted = {
+        user.id: await plant(bot.app.bot, user.id, user, *buttons.values())
+        for user in (council.teacher, council.outsider, council.vice)
+    }
+    before = await state(sessions)
+
+    async def press_all(user: User, names: set[str]) -> dict[str, str]:
+        return {
+            name: await refused(user, planted[user.id], buttons[name]) for name in sorted(names)
+        }
+
+    said = await asyncio.gather(
+        press_all(council.teacher, set(buttons)),
+        press_all(council.outsider, set(buttons)),
+        press_all(council.vice, chair_only),
+    )
+    for answers in said:  # well-formed: refused for who pressed it, not for how it looks
+        assert BAD_BUTTON not in answers.values(), answers
+    assert changes(before, await state(sessions)) == {}
+    # Only the planted messages: every refusal was an alert.
+    for user in (council.teacher, council.outsider, council.vice):
+        from_bot = [m for m in await client.messages(user) if m.from_bot]
+        assert from_bot[-1].message_id == planted[user.id].message_id
+
+
+# ---------------------------------------------------------------------------- forged data
+
+
+def _valid(parse: Callable[[str], object]) -> str:
+    """A value the parser accepts."""
+    samples = {cd._int: "1", cd._flag: "1", cd._role: "staff", cd._locale: "vi", cd._scope: "m"}
+    if parse in samples:
+        return samples[parse]
+    allowed: tuple[str, ...] = parse.__closure__[0].cell_contents  # type: ignore[index]
+    return allowed[0]
+
+
+_BAD_INTS = itertools.cycle(["x", "-1", "01", str(cd.MAX_INT + 1), "", "1e3", " 1"])
+
+
+def _invalid(parse: Callable[[str], object]) -> str:
+    """A value the parser refuses."""
+    if parse is cd._int:
+        return next(_BAD_INTS)
+    refused: dict[object, str] = {cd._flag: "2", cd._role: "king", cd._locale: "fr"}
+    refused[cd._scope] = "c-1"
+    return refused.get(parse, "zz")
+
+
+def forgeries() -> list[str]:
+    """For every kind: one argument too many, one too few, and each argument malformed; then
+    unknown kinds and versions."""
+    out = []
+    for kind, parsers in cd.SPEC.items():
+        good = [_valid(p) for p in parsers]
+        out.append(":".join(["v1", kind, *good, "1"]))
+        if good:
+            out.append(":".join(["v1", kind, *good[:-1]]))
+        for i, parse in enumerate(parsers):
+            out.append(":".join(["v1", kind, *good[:i], _invalid(parse), *good[i + 1 :]]))
+    out += ["v1:zz:1", "v1:", "v1", "v2:sd:1:approve", "garbage", "v1:SD:1:approve", ":", "v1::"]
+    for data in out:
+        with pytest.raises(cd.BadCallback):
+            cd.unpack(data)
+    return out
+
+
+async def test_forged_data_of_every_kind_gets_one_alert_and_changes_nothing(
+    bot: RunningBot, council: Council, client: EmuClient, sessions: SessionFactory
+) -> None:
+    forged = forgeries()
+    assert len({d.split(":")[1] for d in forged if d.count(":") > 1}) >= len(cd.SPEC)
+    chunks = [
+        forged[i : i + BUTTONS_PER_MESSAGE] for i in range(0, len(forged), BUTTONS_PER_MESSAGE)
+    ]
+    private = [await plant(bot.app.bot, council.chair.id, council.chair, *c) for c in chunks]
+    in_group = await plant(bot.app.bot, council.group.id, council.member, *chunks[0])
+    before = await state(sessions)
+    messages_before = len(await client.calls(method="sendMessage"))
+
+    presses = [
+        (council.chair, message, d) for message, c in zip(private, chunks, strict=True) for d in c
+    ]
+    presses += [(council.member, in_group, d) for d in chunks[0]]
+    answers = await asyncio.gather(*(refused(u, m, d) for u, m, d in presses))
+
+    wrong = {
+        d: text for (_, _, d), text in zip(presses, answers, strict=True) if text != BAD_BUTTON
+    }
+    assert wrong == {}
+    assert changes(before, await state(sessions)) == {}
+    assert len(await client.calls(method="sendMessage")) == messages_before
+    answered = await client.calls(method="answerCallbackQuery")
+    assert sum(1 for c in answered if c["ok"]) >= len(presses)
+    assert all(c["ok"] for c in answered), [c for c in answered if not c["ok"]]
+
+
+async def test_telegram_never_delivers_button_data_over_64_bytes_so_none_can_be_pressed(
+    emu: Emulator, client: EmuClient
+) -> None:
+    user = await client.user(COUNCIL, "Lan", started=True)
+    too_long = cd.pack("sd", cd.MAX_INT, "approve") + ":" + "0" * 40
+    async with Bot(DEFAULT_TOKEN, base_url=f"{emu.url}/bot") as bot:
+        with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
+            await plant(bot, user.id, user, too_long)
+    with pytest.raises(cd.BadCallback):  # had it come anyway, the parser refuses it
+        cd.unpack(too_long)
