@@ -293,8 +293,8 @@ async def populate(client: EmuClient, seeded: Seeded) -> None:
 async def councils(
     client: EmuClient, sessions: SessionFactory, seeded: Seeded, texts: Texts, now: datetime
 ) -> None:
-    """Council groups, bound by their chairs; the stories the council members will decide (their
-    cards are queued in the outbox, and sent once the bot runs)."""
+    """Council groups, bound by their chairs, and the stories their members will decide."""
+    # The stories' cards are queued in the outbox: the bot sends them once it runs.
     plan = seeded.plan
     per_member = plan.rounds + plan.live_rounds
     for school in sorted(set(seeded.council_school.values())):
@@ -471,8 +471,9 @@ def queued_workload(seeded: Seeded, buttons: Buttons) -> list[Action]:
 
 
 async def warm_up(client: EmuClient, seeded: Seeded, broadcaster: int | None) -> Buttons:
-    """With the bot running: the council cards arrive, staff open the language menu once per
-    round, council members ask for their tally; the broadcasting chair asks /help."""
+    """With the bot running: the buttons the queued workload will press (and a progress message)."""
+    # The council cards arrive, staff open the language menu once per round, council members
+    # ask for their tally; the broadcasting chair asks /help (the message its progress edits).
     buttons = Buttons()
     for school, group in seeded.groups.items():
         wanted = {
@@ -581,9 +582,9 @@ async def drain(
     since: int,
     timeout: float = 600,  # noqa: ASYNC109
 ) -> Rate:
-    """Wait until the bot answered every queued update; the rate from the emulator's call log:
-    from its first getUpdates that returned some to its last answer (a message to one of the
-    users, or a callback answer)."""
+    """Wait until the bot answered every queued update; its rate, from the emulator's call log."""
+    # From its first getUpdates that returned some to its last answer (a message to one of the
+    # users, or a callback answer).
     users = {a.user for a in actions}
     texts = sum(1 for a in actions if not a.press)
     presses = len(actions) - texts
@@ -657,9 +658,8 @@ async def live(
     seed: int,
     think: tuple[float, float],
 ) -> Live:
-    """`users` of the chatting staff and every council member act in turn, with a think time
-    between actions; each send's latency is from the send to the bot's reply, each press's to
-    its answer."""
+    """`users` of the chatting staff and every council member act, with a think time between."""
+    # A send's latency runs from the send to the bot's reply, a press's to its answer.
     result = Live()
     rng = random.Random(seed)
     first_card = seeded.plan.rounds
@@ -721,8 +721,8 @@ async def live(
 async def broadcast(
     sessions: SessionFactory, texts: Texts, chair: int, progress_message_id: int, audience: str
 ) -> tuple[int, str]:
-    """The chair's announcement (to "all", or "department:<id>"), the way /broadcast makes it;
-    its id and the tag its text carries."""
+    """A chair's announcement made the way /broadcast makes it; its id and its text's tag."""
+    # `audience` is "all" or "department:<id>".
     tag = uuid.uuid4().hex[:8]
     html = f"{MARKER}: họp toàn trường lúc 14:00 thứ Sáu tại hội trường ({tag})."
     now = datetime.now(UTC)

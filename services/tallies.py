@@ -322,11 +322,11 @@ def _as_stored(column: Any) -> Any:
 
 
 def _excel_serials(session: AsyncSession, scope: Scope, tz: ZoneInfo) -> Moment:
-    """Stored moments as Excel serial numbers of the school's wall-clock time, computed by the
-    database: no datetime is built per cell. The arithmetic is XlsxWriter's own (whole days since
-    31/12/1899, plus seconds and microseconds over 86,400, plus one), in doubles, so each cell
-    holds the very number XlsxWriter writes for the datetime; the writer gives it the date format.
-    """
+    """Stored moments as Excel serial numbers of the school's wall-clock time, made in SQL."""
+    # No datetime is built per cell (the export's largest cost on SQLite was parsing, shifting
+    # and converting them). The arithmetic is XlsxWriter's own (whole days since 31/12/1899, plus
+    # seconds and microseconds over 86,400, plus one), in doubles, so each cell holds the very
+    # number XlsxWriter writes for the datetime; the writer gives it the date format.
     if session.get_bind().dialect.name == "postgresql":
         zone = tz.key
 
@@ -366,8 +366,8 @@ def _serial(days: Any, seconds: Any, micro: Any) -> Any:
 
 
 def _fixed_offset(scope: Scope, tz: ZoneInfo) -> int | None:
-    """The zone's UTC offset in seconds, if it holds from a year before the scope to a year after
-    (Việt Nam's has since 1975); None for a zone with summer time."""
+    """The zone's UTC offset in seconds if constant a year around the scope, else None."""
+    # Việt Nam's has been since 1975; a zone with summer time gets None (datetimes in Python).
     offsets = {
         datetime.combine(scope.start + timedelta(days=day), time(12), tz).utcoffset()
         for day in range(-366, (scope.end - scope.start).days + 367)
@@ -979,8 +979,8 @@ async def _sheets(
     *,
     serials: bool = True,
 ) -> list[Sheet]:
-    """The workbook's sheets: aggregates computed now, long tables streamed when written (their
-    moments as Excel serial numbers unless `serials` is false: then as datetimes)."""
+    """The workbook's sheets: aggregates computed now, long tables streamed when written."""
+    # Moments come as Excel serial numbers, or as datetimes when `serials` is false.
     people = await _person_rows(session, org.id, scope, tz)
     moment = _excel_serials(session, scope, tz) if serials else _as_stored
     return [
