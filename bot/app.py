@@ -17,6 +17,7 @@ from bot.config import Settings, SettingsError, Webhook
 from bot.context import BotContext, Deps
 from bot.errors import on_error
 from bot.texts import Texts
+from bot.updates import PerChatUpdates
 from handlers import register
 from handlers.menus import set_default_menus
 from scheduler import jobs
@@ -59,6 +60,8 @@ def build_application(deps: Deps, token: str) -> App:
         .request(GatedRequest(lease, connection_pool_size=64, pool_timeout=30.0))
         .get_updates_request(GatedRequest(lease, connection_pool_size=1))
         .rate_limiter(FloodLimiter(per_second=settings.flood_per_second))
+        # One chat's updates in order, other chats meanwhile: a slow answer holds up one chat.
+        .concurrent_updates(PerChatUpdates())
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)

@@ -100,7 +100,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.text is not None
     deps = context.deps
-    async with deps.sessions() as session:
+    async with deps.sessions() as session:  # closed before talking to Telegram
         convo = await conversations.current(session, chat_id=user.id, user_id=user.id)
         assert convo is not None
         if convo.kind == "campaign_edit":
@@ -111,12 +111,18 @@ async def on_text(update: Update, context: BotContext) -> None:
                 tz=deps.settings.tz,
                 now=deps.clock(),
             )
-            jobs.wake(context.application)
-            await say(update, context, "campaigns.rescheduled", campaign=view)
-            return
-        state = await campaigns.answer(
-            session, tg_user_id=user.id, text=message.text, tz=deps.settings.tz, now=deps.clock()
-        )
+        else:
+            state = await campaigns.answer(
+                session,
+                tg_user_id=user.id,
+                text=message.text,
+                tz=deps.settings.tz,
+                now=deps.clock(),
+            )
+    if convo.kind == "campaign_edit":
+        jobs.wake(context.application)
+        await say(update, context, "campaigns.rescheduled", campaign=view)
+        return
     await _show_step(update, context, state, edit=False)
 
 
@@ -143,13 +149,14 @@ async def on_preview(update: Update, context: BotContext) -> None:
     assert query is not None
     action = str(unpack(query.data).args[0])
     user_id, deps = query.from_user.id, context.deps
-    async with deps.sessions() as session:
-        if action == "cancel":
+    if action == "cancel":
+        async with deps.sessions() as session:
             await conversations.end(session, chat_id=user_id, user_id=user_id)
             await session.commit()
-            await query.answer()
-            await edit_or_say(update, context, "campaigns.creation_cancelled")
-            return
+        await query.answer()
+        await edit_or_say(update, context, "campaigns.creation_cancelled")
+        return
+    async with deps.sessions() as session:
         view = await campaigns.create(session, tg_user_id=user_id, now=deps.clock())
     jobs.wake(context.application)
     await query.answer()
@@ -327,9 +334,10 @@ async def on_close(update: Update, context: BotContext) -> None:
     texts, locale = context.deps.texts, await user_locale(context, update)
     async with context.deps.sessions() as session:
         view = await campaigns.card(session, tg_user_id=query.from_user.id, campaign_id=campaign_id)
-        if (await actor(session, query.from_user.id)).role not in LEADERS:
-            await query.answer(texts.plain(locale, "errors.leaders_only"), show_alert=True)
-            return
+        leader = (await actor(session, query.from_user.id)).role in LEADERS
+    if not leader:
+        await query.answer(texts.plain(locale, "errors.leaders_only"), show_alert=True)
+        return
     await query.answer()
     await edit_or_say(
         update,

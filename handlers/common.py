@@ -62,18 +62,15 @@ async def help_command(update: Update, context: BotContext) -> None:
     """Show the commands of the user's role (or of the council group)."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    async with context.deps.sessions() as session:
-        if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
-            org = await orgs.council_org(session, chat.id)
-            await say(
-                update,
-                context,
-                "common.help_group",
-                bound=org is not None,
-                org=org.name if org else "",
-            )
-            return
+    group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    async with context.deps.sessions() as session:  # closed before talking to Telegram
+        org = await orgs.council_org(session, chat.id) if group else None
         who = await actor(session, user.id)
+    if group:
+        await say(
+            update, context, "common.help_group", bound=org is not None, org=org.name if org else ""
+        )
+        return
     org_name = who.membership.org.name if who.membership and who.role else ""
     await say(update, context, "common.help", role=str(who.role or ""), org=org_name)
 

@@ -195,18 +195,20 @@ async def on_photo(update: Update, context: BotContext) -> None:
     """A photo in a private chat: part of the story being written (an album is acked once)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.photo
-    async with context.deps.sessions() as session:
+    async with context.deps.sessions() as session:  # closed before talking to Telegram
         convo = await conversations.current(session, chat_id=user.id, user_id=user.id)
-        if convo is None or convo.kind != "report":
-            await say(update, context, "common.unsupported_media")
-            return
-        added = await stories.add_photo(
-            session,
-            tg_user_id=user.id,
-            file_id=message.photo[-1].file_id,
-            media_group_id=message.media_group_id,
-            now=context.deps.clock(),
-        )
+        added = None
+        if convo is not None and convo.kind == "report":
+            added = await stories.add_photo(
+                session,
+                tg_user_id=user.id,
+                file_id=message.photo[-1].file_id,
+                media_group_id=message.media_group_id,
+                now=context.deps.clock(),
+            )
+    if added is None:
+        await say(update, context, "common.unsupported_media")
+        return
     if not added.acknowledge:
         return
     locale = await user_locale(context, update)
@@ -252,41 +254,44 @@ async def on_report_button(update: Update, context: BotContext) -> None:
     action = str(unpack(query.data).args[0])
     user_id, deps = query.from_user.id, context.deps
     now = deps.clock()
-    async with deps.sessions() as session:
+    async with deps.sessions() as session:  # closed before talking to Telegram
         if action == "text":
             draft = await stories.finish_text(session, tg_user_id=user_id, now=now)
         elif action == "photos":
             draft = await stories.finish_photos(session, tg_user_id=user_id, now=now)
         elif action == "cancel":
             await stories.cancel(session, tg_user_id=user_id)
-            await query.answer()
-            await edit_or_say(update, context, "stories.draft_cancelled")
-            return
         elif action == "send":
             story = await stories.submit(session, tg_user_id=user_id, texts=deps.texts, now=now)
-            await query.answer()
-            await edit_or_say(update, context, "stories.submitted", story=story)
-            return
         elif action == "edit":
             await stories.current(session, tg_user_id=user_id)
-            texts, locale = deps.texts, await user_locale(context, update)
-            await query.answer()
-            await edit_or_say(
-                update,
-                context,
-                "stories.edit_which",
-                buttons=[
-                    [
-                        (texts.plain(locale, "stories.edit_text_button"), pack("rp", "et")),
-                        (texts.plain(locale, "stories.edit_photos_button"), pack("rp", "ep")),
-                        (texts.plain(locale, "stories.edit_nominee_button"), pack("rp", "en")),
-                    ]
-                ],
-            )
-            return
         else:
             part = {"et": "text", "ep": "photos", "en": "nominee"}[action]
             draft = await stories.edit_part(session, tg_user_id=user_id, part=part, now=now)
+    if action == "cancel":
+        await query.answer()
+        await edit_or_say(update, context, "stories.draft_cancelled")
+        return
+    if action == "send":
+        await query.answer()
+        await edit_or_say(update, context, "stories.submitted", story=story)
+        return
+    if action == "edit":
+        texts, locale = deps.texts, await user_locale(context, update)
+        await query.answer()
+        await edit_or_say(
+            update,
+            context,
+            "stories.edit_which",
+            buttons=[
+                [
+                    (texts.plain(locale, "stories.edit_text_button"), pack("rp", "et")),
+                    (texts.plain(locale, "stories.edit_photos_button"), pack("rp", "ep")),
+                    (texts.plain(locale, "stories.edit_nominee_button"), pack("rp", "en")),
+                ]
+            ],
+        )
+        return
     await query.answer()
     await _show_step(update, context, draft, edit=True)
 

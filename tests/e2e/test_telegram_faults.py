@@ -147,6 +147,24 @@ async def test_a_429_storm_on_one_chat_holds_up_nobody_else(
     assert await received(client, group.id, "Thẻ câu chuyện") == 1
 
 
+async def test_an_answer_waiting_out_a_429_in_the_council_group_holds_up_nobody_else(
+    bot: RunningBot, client: EmuClient
+) -> None:
+    teacher, member = await people(client, 7250, 2)
+    group = await client.group("Hội đồng TĐKT", members=[member])
+    await client.inject(method="sendMessage", kind="429", count=1, retry_after=3, chat_id=group.id)
+    await member.send("/help@thidua_test_bot", chat=group)  # its answer must wait 3 s
+
+    async def stormed_once() -> bool:
+        return any(c.get("error_code") == 429 for c in await client.calls("sendMessage"))
+
+    await wait_for(stormed_once)
+    await teacher.send("/help")
+    await teacher.wait_message(contains="/help", timeout=1.5)  # not after the group's 3 s
+    assert not [m for m in await client.messages(group) if m.from_bot]  # still waiting there
+    await member.wait_message(group, contains="/help", timeout=5)  # and then it is answered
+
+
 async def test_500s_then_success_deliver_each_message_once(
     bot: RunningBot, client: EmuClient, sessions: SessionFactory
 ) -> None:
