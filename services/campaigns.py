@@ -19,7 +19,6 @@ from storage.models import (
     Campaign,
     CampaignKind,
     CampaignStatus,
-    MemberStatus,
     Notice,
     NoticeStatus,
     Org,
@@ -670,17 +669,3 @@ async def attachable(
                 continue
         result.append((row.id, row.name))
     return result
-
-
-async def active_member_count(session: AsyncSession, org_id: int) -> int:
-    """How many active members a school has (for summaries)."""
-    from storage.models import Membership
-
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE)
-        )
-        or 0
-    )
