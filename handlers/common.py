@@ -94,10 +94,13 @@ async def lang_command(update: Update, context: BotContext) -> None:
 
 async def _set_lang(update: Update, context: BotContext, tg_user_id: int, locale: str) -> None:
     async with context.deps.sessions() as session:
-        await set_locale(session, tg_user_id=tg_user_id, locale=locale, now=context.deps.clock())
-        who = await actor(session, tg_user_id)
+        changed = await set_locale(
+            session, tg_user_id=tg_user_id, locale=locale, now=context.deps.clock()
+        )
+        who = await actor(session, tg_user_id) if changed else None
     remember_locale(context, locale)
-    await set_user_menu(context.bot, tg_user_id, who.role, locale)
+    if who is not None:  # the menu is in that language already (set with it, and on role changes)
+        await set_user_menu(context.bot, tg_user_id, who.role, locale)
 
 
 @refusals

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from services.errors import NotAllowed
 from storage.models import Membership, MemberStatus, Person, Role
@@ -73,7 +73,7 @@ async def actor(session: AsyncSession, tg_user_id: int) -> Actor:
         await session.scalars(
             select(Membership)
             .where(Membership.person_id == person.id)
-            .options(selectinload(Membership.org), selectinload(Membership.department))
+            .options(joinedload(Membership.org), joinedload(Membership.department))
             .order_by(Membership.id.desc())
         )
     ).all()
@@ -101,8 +101,11 @@ async def require_role(session: AsyncSession, tg_user_id: int, roles: Collection
     return who
 
 
-async def set_locale(session: AsyncSession, *, tg_user_id: int, locale: str, now: datetime) -> None:
-    """Remember the language a person chose."""
+async def set_locale(session: AsyncSession, *, tg_user_id: int, locale: str, now: datetime) -> bool:
+    """Remember the language a person chose; False when it already was their choice."""
     person = await ensure_person(session, tg_user_id=tg_user_id, display_name="?", now=now)
-    person.locale = locale
+    changed = person.locale != locale
+    if changed:
+        person.locale = locale
     await session.commit()
+    return changed

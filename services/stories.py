@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.texts import Texts
 from handlers.callback_data import pack
@@ -422,19 +422,34 @@ async def cancel(session: AsyncSession, *, tg_user_id: int) -> bool:
 # ---------------------------------------------------------------------------- submission
 
 
+# What a story's view needs: the people and department in the same query, the photos in one more.
+_STORY_VIEW = (
+    joinedload(Story.author),
+    joinedload(Story.nominee),
+    joinedload(Story.decider),
+    joinedload(Story.department),
+    selectinload(Story.photos),
+)
+
+
 async def _load(session: AsyncSession, story_id: int) -> Story | None:
-    return await session.get(
-        Story,
-        story_id,
-        options=[
-            selectinload(Story.author),
-            selectinload(Story.nominee),
-            selectinload(Story.decider),
-            selectinload(Story.department),
-            selectinload(Story.photos),
-        ],
-        populate_existing=True,
-    )
+    return await session.get(Story, story_id, options=_STORY_VIEW, populate_existing=True)
+
+
+async def _load_many(session: AsyncSession, ids: list[int]) -> list[Story]:
+    """Several stories in two queries, in the order of `ids`."""
+    if not ids:
+        return []
+    found = (
+        await session.scalars(
+            select(Story)
+            .where(Story.id.in_(ids))
+            .options(*_STORY_VIEW)
+            .execution_options(populate_existing=True)
+        )
+    ).unique()
+    by_id = {s.id: s for s in found}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 async def view(session: AsyncSession, story_id: int) -> StoryView:
@@ -946,7 +961,7 @@ async def mine(session: AsyncSession, *, tg_user_id: int, limit: int = 15) -> li
             .limit(limit)
         )
     ).all()
-    return [_view(s, membership.org) for s in [await _load(session, i) for i in ids] if s]
+    return [_view(s, membership.org) for s in await _load_many(session, list(ids))]
 
 
 async def await_reason(
@@ -1039,18 +1054,22 @@ async def pending(session: AsyncSession, *, tg_user_id: int, limit: int = 20) ->
             .limit(limit)
         )
     ).all()
-    items = []
-    for story_id in ids:
-        story = await _load(session, story_id)
-        assert story is not None
-        card = await session.scalar(
-            select(OutboxMessage).where(
-                OutboxMessage.ref == card_ref(story_id),
-                OutboxMessage.method == "send_message",
-                OutboxMessage.status == OutboxStatus.SENT,
+    cards = {
+        ref: (chat_id, message_id)
+        for ref, chat_id, message_id in (
+            await session.execute(
+                select(OutboxMessage.ref, OutboxMessage.chat_id, OutboxMessage.tg_message_id).where(
+                    OutboxMessage.ref.in_([card_ref(i) for i in ids]),
+                    OutboxMessage.method == "send_message",
+                    OutboxMessage.status == OutboxStatus.SENT,
+                )
             )
-        )
-        link = message_link(card.chat_id, card.tg_message_id) if card else None
+        ).all()
+    }
+    items = []
+    for story in await _load_many(session, list(ids)):
+        card = cards.get(card_ref(story.id))
+        link = message_link(*card) if card else None
         items.append(PendingItem(_view(story, who.membership.org), link))
     return items
 
