@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -47,9 +47,19 @@ class Actor:
         return Role(m.role) if m and m.status == MemberStatus.ACTIVE else None
 
 
+# Built once: every update asks these, and a statement object keeps its compiled cache key.
+_PERSON_BY_TG = select(Person).where(Person.tg_user_id == bindparam("tg"))
+_MEMBERSHIPS_OF = (
+    select(Membership)
+    .where(Membership.person_id == bindparam("person"))
+    .options(joinedload(Membership.org), joinedload(Membership.department))
+    .order_by(Membership.id.desc())
+)
+
+
 async def person_by_tg(session: AsyncSession, tg_user_id: int) -> Person | None:
     """The person with this Telegram id, if known."""
-    return await session.scalar(select(Person).where(Person.tg_user_id == tg_user_id))
+    return await session.scalar(_PERSON_BY_TG, {"tg": tg_user_id})
 
 
 async def ensure_person(
@@ -69,14 +79,7 @@ async def actor(session: AsyncSession, tg_user_id: int) -> Actor:
     person = await person_by_tg(session, tg_user_id)
     if person is None:
         return Actor(None, None)
-    memberships = (
-        await session.scalars(
-            select(Membership)
-            .where(Membership.person_id == person.id)
-            .options(joinedload(Membership.org), joinedload(Membership.department))
-            .order_by(Membership.id.desc())
-        )
-    ).all()
+    memberships = (await session.scalars(_MEMBERSHIPS_OF, {"person": person.id})).all()
     chosen = next((m for m in memberships if m.org_id == person.current_org_id), None)
     if chosen is None:
         active = [m for m in memberships if m.status == MemberStatus.ACTIVE]
