@@ -13,6 +13,7 @@ from reports.model import Scope
 from scheduler.outbox import keyboard
 from services import tallies
 from services.tallies import CampaignChoice
+from storage.db import reading
 
 BUSY = "exporting"  # chat_data flag: one export at a time per chat
 
@@ -65,7 +66,7 @@ def _chat_ids(update: Update) -> tuple[int, int]:
 async def _show_tally(update: Update, context: BotContext, code: str) -> None:
     deps = context.deps
     user_id, chat_id = _chat_ids(update)
-    async with deps.sessions() as session:
+    async with reading(deps.sessions)() as session:
         result = await tallies.tally(
             session,
             tg_user_id=user_id,
@@ -111,7 +112,7 @@ async def _export(update: Update, context: BotContext, code: str) -> None:
     if chat_data.get(BUSY):
         await _tell(update, context, texts.plain(locale, "reports.export_busy"))
         return
-    async with deps.sessions() as session:  # refuse a teacher before any progress message
+    async with reading(deps.sessions)() as session:  # refuse a teacher before any progress message
         scope = await tallies.check(
             session, tg_user_id=user_id, chat_id=chat_id, code=code, tz=texts.tz, now=deps.clock()
         )
@@ -123,7 +124,7 @@ async def _export(update: Update, context: BotContext, code: str) -> None:
     chat_data[BUSY] = True
     try:
         await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-        async with deps.sessions() as session:
+        async with reading(deps.sessions)() as session:
             result = await tallies.export(
                 session,
                 tg_user_id=user_id,
@@ -184,7 +185,7 @@ async def _chart(update: Update, context: BotContext, code: str) -> None:
     deps, texts = context.deps, context.deps.texts
     user_id, chat_id = _chat_ids(update)
     locale = await _locale(update, context)
-    async with deps.sessions() as session:
+    async with reading(deps.sessions)() as session:
         result = await tallies.chart(
             session,
             tg_user_id=user_id,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 from sqlalchemy.util import await_only
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -131,6 +133,39 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
     # A Session subclass per factory, so commit hooks of one app never fire for another.
     session_class = type("BotSession", (Session,), {})
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
+
+
+_READERS: weakref.WeakKeyDictionary[SessionFactory, SessionFactory] = weakref.WeakKeyDictionary()
+
+
+def reading(factory: SessionFactory) -> SessionFactory:
+    """Sessions for long reads (tallies, exports, charts) that must not hold anyone up.
+
+    On SQLite they use aiosqlite as made (a worker thread, so a query over a large school does
+    not stop the event loop) and a plain deferred BEGIN (one WAL snapshot for the whole report,
+    taken without the write lock, so everyone else's transactions go on meanwhile), read-only.
+    On PostgreSQL, MVCC already gives that: the same sessions.
+    """
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        return factory
+    if factory not in _READERS:
+        reader = create_async_engine(engine.url, poolclass=NullPool)
+
+        @event.listens_for(reader.sync_engine, "connect")
+        def _read_only(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA busy_timeout=30000")  # in the worker thread: blocks no one
+            cursor.execute("PRAGMA query_only=ON")
+            cursor.close()
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(reader.sync_engine, "begin")
+        def _snapshot(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        _READERS[factory] = make_session_factory(reader)
+    return _READERS[factory]
 
 
 def on_commit(factory: SessionFactory, callback: Callable[[], None]) -> None:

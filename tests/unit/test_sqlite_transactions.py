@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine, make_session_factory, reading
 
 
 async def counter_db(path: Path) -> AsyncEngine:
@@ -61,4 +62,26 @@ async def test_the_lock_is_taken_at_the_first_read_and_outside_readers_still_rea
         other.execute("ROLLBACK")
     finally:
         other.close()
+        await engine.dispose()
+
+
+async def test_a_long_report_read_holds_no_one_up_and_sees_one_snapshot(tmp_path: Path) -> None:
+    """An export reads through `reading`: writers go on meanwhile; the report sees one moment."""
+    engine = await counter_db(tmp_path / "c.sqlite3")
+    sessions = make_session_factory(engine)
+    try:
+        async with reading(sessions)() as report:
+            before = (await report.execute(text("SELECT n FROM counter"))).scalar_one()
+            async with sessions() as writer:  # the bot goes on while the report is open
+                await asyncio.wait_for(
+                    writer.execute(text("UPDATE counter SET n = n + 1")), timeout=1
+                )
+                await writer.commit()
+            again = (await report.execute(text("SELECT n FROM counter"))).scalar_one()
+            assert (before, again) == (0, 0)  # one snapshot for the whole report
+            with pytest.raises(OperationalError, match=r"readonly|read-only|query_only"):
+                await report.execute(text("UPDATE counter SET n = 5"))
+        async with reading(sessions)() as later:
+            assert (await later.execute(text("SELECT n FROM counter"))).scalar_one() == 1
+    finally:
         await engine.dispose()
