@@ -34,8 +34,8 @@ import psutil
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.callback_data import pack
 from bot.texts import Texts
-from handlers.callback_data import pack
 from services import broadcasts, orgs, stories
 from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.migrate import upgrade

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.callback_data import BadCallback, unpack
+from bot.callback_data import BadCallback, unpack
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -49,7 +49,7 @@ def _cb(*kinds: str) -> Callable[[object], bool]:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler, most specific first."""
-    # Imported here, not at the top: services import `handlers.callback_data`, and importing
+    # Imported here, not at the top: services import `bot.callback_data`, and importing
     # that must not load every handler module (they import the services: a circular import).
     from handlers import (
         admin,

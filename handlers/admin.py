@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.callback_data import pack, unpack
 from bot.context import BotContext
 from handlers.base import edit_or_say, refusals, say, user_locale
-from handlers.callback_data import pack, unpack
 from handlers.menus import set_user_menu
 from services import conversations, members, orgs
 from services.errors import NotFound

@@ -11,8 +11,8 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.callback_data import BadCallback
 from bot.context import BotContext
-from handlers.callback_data import BadCallback
 from scheduler.outbox import keyboard
 from services.errors import ServiceError
 from services.people import person_by_tg

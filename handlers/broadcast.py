@@ -8,10 +8,10 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.callback_data import pack, unpack
 from bot.context import BotContext
 from handlers import stories
 from handlers.base import edit_or_say, refusals, say, user_locale
-from handlers.callback_data import pack, unpack
 from scheduler.outbox import keyboard
 from services import broadcasts, conversations
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from telegram import Update
 
+from bot.callback_data import pack, unpack
 from bot.context import BotContext
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
-from handlers.callback_data import pack, unpack
 from scheduler import jobs
 from services import campaigns, conversations
 from services.campaigns import CampaignView

@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
+from bot.callback_data import BadCallback, pack, unpack
 from bot.context import BotContext
 from handlers.base import edit_or_say, refusals, refuse, remember_locale, say, user_locale
-from handlers.callback_data import BadCallback, pack, unpack
 from handlers.menus import set_user_menu
 from services import conversations, members, orgs
 from services.people import actor, set_locale

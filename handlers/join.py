@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.callback_data import unpack
 from bot.context import BotContext
 from handlers.base import edit_or_say, refusals, user_locale
-from handlers.callback_data import unpack
 from services import members
 
 

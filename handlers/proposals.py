@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
 
+from bot.callback_data import pack, unpack
 from bot.context import BotContext
 from handlers.base import Buttons, refusals, say, user_locale
-from handlers.callback_data import pack, unpack
 from scheduler.outbox import keyboard
 from services import proposals
 from services.errors import Invalid
 
-# services.proposals imports handlers.callback_data, hence handlers: only the module is imported
+# services.proposals imports bot.callback_data, hence handlers: only the module is imported
 # at load time here (its attributes are read at call time), or the import would be circular.
 if TYPE_CHECKING:
     from services.proposals import Target

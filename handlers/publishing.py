@@ -9,10 +9,10 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import filters
 
+from bot.callback_data import unpack
 from bot.context import BotContext
 from handlers import common
 from handlers.base import refusals, say, user_locale
-from handlers.callback_data import unpack
 from services import conversations, publishing
 from services.errors import Invalid
 

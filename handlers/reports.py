@@ -6,9 +6,9 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest
 
+from bot.callback_data import pack, unpack
 from bot.context import BotContext
 from handlers.base import Buttons, refusals, user_locale
-from handlers.callback_data import pack, unpack
 from reports.model import Scope
 from scheduler.outbox import keyboard
 from services import tallies

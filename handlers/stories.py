@@ -10,11 +10,11 @@ from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
+from bot.callback_data import pack, unpack
 from bot.context import BotContext
 from bot.texts import Texts
 from handlers import common
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
-from handlers.callback_data import pack, unpack
 from scheduler.outbox import keyboard
 from services import conversations, stories
 from services.errors import AlreadyDone, Invalid, NotAllowed

@@ -18,8 +18,8 @@ from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callback_data import pack
 from bot.texts import LOCALES, Texts
-from handlers.callback_data import pack
 from services import audit, conversations
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.naming import sort_key

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.callback_data import pack
 from bot.texts import Texts
-from handlers.callback_data import pack
 from services import audit, conversations, outbox
 from services.errors import AlreadyDone, Invalid, NotFound
 from services.naming import clean_name, sort_key

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callback_data import pack
 from bot.texts import Texts
-from handlers.callback_data import pack
 from scheduler.planner import days_left, next_digest, next_stale_check
 from services import outbox
 from services.campaigns import COUNTED

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.callback_data import pack
 from bot.texts import Texts
-from handlers.callback_data import pack
 from services import audit, conversations, outbox
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.people import COUNCIL_ROLES, Actor, require_role

@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from bot.callback_data import pack
 from bot.texts import Texts
-from handlers.callback_data import pack
 from services import audit, conversations, outbox
 from services.campaigns import attachable
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound

@@ -18,8 +18,8 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
+from bot import callback_data as cd
 from bot.texts import Texts
-from handlers import callback_data as cd
 from services import proposals, stories
 from storage.db import SessionFactory
 from storage.models import NomineeKind

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.callback_data import MAX_BYTES, MAX_INT, BadCallback, pack, unpack
+from bot.callback_data import MAX_BYTES, MAX_INT, BadCallback, pack, unpack
 from storage.models import Role
 
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from bot import callback_data as cd
 from bot.texts import LOCALES, Texts
-from handlers import callback_data as cd
 from reports import periods
 from services import campaigns, orgs, stories, tallies
 from services.campaigns import CampaignView
