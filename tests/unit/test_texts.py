@@ -31,3 +31,29 @@ def test_vietnamese_is_the_default_and_english_is_chosen(texts: Texts) -> None:
 
 def test_templates_are_under_the_package() -> None:
     assert Path(TEMPLATES).is_dir()
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+@pytest.mark.parametrize("key", ["campaigns.card_with_standing", "campaigns.launch_notice"])
+def test_a_campaign_card_with_a_description_has_no_double_blank_line(
+    texts: Texts, locale: str, key: str
+) -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    campaign = SimpleNamespace(
+        name="Người tốt, việc tốt",
+        launched_by="Hiệu trưởng",
+        kind="good_deeds",
+        status="open",
+        starts_at=datetime(2025, 9, 5, tzinfo=UTC),
+        ends_at=datetime(2026, 5, 5, tzinfo=UTC),
+        reminder_days=[7, 1],
+        description="Khuyến khích những việc làm tốt.",
+        my_title=None,
+        joined=False,
+        my_stories=0,
+    )
+    html = texts.render(locale, key, campaign=campaign)
+    assert "Khuyến khích những việc làm tốt." in html
+    assert "\n\n\n" not in html
