@@ -122,6 +122,28 @@ def _backup(settings: Settings, path: str | None) -> int:
     return 0
 
 
+def _run_cli(settings: Settings, use_webhook: bool) -> int:
+    """`run`; Telegram unreachable after start-up began ends with one line and exit code 1 (a
+    supervisor restarts it). Before that, at getMe, the bot retries on its own (bot/app.py)."""
+    from telegram.error import NetworkError
+
+    from bot.app import telegram_origin
+
+    try:
+        asyncio.run(_run(settings, use_webhook))
+    except NetworkError as exc:
+        reason = exc.message
+        if settings.telegram_bot_token is not None:
+            reason = reason.replace(settings.telegram_bot_token.get_secret_value(), "<token>")
+        origin = telegram_origin(settings.telegram_base_url)
+        print(
+            f"Cannot reach Telegram at {origin}: {reason}. Check the network or TELEGRAM_BASE_URL.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 async def _run(settings: Settings, use_webhook: bool) -> None:
     from bot.app import bootstrap, build_application, polling, serve, webhook
 
@@ -153,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "org":
             return asyncio.run(_org_create(settings, args))
         elif args.command == "run":
-            asyncio.run(_run(settings, args.webhook))
+            return _run_cli(settings, args.webhook)
         elif args.command == "backup":
             return _backup(settings, args.path)
         elif args.command == "demo":

@@ -6,11 +6,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
+import tornado.web
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings, SettingsError, Webhook
@@ -32,6 +35,33 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 App = Application[Any, BotContext, Any, Any, Any, Any]
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+# Start-up retries while Telegram cannot be reached: 1, 2, 4, ... seconds, then every 30.
+REACH_FIRST_DELAY, REACH_MAX_DELAY = 1.0, 30.0
+
+
+class UpdateQueue(asyncio.Queue[object]):
+    """The application's update queue. In webhook mode it takes an update only while `admit()`
+    (the lease is surely held) says so.
+
+    PTB's webhook handler puts each posted update here before it answers the POST, so refusing
+    one here (tornado's HTTPError) answers Telegram 503 instead of 200: Telegram keeps the update
+    and posts it again later, by then to the active process. Taken with a 200, the update would
+    be lost, as the lease's gate refuses the handler's reply. The secret token is checked first.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.admit: Callable[[], bool] | None = None  # set in webhook mode
+
+    def put_nowait(self, item: object) -> None:
+        """Queue it (`put` comes here too), unless it is an update this process must refuse."""
+        if isinstance(item, Update) and self.admit is not None and not self.admit():
+            log.warning(
+                "webhook: update %s answered 503: this process is not active", item.update_id
+            )
+            raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
+        super().put_nowait(item)
 
 
 async def bootstrap(settings: Settings, *, migrate: bool = True) -> tuple[AsyncEngine, Deps]:
@@ -62,6 +92,7 @@ def build_application(deps: Deps, token: str) -> App:
         .rate_limiter(FloodLimiter(per_second=settings.flood_per_second))
         # One chat's updates in order, other chats meanwhile: a slow answer holds up one chat.
         .concurrent_updates(PerChatUpdates())
+        .update_queue(UpdateQueue())
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
@@ -132,6 +163,10 @@ def webhook(hook: Webhook) -> Receive:
 
     async def receive(app: App) -> str:
         assert app.updater is not None
+        lease = app.bot_data["deps"].lease
+        queue = app.update_queue
+        assert isinstance(queue, UpdateQueue) and lease is not None
+        queue.admit = lease.holds  # an update this process could not act on is answered 503
         try:
             await app.updater.start_webhook(
                 listen=hook.listen,
@@ -167,6 +202,8 @@ async def serve(app: App, stop: asyncio.Event, receive: Receive = polling) -> No
     # Any commit may have queued messages: look at once instead of waiting for the next poll.
     for factory in (deps.sessions, lease.fenced):
         on_commit(factory, wake_sender)
+    if not await _reach_telegram(app, stop):
+        return
     async with app:
         try:
             while await lease.acquire(stop):
@@ -181,6 +218,36 @@ async def serve(app: App, stop: asyncio.Event, receive: Receive = polling) -> No
                 await lease.release()
             except Exception as exc:  # it expires on its own
                 log.warning("could not release the lease (%s)", type(exc).__name__)
+
+
+def telegram_origin(base_url: str | None) -> str:
+    """Where the Bot API is, for a log line: scheme, host and port only (never a token)."""
+    parts = urlsplit(base_url or DEFAULT_BASE_URL)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # no user:password@ either
+
+
+async def _reach_telegram(app: App, stop: asyncio.Event) -> bool:
+    """Initialise the application (its first call is getMe), retrying while Telegram cannot be
+    reached (a network still coming up at boot is common): one warning line per attempt, the
+    wait doubling up to 30 s. False when `stop` came first."""
+    deps: Deps = app.bot_data["deps"]
+    delay = REACH_FIRST_DELAY
+    while not stop.is_set():
+        try:
+            await app.initialize()
+            return True
+        except NetworkError as exc:  # TimedOut too; a refused token is not retried
+            log.warning(
+                "cannot reach Telegram at %s (%s); retrying in %.0f s. "
+                "Check the network or TELEGRAM_BASE_URL.",
+                telegram_origin(deps.settings.telegram_base_url),
+                exc.message,
+                delay,
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, REACH_MAX_DELAY)
+    return False
 
 
 async def _serve_active(

@@ -314,7 +314,21 @@ class OutboxSender:
                 log.error("outbox row %s refused by Telegram: %s", row.id, exc.message)
                 await self._finish(row.id, failed=exc.message)
         except (TimedOut, NetworkError) as exc:
-            backoff = min(2.0 ** (row.attempts + 1), 300.0)
+            attempt = row.attempts + 1
+            backoff = min(2.0**attempt, 300.0)
+            gave_up = attempt >= MAX_ATTEMPTS
+            # One line, never the text (nor the token): what, where, which try, which failure.
+            log.log(
+                logging.ERROR if gave_up else logging.WARNING,
+                "outbox row %s: %s to chat %s failed (%s), attempt %d of %d; %s",
+                row.id,
+                row.method,
+                row.chat_id,
+                type(exc).__name__,
+                attempt,
+                MAX_ATTEMPTS,
+                "giving up" if gave_up else f"retrying in {backoff:.0f} s",
+            )
             await self._finish(row.id, retry_in=backoff, error=str(exc), count=True)
         return None
 
