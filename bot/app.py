@@ -32,6 +32,7 @@ from scheduler.progress import BroadcastProgress
 from services import orgs
 from storage.db import make_engine, make_session_factory, on_commit
 from storage.migrate import upgrade
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 App = Application[Any, BotContext, Any, Any, Any, Any]
@@ -201,7 +202,7 @@ async def serve(app: App, stop: asyncio.Event, receive: Receive = polling) -> No
 
     # Any commit may have queued messages: look at once instead of waiting for the next poll.
     for factory in (deps.sessions, lease.fenced):
-        on_commit(factory, wake_sender)
+        on_commit(factory, wake_sender, wrote=OutboxMessage)
     if not await _reach_telegram(app, stop):
         return
     async with app:
