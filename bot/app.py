@@ -87,8 +87,10 @@ def build_application(deps: Deps, token: str) -> App:
         .token(token)
         .context_types(ContextTypes(context=BotContext))
         # PTB's default is one connection: sends would queue behind each other after the limiter
-        # released them, then arrive at Telegram in bursts. One connection per concurrent send.
-        .request(GatedRequest(lease, connection_pool_size=64, pool_timeout=30.0))
+        # released them, then arrive at Telegram in bursts. Sixteen: Telegram answers in ~0.1 s,
+        # so 30 messages a second need a few; and httpcore's pool does work quadratic in its
+        # connections on every request (64 cost the language button a third of its CPU).
+        .request(GatedRequest(lease, connection_pool_size=16, pool_timeout=30.0))
         .get_updates_request(GatedRequest(lease, connection_pool_size=1))
         .rate_limiter(FloodLimiter(per_second=settings.flood_per_second))
         # One chat's updates in order, other chats meanwhile: a slow answer holds up one chat.
