@@ -124,13 +124,32 @@ def _backup(settings: Settings, path: str | None) -> int:
 
 def _run_cli(settings: Settings, use_webhook: bool) -> int:
     """`run`; Telegram unreachable after start-up began ends with one line and exit code 1 (a
-    supervisor restarts it). Before that, at getMe, the bot retries on its own (bot/app.py)."""
-    from telegram.error import NetworkError
+    supervisor restarts it). Before that, at getMe, the bot retries on its own (bot/app.py).
+    A token Telegram refuses is exit code 2 (restarting cannot help; PTB's own message for it
+    contains the token, so it is never printed); a database that cannot be opened, exit code 1.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+    from telegram.error import InvalidToken, NetworkError
 
     from bot.app import telegram_origin
 
     try:
         asyncio.run(_run(settings, use_webhook))
+    except InvalidToken:
+        print(
+            "Telegram refused the bot token (TELEGRAM_BOT_TOKEN): it was revoked or mistyped. "
+            "Get the current one from @BotFather.",
+            file=sys.stderr,
+        )
+        return 2
+    except (DBAPIError, OSError) as exc:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(
+            f"Cannot open the database at {where}: {reason}. Check DATABASE_URL.", file=sys.stderr
+        )
+        return 1
     except NetworkError as exc:
         reason = exc.message
         if settings.telegram_bot_token is not None:

@@ -71,6 +71,8 @@ async def apply_fault(w: World, method: str, p: Params) -> None:
             raise ApiError(500, "Internal Server Error")
         if kind == "blocked":
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if kind == "unauthorized":  # the token was revoked with @BotFather
+            raise ApiError(401, "Unauthorized")
         if kind == "chat_not_found":
             raise ApiError(400, "Bad Request: chat not found")
         if kind == "migrated":
@@ -393,7 +395,16 @@ async def c_wait_edit(w: World, body: JSON, r: web.Request) -> JSON:
 
 @control("inject")
 async def c_inject(w: World, body: JSON, r: web.Request) -> JSON:
-    kinds = ("429", "500", "slow", "timeout", "blocked", "chat_not_found", "migrated")
+    kinds = (
+        "429",
+        "500",
+        "slow",
+        "timeout",
+        "blocked",
+        "chat_not_found",
+        "migrated",
+        "unauthorized",
+    )
     if str(body.get("kind")) not in kinds:
         raise ValueError(f"kind must be one of {kinds}")
     chat_id, method = body.get("chat_id"), str(body.get("method") or "*")

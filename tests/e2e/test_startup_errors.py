@@ -134,3 +134,43 @@ async def test_telegram_failing_later_in_start_up_ends_with_one_line_and_exit_co
         f"Cannot reach Telegram at {emu.url}: Internal Server Error. "
         "Check the network or TELEGRAM_BASE_URL."
     ), out
+
+
+async def test_a_token_telegram_refuses_ends_with_one_line_and_exit_code_2(
+    emu: Emulator, client: EmuClient, db_url: str, tmp_path: Path
+) -> None:
+    # Revoked with @BotFather: getMe answers 401. PTB's own message for that holds the token.
+    await client.inject(method="getMe", kind="unauthorized", count=1)
+    log_path = tmp_path / "bot.log"
+    proc = start(bot_env(emu.url, db_url), log_path)
+    try:
+        code = await asyncio.wait_for(asyncio.to_thread(proc.wait), 30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = read(log_path)
+    assert code == 2, out  # the systemd unit does not restart on 2: retrying cannot help
+    clean(out)
+    assert out.splitlines()[-1].startswith("Telegram refused the bot token (TELEGRAM_BOT_TOKEN)")
+
+
+async def test_a_database_that_cannot_be_reached_ends_with_one_line_without_its_password(
+    tmp_path: Path,
+) -> None:
+    url = f"postgresql+asyncpg://thidua:s3cr3t-pw@127.0.0.1:{free_port()}/thidua"
+    log_path = tmp_path / "bot.log"
+    proc = start(bot_env("http://127.0.0.1:9", url), log_path)
+    try:
+        code = await asyncio.wait_for(asyncio.to_thread(proc.wait), 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = read(log_path)
+    assert code == 1, out
+    clean(out)
+    assert "s3cr3t-pw" not in out
+    last = out.splitlines()[-1]
+    assert last.startswith("Cannot open the database at postgresql+asyncpg://thidua:***@127.0.0.1:")
+    assert last.endswith("Check DATABASE_URL."), last
