@@ -1,12 +1,16 @@
-"""The delivery path: claim due outbox rows in small batches and send them, durably.
+"""The delivery path: claim due outbox rows and send them, durably.
 
-Delivery is at-least-once. Rows are claimed with a lease, so at most one batch (`batch_size`
-rows) is ever in flight: that is the bound on duplicates after a crash. A row Telegram accepted is
-marked sent right away, in a commit shared with whatever else was accepted while the previous
-commit ran: at a trickle that is one commit per row (a crash resends one or two rows), at full
-speed a few rows per commit (fewer transactions, never more than the batch in flight at risk).
-Failures, retries and unreachable chats are written at once. A clean stop finishes the batch in
-flight and commits it, so it never duplicates.
+Delivery is at-least-once. Rows are claimed with a lease, and at most `batch_size` rows are ever
+in flight (a sliding window: as a chat's rows are done, more are claimed), so a crash resends at
+most one batch: that is the bound on duplicates. Each chat's rows go in order, at most five of a
+chat claimed at a time, and a chat whose rows are on their way is not claimed again; so a hanging
+send or a group waiting out its 20 messages a minute holds up only that chat.
+
+A row Telegram accepted is marked sent right away, in a commit shared with whatever else was
+accepted while the previous commit ran: at a trickle that is one commit per row (a crash resends
+one or two rows), at full speed a few rows per commit (fewer transactions, never more than the
+rows in flight at risk). Failures, retries and unreachable chats are written at once. A clean
+stop finishes the rows in flight and commits them, so it never duplicates.
 
 With failover (scheduler/lease.py) the sender is `exclusive`: it runs only in the process holding
 the lease, its sessions are fenced (a commit fails with LeaseLost once another process took over)
@@ -17,10 +21,9 @@ once: that sender was fenced off, so its claims are void.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +47,8 @@ from storage.models import OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Rows of one chat claimed at a time: a group (20 messages a minute) holds a few slots, not all.
+PER_CHAT = 5
 UNREACHABLE_TEXTS = ("chat not found", "user not found", "peer_id_invalid", "chat_write_forbidden")
 NOT_MODIFIED = "message is not modified"
 # The outbox's calls are not retried inside the flood limiter (NO_RETRY): a 429 puts the chat's
@@ -70,6 +75,13 @@ def keyboard(buttons: list[list[list[str]]] | None) -> InlineKeyboardMarkup | No
             for row in buttons
         ]
     )
+
+
+def _by_chat(rows: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:
+    by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+    for row in rows:
+        by_chat[row.chat_id].append(row)
+    return by_chat
 
 
 class OutboxSender:
@@ -120,38 +132,86 @@ class OutboxSender:
             self._task = None
 
     async def _loop(self) -> None:
-        while not self._stopping:
-            try:
-                done = await self.run_once()
-            except LeaseLost:
-                done = 0  # not the active process (any more): serve stops this sender
-            except Exception:
-                log.exception("outbox sweep failed; retrying shortly")
-                done = 0
-            if done == 0 and not self._stopping:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+        """Keep up to `batch_size` rows in flight, claiming more as chats finish.
 
-    async def _claim(self) -> list[OutboxMessage]:
+        Each chat's rows go in order, in a task of their own, and a chat is not claimed again
+        while its task runs; so a slow answer, or a group waiting out Telegram's 20 messages a
+        minute, holds up its own chat and its own few slots, never everyone else's deliveries.
+        """
+        chats: dict[int, tuple[asyncio.Task[None], int]] = {}  # chat -> (its task, its rows)
+        while not self._stopping:
+            self._wake.clear()  # before looking: a commit from now on wakes the wait below
+            free = self.batch_size - sum(n for _, n in chats.values())
+            claimed: list[OutboxMessage] = []
+            if free > 0:
+                try:
+                    claimed = await self._claim(free, busy=set(chats))
+                except LeaseLost:
+                    pass  # not the active process (any more): serve stops this sender
+                except Exception:
+                    log.exception("outbox sweep failed; retrying shortly")
+            for chat_id, rows in _by_chat(claimed).items():
+                task = asyncio.create_task(self._chat_task(rows), name=f"outbox-chat-{chat_id}")
+                chats[chat_id] = (task, len(rows))
+            if claimed and len(claimed) == free:
+                continue  # the window is full, or more may be due: look again at once
+            waker = asyncio.create_task(self._wake.wait())
+            running = {task for task, _ in chats.values()}
+            await asyncio.wait(
+                {waker, *running}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            waker.cancel()
+            for chat_id, (task, _) in list(chats.items()):
+                if task.done():
+                    del chats[chat_id]
+        # A clean stop: the rows in flight are finished and committed (nothing is sent twice).
+        if chats:
+            await asyncio.gather(*(task for task, _ in chats.values()))
+
+    async def _chat_task(self, rows: list[OutboxMessage]) -> None:
+        """Deliver one chat's claimed rows, commit them, hand back what the gate stopped."""
+        try:
+            await self._deliver_chat(rows)
+            await self._commit_sent()
+            ours = {r.id for r in rows}
+            unsent = [i for i in self._unsent if i in ours]
+            if unsent:
+                self._unsent = [i for i in self._unsent if i not in ours]
+                await self._release(unsent)
+        except LeaseLost:
+            pass  # fenced off: another process holds the lease, and its sender takes these rows
+        except Exception:
+            log.exception("outbox delivery to chat %s failed; retrying shortly", rows[0].chat_id)
+
+    async def _claim(self, limit: int, busy: set[int] | None = None) -> list[OutboxMessage]:
+        """Claim up to `limit` due rows, oldest first, at most PER_CHAT of each chat, none of a
+        chat in `busy` (its earlier rows are still on their way: order is kept per chat)."""
         now = self.clock()
         unclaimed = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
         if self.exclusive:
             unclaimed = or_(unclaimed, OutboxMessage.claimed_by != self.owner)
         async with self.sessions() as session:
             due = (
-                select(OutboxMessage.id)
+                select(OutboxMessage.id, OutboxMessage.chat_id)
                 .where(
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.not_before <= now,
                     unclaimed,
                 )
                 .order_by(OutboxMessage.id)
-                .limit(self.batch_size)
+                .limit(limit * PER_CHAT)
             )
+            if busy:
+                due = due.where(OutboxMessage.chat_id.not_in(busy))
             if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
                 due = due.with_for_update(skip_locked=True)
-            ids = list((await session.scalars(due)).all())
+            ids, taken = [], Counter[int]()
+            for row_id, chat_id in (await session.execute(due)).all():
+                if taken[chat_id] < PER_CHAT:
+                    taken[chat_id] += 1
+                    ids.append(row_id)
+                    if len(ids) == limit:
+                        break
             if not ids:
                 return []
             await session.execute(
@@ -173,12 +233,9 @@ class OutboxSender:
             return claimed
 
     async def run_once(self) -> int:
-        """Claim one batch and deliver it: chats in parallel, each chat's rows in order."""
-        rows = await self._claim()
-        by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
-        for row in rows:
-            by_chat[row.chat_id].append(row)
-        await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
+        """Claim one batch and deliver it all: chats in parallel, each chat's rows in order."""
+        rows = await self._claim(self.batch_size)
+        await asyncio.gather(*(self._deliver_chat(r) for r in _by_chat(rows).values()))
         await self._commit_sent()
         if self._unsent:  # the gate stopped them: hand them back (fails if the lease is lost)
             unsent, self._unsent = self._unsent, []

@@ -191,7 +191,7 @@ async def test_slow_answers_arrive_once_and_a_timed_out_send_at_most_twice(
     5 s read timeout). The outbox cannot know whether Telegram took it, and losing a committed
     message is worse than repeating it, so it sends again after a back-off: delivery is
     at-least-once, and each timed-out attempt can add at most one copy. (While a send hangs,
-    the rest of its delivery batch waits with it, up to that read timeout.)"""
+    only its own chat waits: see the next test.)"""
     slow, lost, other = await people(client, 7400, 3)
     await client.inject(method="sendMessage", kind="slow", delay=1.0, chat_id=slow.id)
     await client.inject(method="sendMessage", kind="timeout", delay=5.5, chat_id=lost.id)
@@ -205,6 +205,37 @@ async def test_slow_answers_arrive_once_and_a_timed_out_send_at_most_twice(
     copies = await received(client, lost, "Nhắc việc")
     assert 1 <= copies <= 1 + stored[lost.id].attempts, copies
     assert stored[lost.id].attempts == 1
+
+
+async def test_a_hanging_send_holds_up_only_its_own_chat(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory
+) -> None:
+    """Telegram does not answer one send (until PTB's 5 s read timeout): messages queued for
+    other people meanwhile are delivered at once, not after it."""
+    stuck, *others = await people(client, 7450, 6)
+    await client.inject(method="sendMessage", kind="timeout", delay=5.5, chat_id=stuck.id)
+    first = await queue(bot, stuck.id, "Thông báo họp")
+
+    async def on_its_way() -> bool:  # the stuck send is in flight (claimed, not answered)
+        return any(
+            c["method"] == "sendMessage" and str(c["params"].get("chat_id")) == str(stuck.id)
+            for c in await client.calls()
+        ) or bool((await rows(sessions, [first]))[0].claimed_by)
+
+    await wait_for(on_its_way, timeout=5)
+    loop = asyncio.get_running_loop()
+    queued_at = loop.time()
+    ids = [await queue(bot, u.id, f"Lịch trực {u.id}") for u in others]
+
+    async def others_delivered() -> bool:
+        return all(r.status == OutboxStatus.SENT for r in await rows(sessions, ids))
+
+    await wait_for(others_delivered, timeout=4)  # before the stuck send even times out
+    assert loop.time() - queued_at < 4
+    assert (await rows(sessions, [first]))[0].status == OutboxStatus.PENDING  # still hanging
+    for user in others:
+        assert await received(client, user, "Lịch trực") == 1
+    await settled(sessions, [first], timeout=20)  # and it is retried in the end
 
 
 # ---------------------------------------------------------------------------- unreachable
