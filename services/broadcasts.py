@@ -24,6 +24,7 @@ from services import audit, conversations
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.naming import sort_key
 from services.people import COUNCIL_ROLES, LEADERS, Actor, person_by_tg, require_role
+from storage.db import mark_written
 from storage.models import (
     Broadcast,
     BroadcastStatus,
@@ -553,6 +554,7 @@ async def _enqueue_wave(
         )
     if rows:
         await session.execute(insert(OutboxMessage), rows)
+        mark_written(session, OutboxMessage)  # wakes the sender at commit
 
 
 async def confirm(

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import insert
 
 from services.outbox import enqueue_message
-from storage.db import SessionFactory, on_commit
+from storage.db import SessionFactory, mark_written, on_commit
 from storage.models import OutboxMessage, OutboxStatus, Person
 
 
@@ -27,7 +27,7 @@ async def test_only_commits_that_wrote_the_outbox_wake_the_sender(
         await session.commit()
     assert wakes == [1]
 
-    async with sessions() as session:  # a broadcast's fan-out, by one INSERT statement
+    async with sessions() as session:  # a broadcast's fan-out: one INSERT statement, marked
         row = {
             "chat_id": 5,
             "method": "send_message",
@@ -38,6 +38,7 @@ async def test_only_commits_that_wrote_the_outbox_wake_the_sender(
             "created_at": now,
         }
         await session.execute(insert(OutboxMessage), [row])
+        mark_written(session, OutboxMessage)
         await session.commit()
     assert wakes == [1, 1]
 
