@@ -268,11 +268,9 @@ async def on_register(update: Update, context: BotContext) -> None:
             title_id=pressed.int(1),
             now=context.deps.clock(),
         )
-    locale = await user_locale(context, update)
-    await query.answer(
-        context.deps.texts.plain(locale, "campaigns.registered_toast", title=view.my_title or "")
+    await _toast_and_redraw(
+        update, context, view.id, "campaigns.registered_toast", title=view.my_title or ""
     )
-    await _show_card(update, context, view.id, edit=True)
 
 
 @refusals
@@ -287,9 +285,7 @@ async def on_unregister(update: Update, context: BotContext) -> None:
             campaign_id=unpack(query.data).int(),
             now=context.deps.clock(),
         )
-    locale = await user_locale(context, update)
-    await query.answer(context.deps.texts.plain(locale, "campaigns.unregistered_toast"))
-    await _show_card(update, context, view.id, edit=True)
+    await _toast_and_redraw(update, context, view.id, "campaigns.unregistered_toast")
 
 
 @refusals
@@ -304,9 +300,18 @@ async def on_join(update: Update, context: BotContext) -> None:
             campaign_id=unpack(query.data).int(),
             now=context.deps.clock(),
         )
+    await _toast_and_redraw(update, context, view.id, "campaigns.joined_toast")
+
+
+async def _toast_and_redraw(
+    update: Update, context: BotContext, campaign_id: int, key: str, /, **values: object
+) -> None:
+    """Say what the press did in a toast, then show the card as it is now."""
+    query = update.callback_query
+    assert query is not None
     locale = await user_locale(context, update)
-    await query.answer(context.deps.texts.plain(locale, "campaigns.joined_toast"))
-    await _show_card(update, context, view.id, edit=True)
+    await query.answer(context.deps.texts.plain(locale, key, **values))
+    await _show_card(update, context, campaign_id, edit=True)
 
 
 @refusals
