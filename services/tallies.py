@@ -530,11 +530,14 @@ def _month_series(scope: Scope, counts: dict[str, int]) -> list[LabelCount]:
     return [LabelCount(f"{k[5:7]}/{k[:4]}", counts.get(k, 0)) for k in sorted(keys)]
 
 
-async def _campaigns(session: AsyncSession, org_id: int, limit: int = 4) -> list[CampaignChoice]:
+async def _campaigns(
+    session: AsyncSession, org_id: int, now: datetime, limit: int = 4
+) -> list[CampaignChoice]:
+    """The latest campaigns that have started (an upcoming one has nothing to count yet)."""
     rows = (
         await session.execute(
             select(Campaign.id, Campaign.name)
-            .where(Campaign.org_id == org_id)
+            .where(Campaign.org_id == org_id, Campaign.starts_at <= now)
             .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
             .limit(limit)
         )
@@ -555,7 +558,7 @@ async def tally(
     org = await _reader(session, tg_user_id, chat_id)
     scope = await _scope(session, org, code, tz, now)
     return TallyResult(
-        await _compute(session, org, scope, tz, now), await _campaigns(session, org.id)
+        await _compute(session, org, scope, tz, now), await _campaigns(session, org.id, now)
     )
 
 

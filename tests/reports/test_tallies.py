@@ -184,3 +184,21 @@ def test_typed_periods_become_scope_codes() -> None:
     for bad in ("31/02/2024-01/03/2024", "15/01/2025-01/09/2024", "hôm qua"):
         with pytest.raises(Invalid):
             tallies.scope_code(bad)
+
+
+async def test_the_campaign_buttons_under_a_tally_leave_out_campaigns_not_started_yet(
+    sessions: SessionFactory, seeded: Seeded, now: datetime
+) -> None:
+    from datetime import timedelta
+
+    async def choices(at: datetime) -> list[int]:
+        async with sessions() as s:
+            result = await tallies.tally(
+                s, tg_user_id=COUNCIL, chat_id=GROUP, code="y", tz=TZ, now=at
+            )
+        return [c.id for c in result.campaigns]
+
+    # 23/02/2024: the 2024 good-deeds campaign starts on the 26th; last year's registration ran.
+    assert await choices(now) == [seeded.registration_campaign_id]
+    later = await choices(now + timedelta(days=3))
+    assert later == [seeded.campaign_id, seeded.registration_campaign_id]
