@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import Connection, event
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -72,23 +71,28 @@ class InlineSQLite(aiosqlite.Connection):
         return self._connect().__await__()  # no thread to start
 
 
-def _begin_immediate(conn: Connection) -> None:
+def _begin_immediate(dbapi_connection: Any) -> None:
     """Take the write lock up front, waiting for another connection's without blocking the loop.
 
     A deferred transaction that read first cannot upgrade once another connection committed
     (SQLITE_BUSY at once), so every transaction starts with BEGIN IMMEDIATE. Readers outside the
-    bot (a backup, the sqlite3 shell) are never blocked in WAL mode.
+    bot (a backup, the sqlite3 shell) are never blocked in WAL mode. This is the dialect's
+    `do_begin`, so a failure is handled like any failed BEGIN (a `begin` event handler that
+    raised would leave its Connection unable to begin again).
     """
     deadline = time.monotonic() + SQLITE_LOCK_WAIT
     delay = _FIRST_RETRY
     while True:
+        cursor = dbapi_connection.cursor()
         try:
-            conn.exec_driver_sql(SQLITE_BEGIN)
+            cursor.execute(SQLITE_BEGIN)
             return
-        except OperationalError as exc:
-            locked = "locked" in str(exc.orig) or "busy" in str(exc.orig)
+        except sqlite3.OperationalError as exc:
+            locked = "locked" in str(exc) or "busy" in str(exc)
             if not locked or time.monotonic() + delay > deadline:
                 raise
+        finally:
+            cursor.close()
         await_only(asyncio.sleep(delay))  # we are in SQLAlchemy's greenlet: the loop runs on
         delay = min(delay * 2, _LONGEST_RETRY)
 
@@ -124,7 +128,7 @@ def make_engine(url: str) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    event.listen(engine.sync_engine, "begin", _begin_immediate)
+    engine.sync_engine.dialect.do_begin = _begin_immediate  # type: ignore[method-assign]
     return engine
 
 
@@ -160,9 +164,12 @@ def reading(factory: SessionFactory) -> SessionFactory:
             cursor.close()
             dbapi_conn.isolation_level = None
 
-        @event.listens_for(reader.sync_engine, "begin")
-        def _snapshot(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN")
+        def _snapshot(dbapi_connection: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("BEGIN")
+            cursor.close()
+
+        reader.sync_engine.dialect.do_begin = _snapshot  # type: ignore[method-assign]
 
         _READERS[factory] = make_session_factory(reader)
     return _READERS[factory]

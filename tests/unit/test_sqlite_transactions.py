@@ -85,3 +85,28 @@ async def test_a_long_report_read_holds_no_one_up_and_sees_one_snapshot(tmp_path
             assert (await later.execute(text("SELECT n FROM counter"))).scalar_one() == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_begin_that_timed_out_on_the_lock_leaves_the_connection_usable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.db
+
+    monkeypatch.setattr(storage.db, "SQLITE_LOCK_WAIT", 0.1)
+    path = tmp_path / "c.sqlite3"
+    engine = await counter_db(path)
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        async with engine.connect() as conn:
+            other.execute("BEGIN IMMEDIATE")  # someone else writes, for longer than we wait
+            with pytest.raises(OperationalError, match="locked"):
+                await conn.execute(text("UPDATE counter SET n = 1"))
+            other.execute("ROLLBACK")
+            await conn.execute(text("UPDATE counter SET n = 2"))
+            assert conn.in_transaction()  # began properly this time
+            await conn.rollback()
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT n FROM counter"))).scalar_one() == 0
+    finally:
+        other.close()
+        await engine.dispose()
