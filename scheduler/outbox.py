@@ -112,6 +112,7 @@ class OutboxSender:
         self._flushing: dict[int, int | None] = {}
         self._flush_lock = asyncio.Lock()
         self._stopping = False
+        self._more = False  # the last claim left due rows unlooked at
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -142,10 +143,12 @@ class OutboxSender:
         while not self._stopping:
             self._wake.clear()  # before looking: a commit from now on wakes the wait below
             free = self.batch_size - sum(n for _, n in chats.values())
+            # Groups wait out 20 messages a minute: they may fill half the window, never all of it.
+            groups = self.batch_size // 2 - sum(n for chat, (_, n) in chats.items() if chat < 0)
             claimed: list[OutboxMessage] = []
             if free > 0:
                 try:
-                    claimed = await self._claim(free, busy=set(chats))
+                    claimed = await self._claim(free, busy=set(chats), groups=max(groups, 0))
                 except LeaseLost:
                     pass  # not the active process (any more): serve stops this sender
                 except Exception:
@@ -153,7 +156,7 @@ class OutboxSender:
             for chat_id, rows in _by_chat(claimed).items():
                 task = asyncio.create_task(self._chat_task(rows), name=f"outbox-chat-{chat_id}")
                 chats[chat_id] = (task, len(rows))
-            if claimed and len(claimed) == free:
+            if claimed and (len(claimed) == free or self._more):
                 continue  # the window is full, or more may be due: look again at once
             waker = asyncio.create_task(self._wake.wait())
             running = {task for task, _ in chats.values()}
@@ -183,9 +186,13 @@ class OutboxSender:
         except Exception:
             log.exception("outbox delivery to chat %s failed; retrying shortly", rows[0].chat_id)
 
-    async def _claim(self, limit: int, busy: set[int] | None = None) -> list[OutboxMessage]:
-        """Claim up to `limit` due rows, oldest first, at most PER_CHAT of each chat, none of a
-        chat in `busy` (its earlier rows are still on their way: order is kept per chat)."""
+    async def _claim(
+        self, limit: int, busy: set[int] | None = None, groups: int | None = None
+    ) -> list[OutboxMessage]:
+        """Claim up to `limit` due rows, oldest first, at most PER_CHAT of each chat, at most
+        `groups` of group chats, none of a chat in `busy` (its earlier rows are still on their
+        way: order is kept per chat). `_more` says whether rows were left unlooked at."""
+        self._more = False
         now = self.clock()
         unclaimed = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
         if self.exclusive:
@@ -206,12 +213,18 @@ class OutboxSender:
             if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
                 due = due.with_for_update(skip_locked=True)
             ids, taken = [], Counter[int]()
-            for row_id, chat_id in (await session.execute(due)).all():
-                if taken[chat_id] < PER_CHAT:
-                    taken[chat_id] += 1
-                    ids.append(row_id)
-                    if len(ids) == limit:
-                        break
+            page = (await session.execute(due)).all()
+            self._more = len(page) == limit * PER_CHAT
+            group_budget = limit if groups is None else groups
+            for row_id, chat_id in page:
+                group = chat_id < 0  # groups and supergroups have negative ids
+                if taken[chat_id] >= PER_CHAT or (group and group_budget <= 0):
+                    continue
+                group_budget -= group
+                taken[chat_id] += 1
+                ids.append(row_id)
+                if len(ids) == limit:
+                    break
             if not ids:
                 return []
             await session.execute(
@@ -259,6 +272,11 @@ class OutboxSender:
             self._flushing, self._sent = self._sent, {}
             try:
                 await self._write_sent(self._flushing)
+            except BaseException:
+                # Not written (the database was busy or gone): keep them for the next flush, or
+                # they would stay claimed, expire and be sent again.
+                self._sent = {**self._flushing, **self._sent}
+                raise
             finally:
                 self._flushing = {}
 
