@@ -165,28 +165,31 @@ async def on_report_text(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.text is not None
     deps, texts = context.deps, context.deps.texts
-    async with deps.sessions() as session:
+    async with deps.sessions() as session:  # closed before talking to Telegram
         draft = await stories.current(session, tg_user_id=user.id)
-        if draft.step == "text":
+        step = draft.step
+        if step == "text":
             draft = await stories.add_text(
                 session, tg_user_id=user.id, text=message.text, now=deps.clock()
             )
-            locale = await user_locale(context, update)
-            await say(
-                update,
-                context,
-                "stories.text_added",
-                length=draft.length,
-                limit=stories.STORY_MAX,
-                buttons=[[(texts.plain(locale, "stories.text_done_button"), pack("rp", "text"))]],
-            )
-            return
-        if draft.step == "nominee_text":
+        elif step == "nominee_text":
             draft = await stories.name_nominee(
                 session, tg_user_id=user.id, text=message.text, now=deps.clock()
             )
-            await _show_step(update, context, draft, edit=False)
-            return
+    if step == "text":
+        locale = await user_locale(context, update)
+        await say(
+            update,
+            context,
+            "stories.text_added",
+            length=draft.length,
+            limit=stories.STORY_MAX,
+            buttons=[[(texts.plain(locale, "stories.text_done_button"), pack("rp", "text"))]],
+        )
+        return
+    if step == "nominee_text":
+        await _show_step(update, context, draft, edit=False)
+        return
     await _not_expected(update, context, draft)
 
 
