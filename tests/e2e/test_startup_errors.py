@@ -56,6 +56,22 @@ async def stopped(proc: subprocess.Popen[bytes]) -> int:
     return await asyncio.wait_for(asyncio.to_thread(proc.wait), 30)
 
 
+async def run_to_the_end(
+    env: dict[str, str],
+    log_path: Path,
+    timeout: float = 30,  # noqa: ASYNC109
+) -> tuple[int, str]:
+    """Run `python -m bot run` until it exits by itself: its exit code and its output."""
+    proc = start(env, log_path)
+    try:
+        code = await asyncio.wait_for(asyncio.to_thread(proc.wait), timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return code, read(log_path)
+
+
 def clean(out: str) -> None:
     """Nothing an operator should not see."""
     assert "Traceback" not in out, out
@@ -119,15 +135,7 @@ async def test_telegram_failing_later_in_start_up_ends_with_one_line_and_exit_co
 ) -> None:
     # getMe answers; the next call (the command menus) fails as Telegram does when it is down.
     await client.inject(method="setMyCommands", kind="500", count=1)
-    log_path = tmp_path / "bot.log"
-    proc = start(bot_env(emu.url, db_url), log_path)
-    try:
-        code = await asyncio.wait_for(asyncio.to_thread(proc.wait), 30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    out = read(log_path)
+    code, out = await run_to_the_end(bot_env(emu.url, db_url), tmp_path / "bot.log")
     assert code == 1, out
     clean(out)
     assert out.splitlines()[-1] == (
@@ -141,15 +149,7 @@ async def test_a_token_telegram_refuses_ends_with_one_line_and_exit_code_2(
 ) -> None:
     # Revoked with @BotFather: getMe answers 401. PTB's own message for that holds the token.
     await client.inject(method="getMe", kind="unauthorized", count=1)
-    log_path = tmp_path / "bot.log"
-    proc = start(bot_env(emu.url, db_url), log_path)
-    try:
-        code = await asyncio.wait_for(asyncio.to_thread(proc.wait), 30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    out = read(log_path)
+    code, out = await run_to_the_end(bot_env(emu.url, db_url), tmp_path / "bot.log")
     assert code == 2, out  # the systemd unit does not restart on 2: retrying cannot help
     clean(out)
     assert out.splitlines()[-1].startswith("Telegram refused the bot token (TELEGRAM_BOT_TOKEN)")
@@ -159,15 +159,9 @@ async def test_a_database_that_cannot_be_reached_ends_with_one_line_without_its_
     tmp_path: Path,
 ) -> None:
     url = f"postgresql+asyncpg://thidua:s3cr3t-pw@127.0.0.1:{free_port()}/thidua"
-    log_path = tmp_path / "bot.log"
-    proc = start(bot_env("http://127.0.0.1:9", url), log_path)
-    try:
-        code = await asyncio.wait_for(asyncio.to_thread(proc.wait), 60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    out = read(log_path)
+    code, out = await run_to_the_end(
+        bot_env("http://127.0.0.1:9", url), tmp_path / "bot.log", timeout=60
+    )
     assert code == 1, out
     clean(out)
     assert "s3cr3t-pw" not in out
