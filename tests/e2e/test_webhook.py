@@ -67,7 +67,7 @@ async def webhook_bot(emu: Emulator, db_url: str) -> AsyncIterator[tuple[Running
     # PTB marks the updater running before it has set the webhook and listens: wait until the
     # port accepts a connection (and Telegram was told), not just for the flag.
     while not task.done():
-        if app.updater and app.updater.running and await _accepts(hook.listen, hook.port):
+        if app.updater and app.updater.running and await accepts(hook.listen, hook.port):
             break
         await asyncio.sleep(0.02)
     running = RunningBot(app, deps, stop, task)
@@ -80,7 +80,7 @@ async def webhook_bot(emu: Emulator, db_url: str) -> AsyncIterator[tuple[Running
     assert running.errors == [], f"handlers raised: {running.errors!r}"
 
 
-async def _accepts(host: str, port: int) -> bool:
+async def accepts(host: str, port: int) -> bool:
     """Whether something listens on host:port."""
     try:
         _, writer = await asyncio.open_connection(host, port)

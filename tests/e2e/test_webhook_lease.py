@@ -22,7 +22,14 @@ from bot.app import bootstrap, build_application, serve, webhook
 from bot.config import load_settings
 from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import wait_for
-from tests.e2e.test_webhook import SECRET, WELCOME, free_port, start_update, webhook_env
+from tests.e2e.test_webhook import (
+    SECRET,
+    WELCOME,
+    accepts,
+    free_port,
+    start_update,
+    webhook_env,
+)
 from tgemu import EmuClient, Emulator
 from tgemu.client import DEFAULT_TOKEN
 
@@ -46,7 +53,7 @@ async def long_lease_webhook_bot(
     assert updater is not None
     try:
         async with asyncio.timeout(30):  # serving: the webhook set, the port listening
-            while not (updater.running and await client_accepts(hook.listen, hook.port)):
+            while not (updater.running and await accepts(hook.listen, hook.port)):
                 assert not task.done(), task
                 await asyncio.sleep(0.02)
         yield running, hook.url
@@ -55,17 +62,6 @@ async def long_lease_webhook_bot(
         await asyncio.wait_for(task, 30)
         await engine.dispose()
     assert running.errors == [], f"handlers raised: {running.errors!r}"
-
-
-async def client_accepts(host: str, port: int) -> bool:
-    """Whether something listens on host:port."""
-    try:
-        _, writer = await asyncio.open_connection(host, port)
-    except OSError:
-        return False
-    writer.close()
-    await writer.wait_closed()
-    return True
 
 
 async def test_an_update_posted_while_the_lease_is_not_held_is_answered_503_and_comes_again(
