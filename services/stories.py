@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -436,20 +436,10 @@ async def _load(session: AsyncSession, story_id: int) -> Story | None:
     return await session.get(Story, story_id, options=_STORY_VIEW, populate_existing=True)
 
 
-async def _load_many(session: AsyncSession, ids: list[int]) -> list[Story]:
-    """Several stories in two queries, in the order of `ids`."""
-    if not ids:
-        return []
-    found = (
-        await session.scalars(
-            select(Story)
-            .where(Story.id.in_(ids))
-            .options(*_STORY_VIEW)
-            .execution_options(populate_existing=True)
-        )
-    ).unique()
-    by_id = {s.id: s for s in found}
-    return [by_id[i] for i in ids if i in by_id]
+async def _load_many(session: AsyncSession, query: Select[Story]) -> list[Story]:
+    """The stories a query selects, in its order, ready to view: two queries in all."""
+    options = query.options(*_STORY_VIEW).execution_options(populate_existing=True)
+    return list((await session.scalars(options)).unique())
 
 
 async def view(session: AsyncSession, story_id: int) -> StoryView:
@@ -953,15 +943,13 @@ async def withdraw(
 async def mine(session: AsyncSession, *, tg_user_id: int, limit: int = 15) -> list[StoryView]:
     """The author's latest stories, newest first."""
     person, membership = await _member(session, tg_user_id)
-    ids = (
-        await session.scalars(
-            select(Story.id)
-            .where(Story.author_id == person.id, Story.status != StoryStatus.SUPERSEDED)
-            .order_by(Story.id.desc())
-            .limit(limit)
-        )
-    ).all()
-    return [_view(s, membership.org) for s in await _load_many(session, list(ids))]
+    latest = (
+        select(Story)
+        .where(Story.author_id == person.id, Story.status != StoryStatus.SUPERSEDED)
+        .order_by(Story.id.desc())
+        .limit(limit)
+    )
+    return [_view(s, membership.org) for s in await _load_many(session, latest)]
 
 
 async def await_reason(
@@ -1046,20 +1034,19 @@ async def pending(session: AsyncSession, *, tg_user_id: int, limit: int = 20) ->
     """
     who = await require_role(session, tg_user_id, COUNCIL_ROLES)
     assert who.membership is not None
-    ids = (
-        await session.scalars(
-            select(Story.id)
-            .where(Story.org_id == who.membership.org_id, Story.status == StoryStatus.PENDING)
-            .order_by(Story.submitted_at, Story.id)
-            .limit(limit)
-        )
-    ).all()
+    waiting = await _load_many(
+        session,
+        select(Story)
+        .where(Story.org_id == who.membership.org_id, Story.status == StoryStatus.PENDING)
+        .order_by(Story.submitted_at, Story.id)
+        .limit(limit),
+    )
     cards = {
         ref: (chat_id, message_id)
         for ref, chat_id, message_id in (
             await session.execute(
                 select(OutboxMessage.ref, OutboxMessage.chat_id, OutboxMessage.tg_message_id).where(
-                    OutboxMessage.ref.in_([card_ref(i) for i in ids]),
+                    OutboxMessage.ref.in_([card_ref(s.id) for s in waiting]),
                     OutboxMessage.method == "send_message",
                     OutboxMessage.status == OutboxStatus.SENT,
                 )
@@ -1067,7 +1054,7 @@ async def pending(session: AsyncSession, *, tg_user_id: int, limit: int = 20) ->
         ).all()
     }
     items = []
-    for story in await _load_many(session, list(ids)):
+    for story in waiting:
         card = cards.get(card_ref(story.id))
         link = message_link(*card) if card else None
         items.append(PendingItem(_view(story, who.membership.org), link))

@@ -185,17 +185,12 @@ def mark_written(session: AsyncSession | Session, model: type[Any]) -> None:
     session.info[_written_flag(model)] = True
 
 
-def on_commit(
-    factory: SessionFactory, callback: Callable[[], None], *, wrote: type[Any] | None = None
-) -> None:
-    """Call `callback` after every commit of sessions from `factory` (with `wrote`, a mapped
-    class: only of those that added or changed its rows as objects, or said `mark_written`).
+def on_commit(factory: SessionFactory, callback: Callable[[], None], *, wrote: type[Any]) -> None:
+    """Call `callback` after every commit of sessions from `factory` that added or changed rows
+    of `wrote` (a mapped class) as objects, or said `mark_written`.
 
     Statements are not watched: a `do_orm_execute` hook would cost every query about 15 %."""
     session_class = factory.kw["sync_session_class"]
-    if wrote is None:
-        event.listen(session_class, "after_commit", lambda _session: callback())
-        return
     flag = _written_flag(wrote)
 
     def flushed(session: Session, _context: Any, _instances: Any) -> None:
