@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -134,6 +134,7 @@ def _run_cli(settings: Settings, use_webhook: bool) -> int:
 
     from bot.app import telegram_origin
 
+    secrets = (settings.telegram_bot_token, settings.webhook_secret)
     try:
         asyncio.run(_run(settings, use_webhook))
     except InvalidToken:
@@ -151,9 +152,7 @@ def _run_cli(settings: Settings, use_webhook: bool) -> int:
         )
         return 1
     except NetworkError as exc:
-        reason = exc.message
-        if settings.telegram_bot_token is not None:
-            reason = reason.replace(settings.telegram_bot_token.get_secret_value(), "<token>")
+        reason = redact(exc.message, *(s.get_secret_value() for s in secrets if s is not None))
         origin = telegram_origin(settings.telegram_base_url)
         print(
             f"Cannot reach Telegram at {origin}: {reason}. Check the network or TELEGRAM_BASE_URL.",

@@ -8,6 +8,14 @@ import re
 _TOKEN_RE = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{20,80}")
 
 
+def redact(text: str, *secrets: str) -> str:
+    """`text` with these secrets, and anything shaped like a bot token, replaced."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<token>")
+    return _TOKEN_RE.sub("<token>", text)
+
+
 class RedactTokens(logging.Filter):
     """Replace anything shaped like a bot token in the rendered record (message and traceback)."""
 
@@ -16,9 +24,7 @@ class RedactTokens(logging.Filter):
         self.secrets = [s for s in secrets if s]
 
     def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "<token>")
-        return _TOKEN_RE.sub("<token>", text)
+        return redact(text, *self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Render the record now, clean it, and drop the raw arguments."""

@@ -24,6 +24,8 @@ from services import audit, conversations
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.naming import sort_key
 from services.people import COUNCIL_ROLES, LEADERS, Actor, person_by_tg, require_role
+from services.publishing import CAPTION_MAX
+from services.stories import TEXT_MAX, utf16_len
 from storage.db import mark_written
 from storage.models import (
     Broadcast,
@@ -43,17 +45,11 @@ from storage.models import (
 )
 
 KIND = "broadcast"
-TEXT_MAX, CAPTION_MAX = 4096, 1024  # Telegram's limits, in UTF-16 units after entity parsing
 CAMPAIGNS_SHOWN = 8
 # Characters of names one list may take, so a report or a "who saw it" view is always one message.
 NAMES_BUDGET = 1500
 Buttons = list[list[tuple[str, str]]]
 Recipients = Select[int, int, str | None, str]  # person id, Telegram id, locale, name
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def fit(names: Sequence[str], budget: int = NAMES_BUDGET) -> int:

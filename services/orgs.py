@@ -192,7 +192,7 @@ async def bind_council(
     org = who.membership.org
     again = org.council_chat_id == chat_id
     if not again:
-        other = await session.scalar(select(Org).where(Org.council_chat_id == chat_id))
+        other = await council_org(session, chat_id)
         if other is not None:
             raise Invalid("errors.group_taken", org=other.name)
         org.council_chat_id = chat_id

@@ -499,7 +499,7 @@ def decided_buttons(
     locale = texts.default_locale
     rows = [[(texts.plain(locale, "stories.reopen_button"), pack("so", story_id))]]
     if publishable:
-        rows.insert(0, [(texts.render(locale, "publishing.publish_button"), pack("sp", story_id))])
+        rows.insert(0, [(texts.plain(locale, "publishing.publish_button"), pack("sp", story_id))])
     if approved:
         rows.insert(
             0, [(texts.plain(locale, "proposals.propose_button"), pack("pp", "s", story_id))]

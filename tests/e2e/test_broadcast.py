@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +26,7 @@ from storage.models import (
     Story,
 )
 from tests.e2e.conftest import RunningBot
+from tests.e2e.helpers import png
 from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, School, make_school
 from tgemu import Chat, EmuClient, Msg, User
 
@@ -39,19 +38,6 @@ def _fast_progress(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Progress rounds every 0.3 s instead of 3 s, so reports come quickly."""
     monkeypatch.setenv("BROADCAST_PROGRESS_SECONDS", "0.3")
     yield
-
-
-def png(seed: int = 0) -> bytes:
-    """A tiny valid PNG (1×1), different per seed."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    raw = zlib.compress(bytes([0, seed % 256, 0, 0]))
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 @dataclass
