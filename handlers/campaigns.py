@@ -151,8 +151,7 @@ async def on_preview(update: Update, context: BotContext) -> None:
     user_id, deps = query.from_user.id, context.deps
     if action == "cancel":
         async with deps.sessions() as session:
-            await conversations.end(session, chat_id=user_id, user_id=user_id)
-            await session.commit()
+            await campaigns.cancel(session, tg_user_id=user_id)
         await query.answer()
         await edit_or_say(update, context, "campaigns.creation_cancelled")
         return

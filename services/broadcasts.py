@@ -346,12 +346,9 @@ async def to_compose(session: AsyncSession, *, tg_user_id: int, now: datetime) -
 
 async def cancel(session: AsyncSession, *, tg_user_id: int) -> bool:
     """Throw the draft away; True if there was one."""
-    convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
-    if convo is None or convo.kind != KIND:
-        return False
-    await conversations.end(session, chat_id=tg_user_id, user_id=tg_user_id)
+    ended = await conversations.end(session, chat_id=tg_user_id, user_id=tg_user_id, kind=KIND)
     await session.commit()
-    return True
+    return ended
 
 
 # ---------------------------------------------------------------------------- the audience

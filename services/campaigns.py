@@ -116,6 +116,15 @@ async def _leader(session: AsyncSession, tg_user_id: int) -> tuple[int, int, Org
     return who.person.id, who.membership.org_id, who.membership.org
 
 
+async def cancel(session: AsyncSession, *, tg_user_id: int) -> bool:
+    """Throw the new campaign's draft away (and nothing else); True if there was one."""
+    ended = await conversations.end(
+        session, chat_id=tg_user_id, user_id=tg_user_id, kind="campaign"
+    )
+    await session.commit()
+    return ended
+
+
 async def _dialogue(session: AsyncSession, tg_user_id: int, kind: str = "campaign") -> Any:
     convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
     if convo is None or convo.kind != kind:

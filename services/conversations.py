@@ -42,9 +42,15 @@ async def put(
     return row
 
 
-async def end(session: AsyncSession, *, chat_id: int, user_id: int) -> bool:
-    """Forget the user's conversation in this chat; True if there was one."""
-    result = await session.execute(
-        delete(Conversation).where(Conversation.chat_id == chat_id, Conversation.user_id == user_id)
+async def end(
+    session: AsyncSession, *, chat_id: int, user_id: int, kind: str | None = None
+) -> bool:
+    """Forget the user's conversation in this chat (with `kind`: only a dialogue of that kind, so
+    an old button of one dialogue never ends another); True if there was one."""
+    query = delete(Conversation).where(
+        Conversation.chat_id == chat_id, Conversation.user_id == user_id
     )
+    if kind is not None:
+        query = query.where(Conversation.kind == kind)
+    result = await session.execute(query)
     return bool(getattr(result, "rowcount", 0))

@@ -411,12 +411,9 @@ async def edit_part(session: AsyncSession, *, tg_user_id: int, part: str, now: d
 
 async def cancel(session: AsyncSession, *, tg_user_id: int) -> bool:
     """Throw the draft away; True if there was one."""
-    convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
-    if convo is None or convo.kind != "report":
-        return False
-    await conversations.end(session, chat_id=tg_user_id, user_id=tg_user_id)
+    ended = await conversations.end(session, chat_id=tg_user_id, user_id=tg_user_id, kind="report")
     await session.commit()
-    return True
+    return ended
 
 
 # ---------------------------------------------------------------------------- submission

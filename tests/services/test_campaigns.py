@@ -249,3 +249,29 @@ async def test_only_leaders_change_campaigns_and_dates_are_checked(
         with pytest.raises(Invalid) as caught:
             await campaigns.answer(s, tg_user_id=CHAIR, text="x" * 1000, tz=HN, now=now)
     assert caught.value.values["limit"] == 200
+
+
+async def test_an_old_cancel_button_of_a_campaign_draft_leaves_another_dialogue_alone(
+    sessions: SessionFactory, now: datetime
+) -> None:
+    """The vice-chair pressed "new campaign", then started a story; the campaign preview's
+    Cancel, pressed later, must not throw the story away."""
+    from services import conversations
+
+    async with sessions() as s:
+        await conversations.put(
+            s, chat_id=VICE, user_id=VICE, kind="report", step="text", data={}, now=now
+        )
+        await s.commit()
+    async with sessions() as s:
+        assert await campaigns.cancel(s, tg_user_id=VICE) is False
+    async with sessions() as s:
+        story = await conversations.current(s, chat_id=VICE, user_id=VICE)
+        assert story is not None and story.kind == "report"
+        await conversations.put(
+            s, chat_id=VICE, user_id=VICE, kind="campaign", step="name", data={}, now=now
+        )
+        await s.commit()
+    async with sessions() as s:
+        assert await campaigns.cancel(s, tg_user_id=VICE) is True
+        assert await conversations.current(s, chat_id=VICE, user_id=VICE) is None
