@@ -18,9 +18,8 @@ from bot.callback_data import BadCallback, unpack
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
-MEDIA = (
-    filters.Document.ALL
-    | filters.Sticker.ALL
+MEDIA = (  # no documents: broadcast.on_media takes those (and photos) first
+    filters.Sticker.ALL
     | filters.VOICE
     | filters.AUDIO
     | filters.VIDEO
@@ -147,9 +146,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
-        # An announcement's photo or file; anything else goes on to the story handlers.
+        # A photo or file: an announcement's attachment, else on_media hands it to the story
+        # handlers (stories.on_photo, stories.on_media) itself.
         MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), broadcast.on_media),
-        MessageHandler(PRIVATE & filters.PHOTO, stories.on_photo),
         # Files, stickers, voice...: a hint for the step of a story being written, else the
         # polite refusal of common.unsupported.
         MessageHandler(PRIVATE & MEDIA, stories.on_media),
