@@ -82,16 +82,19 @@ def build_application(deps: Deps, token: str) -> App:
     """The PTB application: one flood limiter and the lease's gate in front of every call."""
     settings = deps.settings
     deps.lease = lease = LeaseKeeper(deps.sessions, seconds=settings.lease_seconds)
+    requests = (
+        GatedRequest(lease, connection_pool_size=16, pool_timeout=30.0),
+        GatedRequest(lease, connection_pool_size=1),
+    )
     builder = (
         Application.builder()
         .token(token)
         .context_types(ContextTypes(context=BotContext))
         # PTB's default is one connection: sends would queue behind each other after the limiter
         # released them, then arrive at Telegram in bursts. Sixteen: Telegram answers in ~0.1 s,
-        # so 30 messages a second need a few; and httpcore's pool does work quadratic in its
-        # connections on every request (64 cost the language button a third of its CPU).
-        .request(GatedRequest(lease, connection_pool_size=16, pool_timeout=30.0))
-        .get_updates_request(GatedRequest(lease, connection_pool_size=1))
+        # so 30 messages a second need a few.
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .rate_limiter(FloodLimiter(per_second=settings.flood_per_second))
         # One chat's updates in order, other chats meanwhile: a slow answer holds up one chat.
         .concurrent_updates(PerChatUpdates())
@@ -103,6 +106,7 @@ def build_application(deps: Deps, token: str) -> App:
         builder = builder.base_file_url(settings.telegram_base_file_url)
     app: App = builder.build()
     app.bot_data["deps"] = deps
+    app.bot_data["requests"] = requests
     register(app)
     app.add_error_handler(on_error)
     return app
@@ -235,22 +239,32 @@ async def _reach_telegram(app: App, stop: asyncio.Event) -> bool:
     wait doubling up to 30 s. False when `stop` came first."""
     deps: Deps = app.bot_data["deps"]
     delay = REACH_FIRST_DELAY
-    while not stop.is_set():
-        try:
-            await app.initialize()
-            return True
-        except NetworkError as exc:  # TimedOut too; a refused token is not retried
-            log.warning(
-                "cannot reach Telegram at %s (%s); retrying in %.0f s. "
-                "Check the network or TELEGRAM_BASE_URL.",
-                telegram_origin(deps.settings.telegram_base_url),
-                exc.message,
-                delay,
-            )
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), delay)
-        delay = min(delay * 2, REACH_MAX_DELAY)
+    try:
+        while not stop.is_set():
+            try:
+                await app.initialize()
+                return True
+            except NetworkError as exc:  # TimedOut too; a refused token is not retried
+                log.warning(
+                    "cannot reach Telegram at %s (%s); retrying in %.0f s. "
+                    "Check the network or TELEGRAM_BASE_URL.",
+                    telegram_origin(deps.settings.telegram_base_url),
+                    exc.message,
+                    delay,
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, REACH_MAX_DELAY)
+    except BaseException:
+        await _close_connections(app)  # PTB leaves them open when its initialize fails
+        raise
+    await _close_connections(app)
     return False
+
+
+async def _close_connections(app: App) -> None:
+    for request in app.bot_data["requests"]:
+        await request.shutdown()
 
 
 async def _serve_active(

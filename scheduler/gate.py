@@ -1,11 +1,18 @@
-"""The lease's gate in front of every Bot API call: once when the call starts, again at the socket.
+"""Every Bot API call, over aiohttp, behind the lease's gate: once when the call starts, again at
+the socket.
 
-`GatedRequest.do_request` admits a call (waiting, if need be, for a renewal of the lease or for
-the quiet second after a takeover). That alone is not enough: between there and the socket, httpx,
-httpcore and anyio yield to the event loop several times, so under load a few calls are always on
-their way, and a process frozen (SIGSTOP) at that moment would write them when woken, long after
-its lease expired. So the connections use `GatedBackend`, plain asyncio streams whose `write`
-checks the lease *synchronously* right before handing the bytes to the transport: a woken
+`GatedRequest` is python-telegram-bot's `BaseRequest` on an aiohttp client session. aiohttp rather
+than PTB's own httpx: the bot makes one or two calls per update, and on a small machine httpx with
+httpcore's pure-Python HTTP/1.1 cost about three times the CPU of aiohttp's C parser per call
+(1.29 ms against 0.42 ms on the 2-core test machine), which was the largest single share of the
+bot's CPU per update (see `python -m bench core`).
+
+`do_request` admits a call (waiting, if need be, for a renewal of the lease or for the quiet second
+after a takeover). That alone is not enough: between there and the socket aiohttp yields to the
+event loop several times (the body is written from a task of its own), so under load a few calls
+are always on their way, and a process frozen (SIGSTOP) at that moment would write them when
+woken, long after its lease expired. So every connection's transport is wrapped (`_GatedTransport`):
+its `write` checks the lease *synchronously* right before handing the bytes to the socket; a woken
 process's deadline has passed, and the write fails with LeaseLost before anything leaves. What is
 left is the instant between that check and the `send` system call (see scheduler/lease.py).
 """
@@ -14,183 +21,199 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import ssl
+import urllib.request
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpcore
-import httpx
-from telegram.request import HTTPXRequest, RequestData
+import aiohttp
+from aiohttp.client_proto import ResponseHandler
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
 
-from scheduler.lease import LeaseKeeper
+from bot.logs import redact
+from scheduler.lease import LeaseKeeper, LeaseLost
 
-# The Bot API method of the call the current task is making (the socket does not know it).
+# The Bot API method of the call the current task is making (the socket does not know it). aiohttp
+# writes a request's body from a task it starts, which inherits this context.
 _METHOD: contextvars.ContextVar[str] = contextvars.ContextVar("bot_api_method", default="")
-SocketOption = (
-    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
-)
 
 
-class GatedStream(httpcore.AsyncNetworkStream):
-    """An asyncio TCP stream whose every write is checked against the lease at the last moment."""
+class _GatedTransport:
+    """A connection's transport whose writes are checked against the lease at the last moment."""
+
+    __slots__ = ("_lease", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, lease: LeaseKeeper) -> None:
+        self._transport, self._lease = transport, lease
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Check the lease, then hand the bytes to the socket in the same synchronous step."""
+        if data:
+            self._lease.check_now(_METHOD.get())  # raises LeaseLost: nothing is written
+        self._transport.write(data)
+
+    def writelines(self, chunks: Iterable[bytes | bytearray | memoryview]) -> None:
+        """The same check for a list of chunks."""
+        self._lease.check_now(_METHOD.get())
+        self._transport.writelines(chunks)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class _GatedResponseHandler(ResponseHandler):
+    """aiohttp's protocol for one connection, given the gated transport to write to."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, lease: LeaseKeeper) -> None:
+        super().__init__(loop)
+        self._lease = lease
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the real transport for everything but writes."""
+        assert isinstance(transport, asyncio.Transport)
+        super().connection_made(_GatedTransport(transport, self._lease))  # type: ignore[arg-type]
+
+
+def _timeout(value: ODVInput[float], default: float | None) -> float | None:
+    return default if isinstance(value, DefaultValue) else value
+
+
+class GatedRequest(BaseRequest):
+    """PTB's HTTP request, over aiohttp, with the lease's gate in front: nothing leaves a standby
+    process.
+
+    Timeouts as PTB's own: `connect_timeout` to open a connection, plus `pool_timeout` to wait for
+    a free one; `read_timeout` between bytes of the answer (aiohttp has no write timeout: a request
+    is handed to the socket's buffer).
+    """
+
+    __slots__ = (
+        "_connect_timeout",
+        "_lease",
+        "_limit",
+        "_pool_timeout",
+        "_proxies",
+        "_read_timeout",
+        "_session",
+        "_ssl",
+    )
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, lease: LeaseKeeper
+        self,
+        lease: LeaseKeeper,
+        *,
+        connection_pool_size: int = 16,
+        read_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self._reader, self._writer, self._lease = reader, writer, lease
+        self._lease = lease
+        self._limit = connection_pool_size
+        self._read_timeout, self._connect_timeout = read_timeout, connect_timeout
+        self._pool_timeout = pool_timeout
+        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
 
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-        """Read up to `max_bytes` (b"" at the end)."""
-        try:
-            async with asyncio.timeout(timeout):  # no task per read, unlike wait_for on 3.11
-                return await self._reader.read(max_bytes)
-        except TimeoutError as exc:
-            raise httpcore.ReadTimeout(str(exc)) from exc
-        except OSError as exc:
-            raise httpcore.ReadError(str(exc)) from exc
+    @property
+    def read_timeout(self) -> float | None:
+        """The default read timeout (PTB adds it to getUpdates' long-polling timeout)."""
+        return self._read_timeout
 
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        """Check the lease, then hand the bytes to the transport in the same synchronous step."""
-        if not buffer:
+    async def initialize(self) -> None:
+        """Open the connection pool (in the running loop)."""
+        if self._session is not None and not self._session.closed:
             return
-        self._lease.check_now(_METHOD.get())  # raises LeaseLost: nothing is written
-        try:
-            self._writer.write(buffer)
-            async with asyncio.timeout(timeout):
-                await self._writer.drain()
-        except TimeoutError as exc:
-            raise httpcore.WriteTimeout(str(exc)) from exc
-        except OSError as exc:
-            raise httpcore.WriteError(str(exc)) from exc
+        connector = aiohttp.TCPConnector(limit=self._limit, ssl=self._ssl)
+        loop = asyncio.get_running_loop()
+        # aiohttp makes each connection's protocol with this factory, a private attribute: the
+        # version is pinned below 4, and tests/unit/test_gate.py fails if writes stop being gated.
+        if not isinstance(getattr(connector, "_factory", None), functools.partial):
+            raise RuntimeError("aiohttp's connector changed: cannot gate its connections")
+        gated = functools.partial(_GatedResponseHandler, loop, self._lease)
+        connector._factory = gated  # type: ignore[assignment]  # a ResponseHandler subclass
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": self.USER_AGENT},
+            # Not trust_env: aiohttp would then read the proxy variables and ~/.netrc in a thread
+            # on every call; `_proxy` reads the variables once per host instead.
+            skip_auto_headers=("Accept-Encoding",),  # Bot API answers are small; no gzip work
+        )
 
-    async def aclose(self) -> None:
-        """Close the connection (without waiting for the peer)."""
-        self._writer.close()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109
-    ) -> httpcore.AsyncNetworkStream:
-        """Upgrade the connection to TLS in place."""
-        try:
-            async with asyncio.timeout(timeout):
-                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
-        except TimeoutError as exc:
-            self._writer.close()
-            raise httpcore.ConnectTimeout(str(exc)) from exc
-        except (OSError, ssl.SSLError) as exc:
-            self._writer.close()
-            raise httpcore.ConnectError(str(exc)) from exc
-        return self
-
-    def get_extra_info(self, info: str) -> Any:
-        """What httpcore asks about the connection."""
-        if info == "ssl_object":
-            return self._writer.get_extra_info("ssl_object")
-        if info == "client_addr":
-            return self._writer.get_extra_info("sockname")
-        if info == "server_addr":
-            return self._writer.get_extra_info("peername")
-        if info == "socket":
-            return self._writer.get_extra_info("socket")
-        if info == "is_readable":  # an idle connection with something to read was closed
-            return (
-                self._reader.at_eof()
-                or self._writer.is_closing()
-                or self._reader.exception() is not None
-            )
-        return None
-
-
-class GatedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend for gated connections (plain asyncio, TLS included)."""
-
-    def __init__(self, lease: LeaseKeeper) -> None:
-        self._lease = lease
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109
-        local_address: str | None = None,
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Open a TCP connection."""
-        local = (local_address, 0) if local_address else None
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(host, port, local_addr=local)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(str(exc)) from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        sock = writer.get_extra_info("socket")
-        for option in socket_options or ():
-            sock.setsockopt(*option)
-        return GatedStream(reader, writer, self._lease)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Open a Unix socket connection."""
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_unix_connection(path)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(str(exc)) from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        return GatedStream(reader, writer, self._lease)
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep."""
-        await asyncio.sleep(seconds)
-
-
-def _gate_sockets(client: httpx.AsyncClient, backend: GatedBackend) -> None:
-    """Make every connection pool of `client` (proxies from the environment too) gated."""
-    transports = [client._transport, *(t for t in client._mounts.values() if t is not None)]
-    for transport in transports:
-        pool = getattr(transport, "_pool", None)
-        if pool is None or not hasattr(pool, "_network_backend"):
-            raise RuntimeError("httpx's transport changed: cannot gate its connections")
-        pool._network_backend = backend
-
-
-class GatedRequest(HTTPXRequest):
-    """PTB's HTTP request with the lease's gate in front: nothing leaves a standby process."""
-
-    __slots__ = ("_backend", "_lease")
-
-    def __init__(self, lease: LeaseKeeper, **kwargs: Any) -> None:
-        self._lease = lease
-        self._backend = GatedBackend(lease)
-        super().__init__(**kwargs)
-
-    def _build_client(self) -> httpx.AsyncClient:
-        client = super()._build_client()
-        _gate_sockets(client, self._backend)
-        return client
+    async def shutdown(self) -> None:
+        """Close the connection pool."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
 
     async def do_request(
         self,
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        *args: Any,
-        **kwargs: Any,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Admit the call (see `LeaseKeeper.admit`), then make it through gated sockets."""
+        """Admit the call (see `LeaseKeeper.admit`), then make it through gated connections."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This GatedRequest is not initialized!")
         name = url.rsplit("/", 1)[-1]
         await self._lease.admit(name)
+        connect = _timeout(connect_timeout, self._connect_timeout)
+        pool = _timeout(pool_timeout, self._pool_timeout)
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect,
+            sock_read=_timeout(read_timeout, self._read_timeout),
+        )
         token = _METHOD.set(name)
         try:
-            return await super().do_request(url, method, request_data, *args, **kwargs)
+            async with self._session.request(
+                method, url, data=_body(request_data), timeout=timeout, proxy=self._proxy(url)
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            if isinstance(exc.__cause__, LeaseLost):  # refused at the socket, in aiohttp's task
+                raise exc.__cause__ from None
+            raise NetworkError(redact(f"aiohttp.{type(exc).__name__}: {exc}")) from exc
         finally:
             _METHOD.reset(token)
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy the environment names for this URL's host (HTTPS_PROXY, NO_PROXY...), if any,
+        as httpx and curl read them."""
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._proxies:
+            proxies = urllib.request.getproxies()
+            bypass = urllib.request.proxy_bypass(parts.hostname or "")
+            chosen = None if bypass else proxies.get(parts.scheme) or proxies.get("all")
+            self._proxies[key] = chosen
+        return self._proxies[key]
+
+
+def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+    """The request's parameters: a form, multipart when it uploads files."""
+    if request_data is None:
+        return None
+    fields = request_data.json_parameters
+    files = request_data.multipart_data
+    if not files:
+        return fields
+    form = aiohttp.FormData(quote_fields=False)
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, (filename, content, mime) in files.items():
+        form.add_field(name, content, filename=filename, content_type=mime)
+    return form

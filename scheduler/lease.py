@@ -22,7 +22,7 @@ database) from acting after another took over:
   at once and waits for the verdict. Then every write to the socket passes `check_now`,
   synchronously, in the same step that hands the bytes to the transport. A process woken from
   SIGSTOP finds its deadline long gone, its renewal refused (the token moved on), and writes
-  nothing: neither rows it had claimed, nor calls that were already inside httpx, nor
+  nothing: neither rows it had claimed, nor calls that were already inside aiohttp, nor
   `getUpdates`.
 * **Database fencing.** The sender's and the scheduler's sessions (`LeaseKeeper.fenced`) check,
   in the transaction that commits, that the lease row still carries this holder and token,

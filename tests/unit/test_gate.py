@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import create_async_engine
+from telegram.error import NetworkError
 
 from scheduler.gate import GatedRequest
 from scheduler.lease import LeaseKeeper, LeaseLost
@@ -137,7 +138,36 @@ async def test_the_gated_connections_speak_tls(certificate: tuple[Path, Path]) -
     client_tls = ssl.create_default_context(cafile=str(cert))
     clock = Clock()
     async for base, seen in _server(server_tls):
-        request = GatedRequest(
-            lease_keeper(clock), connection_pool_size=2, httpx_kwargs={"verify": client_tls}
-        )
+        request = GatedRequest(lease_keeper(clock), connection_pool_size=2, ssl_context=client_tls)
         await _exercise(base, seen, request, clock)
+
+
+async def test_calls_go_through_the_proxy_the_environment_names(
+    api: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A school network that only lets the bot out through its proxy (HTTP_PROXY / HTTPS_PROXY,
+    # as curl and httpx read them); NO_PROXY still reaches a local Bot API server directly.
+    base, seen = api
+    proxy = base.split("/bot", 1)[0]
+    monkeypatch.setenv("http_proxy", proxy)
+    monkeypatch.setenv("no_proxy", "localhost")
+    clock = Clock()
+    request = GatedRequest(lease_keeper(clock))
+    hold(request._lease, clock)
+    await request.initialize()
+    try:
+        # Only the proxy (our test server) can answer for this host: it does not exist.
+        assert await request.post(f"http://api.telegram.invalid/bot{TOKEN}/getMe") == {
+            "method": "getMe"
+        }
+        assert seen == ["getMe"]
+        monkeypatch.setenv("no_proxy", "api.telegram.invalid")
+        bypassing = GatedRequest(lease_keeper(clock))
+        await bypassing.initialize()
+        try:
+            with pytest.raises(NetworkError):  # straight to a host that does not exist
+                await bypassing.post(f"http://api.telegram.invalid/bot{TOKEN}/getMe")
+        finally:
+            await bypassing.shutdown()
+    finally:
+        await request.shutdown()
