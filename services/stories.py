@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from bot.callback_data import pack
 from bot.texts import Texts
@@ -27,6 +27,7 @@ from services.people import COUNCIL_ROLES, Actor, actor, require_role
 from storage.models import (
     Campaign,
     Conversation,
+    Department,
     Membership,
     MemberStatus,
     NomineeKind,
@@ -433,10 +434,68 @@ async def _load(session: AsyncSession, story_id: int) -> Story | None:
     return await session.get(Story, story_id, options=_STORY_VIEW, populate_existing=True)
 
 
-async def _load_many(session: AsyncSession, query: Select[Story]) -> list[Story]:
-    """The stories a query selects, in its order, ready to view: two queries in all."""
-    options = query.options(*_STORY_VIEW).execution_options(populate_existing=True)
-    return list((await session.scalars(options)).unique())
+_AUTHOR, _NOMINEE, _DECIDER = aliased(Person), aliased(Person), aliased(Person)
+_PHOTO_COUNT = (
+    select(func.count(StoryPhoto.id)).where(StoryPhoto.story_id == Story.id).scalar_subquery()
+)
+_VIEW_ROWS = (
+    select(
+        Story.id,
+        _AUTHOR.full_name,
+        _AUTHOR.tg_user_id,
+        Department.name,
+        Story.text,
+        Story.nominee_kind,
+        func.coalesce(_NOMINEE.full_name, Story.nominee_text, ""),
+        Story.pupil_consent,
+        _PHOTO_COUNT,
+        Story.status,
+        func.coalesce(_DECIDER.full_name, ""),
+        Story.decided_at,
+        func.coalesce(Story.reason, ""),
+        Story.previous_id,
+        Story.submitted_at,
+    )
+    .join(_AUTHOR, Story.author_id == _AUTHOR.id)
+    .outerjoin(Department, Story.author_department_id == Department.id)
+    .outerjoin(_NOMINEE, Story.nominee_person_id == _NOMINEE.id)
+    .outerjoin(_DECIDER, Story.decided_by == _DECIDER.id)
+)
+
+
+async def _views(
+    session: AsyncSession,
+    org: Org,
+    *where: ColumnElement[bool],
+    order_by: tuple[Any, ...],
+    limit: int,
+) -> list[StoryView]:
+    """Stories as the templates show them, in one plain query: the lists (/mine, /pending) show
+    up to twenty, on the busiest paths, where loading each story's objects cost most of their
+    CPU."""
+    query = _VIEW_ROWS.where(*where).order_by(*order_by).limit(limit)
+    connection = await session.connection()
+    return [
+        StoryView(
+            id=row[0],
+            org_name=org.name,
+            author=row[1],
+            author_tg_id=row[2],
+            department=row[3] or "",
+            text=row[4],
+            nominee_kind=str(row[5]),
+            nominee=row[6],
+            pupil_consent=bool(row[7]),
+            photos=row[8],
+            status=str(row[9]),
+            decided_by=row[10],
+            decided_at=row[11],
+            reason=row[12],
+            previous_id=row[13],
+            submitted_at=row[14],
+        )
+        for row in await connection.execute(query)
+    ]
 
 
 async def view(session: AsyncSession, story_id: int) -> StoryView:
@@ -940,13 +999,14 @@ async def withdraw(
 async def mine(session: AsyncSession, *, tg_user_id: int, limit: int = 15) -> list[StoryView]:
     """The author's latest stories, newest first."""
     person, membership = await _member(session, tg_user_id)
-    latest = (
-        select(Story)
-        .where(Story.author_id == person.id, Story.status != StoryStatus.SUPERSEDED)
-        .order_by(Story.id.desc())
-        .limit(limit)
+    return await _views(
+        session,
+        membership.org,
+        Story.author_id == person.id,
+        Story.status != StoryStatus.SUPERSEDED,
+        order_by=(Story.id.desc(),),
+        limit=limit,
     )
-    return [_view(s, membership.org) for s in await _load_many(session, latest)]
 
 
 async def await_reason(
@@ -1031,12 +1091,13 @@ async def pending(session: AsyncSession, *, tg_user_id: int, limit: int = 20) ->
     """
     who = await require_role(session, tg_user_id, COUNCIL_ROLES)
     assert who.membership is not None
-    waiting = await _load_many(
+    waiting = await _views(
         session,
-        select(Story)
-        .where(Story.org_id == who.membership.org_id, Story.status == StoryStatus.PENDING)
-        .order_by(Story.submitted_at, Story.id)
-        .limit(limit),
+        who.membership.org,
+        Story.org_id == who.membership.org_id,
+        Story.status == StoryStatus.PENDING,
+        order_by=(Story.submitted_at, Story.id),
+        limit=limit,
     )
     cards = {
         ref: (chat_id, message_id)
@@ -1054,7 +1115,7 @@ async def pending(session: AsyncSession, *, tg_user_id: int, limit: int = 20) ->
     for story in waiting:
         card = cards.get(card_ref(story.id))
         link = message_link(*card) if card else None
-        items.append(PendingItem(_view(story, who.membership.org), link))
+        items.append(PendingItem(story, link))
     return items
 
 
