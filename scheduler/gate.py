@@ -25,7 +25,7 @@ import functools
 import ssl
 import urllib.request
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -75,8 +75,8 @@ class _GatedResponseHandler(ResponseHandler):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Keep the real transport for everything but writes."""
-        assert isinstance(transport, asyncio.Transport)
-        super().connection_made(_GatedTransport(transport, self._lease))  # type: ignore[arg-type]
+        gated = _GatedTransport(cast(asyncio.Transport, transport), self._lease)
+        super().connection_made(cast(asyncio.Transport, gated))
 
 
 def _timeout(value: ODVInput[float], default: float | None) -> float | None:

@@ -48,3 +48,34 @@ async def test_a_chat_waits_for_its_own_earlier_updates_but_not_for_other_chats(
 
     assert done == ["b", "a1", "a2"]
     assert processor.current_concurrent_updates == 0
+
+
+async def test_a_chat_with_many_updates_queued_holds_one_slot() -> None:
+    # Two slots; a teacher's first update hangs (Telegram slow to answer) and they tap four more
+    # times: the other chats still get the second slot.
+    processor = PerChatUpdates(max_concurrent_updates=2)
+    release = asyncio.Event()
+    done: list[str] = []
+
+    async def work(name: str) -> None:
+        if name == "a1":
+            await release.wait()
+        done.append(name)
+
+    async with processor:
+        tasks = [
+            asyncio.create_task(processor.process_update(message(i, 1), work(f"a{i}")))
+            for i in range(1, 6)
+        ]
+        await asyncio.sleep(0)
+        others = [
+            asyncio.create_task(processor.process_update(message(10 + i, 2 + i), work(f"o{i}")))
+            for i in range(3)
+        ]
+        await asyncio.wait_for(asyncio.gather(*others), 5)
+        assert done == ["o0", "o1", "o2"]
+        release.set()
+        await asyncio.gather(*tasks)
+
+    assert done[3:] == ["a1", "a2", "a3", "a4", "a5"]
+    assert processor.current_concurrent_updates == 0
