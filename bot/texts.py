@@ -44,6 +44,7 @@ class Texts:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # templates ship with the code: no stat() of the file per message
         )
         self.env.filters["date"] = lambda v: format_date(v, tz)
         self.env.filters["datetime"] = lambda v: format_datetime(v, tz)

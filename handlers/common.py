@@ -93,13 +93,15 @@ async def lang_command(update: Update, context: BotContext) -> None:
 
 
 async def _set_lang(update: Update, context: BotContext, tg_user_id: int, locale: str) -> None:
-    async with context.deps.sessions() as session:
-        changed = await set_locale(
-            session, tg_user_id=tg_user_id, locale=locale, now=context.deps.clock()
-        )
+    deps = context.deps
+    async with deps.sessions() as session:
+        earlier = await set_locale(session, tg_user_id=tg_user_id, locale=locale, now=deps.clock())
+        # The command menu was set in the language in effect (on joining, on role changes):
+        # only a different language needs it set again.
+        changed = deps.texts.locale(earlier) != locale
         who = await actor(session, tg_user_id) if changed else None
     remember_locale(context, locale)
-    if who is not None:  # the menu is in that language already (set with it, and on role changes)
+    if who is not None:
         await set_user_menu(context.bot, tg_user_id, who.role, locale)
 
 

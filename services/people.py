@@ -49,10 +49,12 @@ class Actor:
 
 # Built once: every update asks these, and a statement object keeps its compiled cache key.
 _PERSON_BY_TG = select(Person).where(Person.tg_user_id == bindparam("tg"))
-_MEMBERSHIPS_OF = (
-    select(Membership)
-    .where(Membership.person_id == bindparam("person"))
+# The person and each of their memberships (newest first), in one statement: every update asks.
+_PERSON_AND_MEMBERSHIPS = (
+    select(Person, Membership)
+    .outerjoin(Membership, Membership.person_id == Person.id)
     .options(joinedload(Membership.org), joinedload(Membership.department))
+    .where(Person.tg_user_id == bindparam("tg"))
     .order_by(Membership.id.desc())
 )
 
@@ -76,10 +78,11 @@ async def ensure_person(
 
 async def actor(session: AsyncSession, tg_user_id: int) -> Actor:
     """The acting person and their membership: the current organisation's, else the newest."""
-    person = await person_by_tg(session, tg_user_id)
-    if person is None:
+    rows = (await session.execute(_PERSON_AND_MEMBERSHIPS, {"tg": tg_user_id})).all()
+    if not rows:
         return Actor(None, None)
-    memberships = (await session.scalars(_MEMBERSHIPS_OF, {"person": person.id})).all()
+    person = rows[0][0]
+    memberships = [membership for _, membership in rows if membership is not None]
     chosen = next((m for m in memberships if m.org_id == person.current_org_id), None)
     if chosen is None:
         active = [m for m in memberships if m.status == MemberStatus.ACTIVE]
@@ -104,11 +107,13 @@ async def require_role(session: AsyncSession, tg_user_id: int, roles: Collection
     return who
 
 
-async def set_locale(session: AsyncSession, *, tg_user_id: int, locale: str, now: datetime) -> bool:
-    """Remember the language a person chose; False when it already was their choice."""
+async def set_locale(
+    session: AsyncSession, *, tg_user_id: int, locale: str, now: datetime
+) -> str | None:
+    """Remember the language a person chose; returns their earlier choice (None: never chose)."""
     person = await ensure_person(session, tg_user_id=tg_user_id, display_name="?", now=now)
-    changed = person.locale != locale
-    if changed:
+    earlier = person.locale
+    if earlier != locale:
         person.locale = locale
     await session.commit()
-    return changed
+    return earlier

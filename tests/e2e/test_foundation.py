@@ -194,8 +194,24 @@ async def test_help_and_menus_follow_the_role_and_language(
     await teacher.send("/help")
     teacher_help = await teacher.wait_message(contains="/help")
     assert "/members" not in teacher_help.text
+
+    async def teacher_menus() -> list[str]:
+        calls = await client.calls(method="setMyCommands")
+        return [
+            str(c["params"]["commands"])
+            for c in calls
+            if c["ok"] and scope_of(c).get("chat_id") == TEACHER
+        ]
+
+    menus_before = await teacher_menus()
+    # Choosing Vietnamese, the language already in effect, leaves the menu as it is.
+    await teacher.send("/lang vi")
+    await teacher.wait_message(contains="Đã chuyển sang Tiếng Việt")
+    assert await teacher_menus() == menus_before
     await teacher.send("/lang en")
     await teacher.wait_message(contains="Switched to English")
+    menus = await teacher_menus()
+    assert len(menus) == len(menus_before) + 1 and "My stories" in menus[-1]
     await teacher.send("/help")
     await teacher.wait_message(contains="Emulation & Commendation bot")
     default_menus = [c for c in await client.calls(method="setMyCommands") if c["ok"]]
