@@ -364,6 +364,15 @@ class Proc:
         await asyncio.to_thread(self.proc.wait)
         raise TimeoutError(f"bot did not start in {timeout:.0f} s; log: {self.log_path}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used so far (user and system), 0 when it is not running."""
+        if self.proc is None or self.proc.poll() is not None:
+            return 0.0
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(self.proc.pid).cpu_times()
+            return float(times.user + times.system)
+        return 0.0
+
     def sample_rss(self) -> None:
         """Remember the highest resident memory (the kernel's own high-water mark on Linux)."""
         if self.proc is None or self.proc.poll() is not None:
