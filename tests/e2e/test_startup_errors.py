@@ -9,10 +9,12 @@ code 1. Never a traceback, never the token.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.e2e.conftest import ROOT, bot_env
@@ -28,16 +30,24 @@ def read(log_path: Path) -> str:
     return log_path.read_text(errors="replace")
 
 
-def start(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    """`python -m bot run` with this environment, its output to `log_path`."""
+@contextlib.contextmanager
+def bot_process(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m bot run` with this environment, its output to `log_path`; killed at the end if
+    the test left it running."""
     with log_path.open("wb") as log:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=log,
             stderr=log,
         )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 async def logged(proc: subprocess.Popen[bytes], log_path: Path, text: str, times: int = 1) -> str:
@@ -62,13 +72,8 @@ async def run_to_the_end(
     timeout: float = 30,  # noqa: ASYNC109
 ) -> tuple[int, str]:
     """Run `python -m bot run` until it exits by itself: its exit code and its output."""
-    proc = start(env, log_path)
-    try:
+    with bot_process(env, log_path) as proc:
         code = await asyncio.wait_for(asyncio.to_thread(proc.wait), timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     return code, read(log_path)
 
 
@@ -84,8 +89,7 @@ async def test_telegram_unreachable_at_start_is_retried_with_one_line_each_then_
     port = free_port()  # nothing listens there yet: connection refused
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "bot.log"
-    proc = start(bot_env(url, db_url), log_path)
-    try:
+    with bot_process(bot_env(url, db_url), log_path) as proc:
         warning = f"cannot reach Telegram at {url} ("
         out = await logged(proc, log_path, warning, times=2)
         assert proc.poll() is None, out  # still trying
@@ -106,10 +110,6 @@ async def test_telegram_unreachable_at_start_is_retried_with_one_line_each_then_
             await teacher.send("/start")
             await teacher.wait_message(contains=WELCOME)
             assert await stopped(proc) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     clean(read(log_path))
 
 
@@ -118,15 +118,10 @@ async def test_a_stop_while_telegram_is_unreachable_at_start_exits_cleanly_at_on
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     log_path = tmp_path / "bot.log"
-    proc = start(bot_env(url, db_url), log_path)
-    try:
+    with bot_process(bot_env(url, db_url), log_path) as proc:
         await logged(proc, log_path, f"cannot reach Telegram at {url} (")
         async with asyncio.timeout(5):  # not after the whole back-off
             assert await stopped(proc) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     clean(read(log_path))
 
 
