@@ -34,8 +34,6 @@ import psutil
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.callback_data import pack
-from bot.texts import Texts
 from services import broadcasts, orgs, stories
 from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.migrate import upgrade
@@ -52,6 +50,9 @@ from storage.models import (
 )
 from tgemu import EmuClient, User
 from tgemu.client import DEFAULT_TOKEN
+from ui.buttons import pack
+from ui.buttons.common import LanguageChosen
+from ui.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAIR_FROM, STAFF_FROM = 100_000, 1_000_000  # Telegram ids: chairs by school, staff by seat
@@ -457,7 +458,7 @@ def queued_workload(seeded: Seeded, buttons: Buttons) -> list[Action]:
             [Action(u, text="/mine") for u in seeded.chatting],
             [Action(u, text="/tally") for u in seeded.council],
             [
-                Action(u, message_id=buttons.lang[u][r], data=pack("lang", "vi"))
+                Action(u, message_id=buttons.lang[u][r], data=LanguageChosen(locale="vi").pack())
                 for u in seeded.chatting
             ],
             [
@@ -705,7 +706,9 @@ async def live(
             await pause()
             menu = await timed_ask(tg, "/lang")
             await pause()
-            await timed_press(tg, tg, menu["message_id"], pack("lang", "vi"), "language button")
+            await timed_press(
+                tg, tg, menu["message_id"], LanguageChosen(locale="vi").pack(), "language button"
+            )
 
     async def council(tg: int) -> None:
         group = seeded.groups[seeded.council_school[tg]]

@@ -29,13 +29,13 @@ import psutil
 from sqlalchemy import func, select, update
 
 from bench._common import emulator_process, report, seed_staff
-from bot.texts import Texts
 from services import broadcasts, orgs
 from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Broadcast, Department, OutboxMessage, OutboxStatus, Person
 from tgemu import EmuClient
 from tgemu.client import DEFAULT_TOKEN
+from ui.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[1]
 TELEGRAM_RATE = 30

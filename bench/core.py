@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo
 from bench import _traffic as traffic
 from bench._common import emulator_process, report
 from bench._echo import READY as ECHO_READY
-from bot.texts import Texts
 from tgemu import EmuClient
 from tgemu.client import DEFAULT_TOKEN
+from ui.texts import Texts
 
 RATIO_TARGET = 0.5
 

@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 
 from bench import _traffic as traffic
 from bench._common import drop_pg, emulator_process, pg_database, report
-from bot.texts import Texts
 from tgemu import EmuClient
+from ui.texts import Texts
 
 THINK = (1.0, 2.0)  # seconds between a live user's actions
 BROADCAST_EVERY = 3.0  # seconds between broadcasts, from the start of the live traffic

@@ -18,8 +18,7 @@ from sqlalchemy import select
 
 from bench._common import emulator_process, peak_rss_mb, report, seed_staff
 from bot.app import bootstrap, build_application, serve
-from bot.config import load_settings
-from bot.texts import Texts
+from runtime.config import load_settings
 from scheduler import jobs
 from services import campaigns, orgs
 from storage.db import make_engine, make_session_factory
@@ -27,6 +26,7 @@ from storage.migrate import upgrade
 from storage.models import CampaignKind, Department
 from tgemu import EmuClient
 from tgemu.client import DEFAULT_TOKEN
+from ui.texts import Texts
 
 CAMPAIGNS, STAFF = 1000, 2000
 

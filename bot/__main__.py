@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.config import Settings, SettingsError, load_settings
-from bot.logs import redact, setup_logging
+from bot.logs import setup_logging
+from delivery.redaction import redact
+from runtime.config import Settings, SettingsError, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,7 +63,7 @@ async def _bot_username(settings: Settings) -> str:
 
 async def _org_create(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import bootstrap
-    from bot.context import utcnow
+    from runtime.context import utcnow
     from services import orgs
     from services.errors import ServiceError
 

@@ -16,23 +16,23 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, ContextTypes
 
-from bot.config import Settings, SettingsError, Webhook
-from bot.context import BotContext, Deps
 from bot.errors import on_error
-from bot.texts import Texts
 from bot.updates import PerChatUpdates
+from delivery.gate import GatedRequest
+from delivery.lease import LeaseKeeper, LeaseLost
+from delivery.limiter import FloodLimiter
+from delivery.outbox import OutboxSender
 from handlers import register
 from handlers.menus import set_default_menus
+from runtime.config import Settings, SettingsError, Webhook
+from runtime.context import BotContext, Deps
 from scheduler import jobs
-from scheduler.gate import GatedRequest
-from scheduler.lease import LeaseKeeper, LeaseLost
-from scheduler.limiter import FloodLimiter
-from scheduler.outbox import OutboxSender
 from scheduler.progress import BroadcastProgress
 from services import orgs
 from storage.db import make_engine, make_session_factory, on_commit
 from storage.migrate import upgrade
 from storage.models import OutboxMessage
+from ui.texts import Texts
 
 log = logging.getLogger(__name__)
 App = Application[Any, BotContext, Any, Any, Any, Any]
@@ -107,6 +107,7 @@ def build_application(deps: Deps, token: str) -> App:
     app: App = builder.build()
     app.bot_data["deps"] = deps
     app.bot_data["requests"] = requests
+    deps.schedule_changed = lambda: jobs.wake(app)
     register(app)
     app.add_error_handler(on_error)
     return app

@@ -21,8 +21,8 @@ from typing import TextIO
 from sqlalchemy import select
 
 from bot.app import App, bootstrap, build_application, serve
-from bot.config import load_settings
-from bot.context import Deps
+from runtime.config import load_settings
+from runtime.context import Deps
 from services import orgs
 from storage.models import Org
 from tgemu import CallbackAnswer, Chat, EmuClient, EmuError, Emulator, Msg, User

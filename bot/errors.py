@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.context import BotContext
+from runtime.context import BotContext
 
 log = logging.getLogger(__name__)
 

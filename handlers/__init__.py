@@ -14,7 +14,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callback_data import BadCallback, unpack
+from handlers import (
+    admin,
+    broadcast,
+    campaigns,
+    common,
+    council,
+    dialogue,
+    join,
+    proposals,
+    publishing,
+    reports,
+    stories,
+)
+from ui.buttons import BadCallback, unpack
+from ui.buttons.common import LanguageChosen
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -48,22 +62,6 @@ def _cb(*kinds: str) -> Callable[[object], bool]:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler, most specific first."""
-    # Imported here, not at the top: services import `bot.callback_data`, and importing
-    # that must not load every handler module (they import the services: a circular import).
-    from handlers import (
-        admin,
-        broadcast,
-        campaigns,
-        common,
-        council,
-        dialogue,
-        join,
-        proposals,
-        publishing,
-        reports,
-        stories,
-    )
-
     handlers = [
         # Service messages first: a group that became a supergroup keeps its binding.
         MessageHandler(filters.StatusUpdate.MIGRATE, council.on_migrate),
@@ -104,7 +102,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(admin.on_department_rename, pattern=_cb("dr")),
         CallbackQueryHandler(admin.on_department_remove, pattern=_cb("dx")),
         CallbackQueryHandler(admin.on_invite_rotate, pattern=_cb("ir")),
-        CallbackQueryHandler(common.on_lang_button, pattern=_cb("lang")),
+        CallbackQueryHandler(common.on_lang_button, pattern=LanguageChosen.matches),
         CallbackQueryHandler(stories.on_report_button, pattern=_cb("rp")),
         CallbackQueryHandler(stories.on_nominee_kind, pattern=_cb("rn")),
         CallbackQueryHandler(stories.on_colleague, pattern=_cb("rc")),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callback_data import pack, unpack
-from bot.context import BotContext
 from handlers.base import edit_or_say, refusals, say, user_locale
 from handlers.menus import set_user_menu
+from runtime.context import BotContext
 from services import conversations, members, orgs
 from services.errors import NotFound
 from storage.models import Role
+from ui.buttons import pack, unpack
 
 PAGE = 8
 

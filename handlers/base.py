@@ -11,11 +11,10 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.callback_data import BadCallback
-from bot.context import BotContext
-from scheduler.outbox import keyboard
+from runtime.context import BotContext
 from services.errors import ServiceError
-from services.people import person_by_tg
+from ui.buttons import BadCallback
+from ui.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 Buttons = Sequence[Sequence[tuple[str, str]]]
@@ -30,9 +29,7 @@ async def user_locale(context: BotContext, update: Update) -> str:
     cached = context.user_data.get("locale") if context.user_data is not None else None
     if isinstance(cached, str):
         return cached
-    async with context.deps.sessions() as session:
-        person = await person_by_tg(session, user.id)
-    locale = context.deps.texts.locale(person.locale if person else None)
+    locale = await context.services.people.locale_of(user.id)
     if context.user_data is not None:
         context.user_data["locale"] = locale
     return locale

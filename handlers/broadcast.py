@@ -8,12 +8,12 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.callback_data import pack, unpack
-from bot.context import BotContext
 from handlers import stories
 from handlers.base import edit_or_say, refusals, say, user_locale
-from scheduler.outbox import keyboard
+from runtime.context import BotContext
 from services import broadcasts, conversations
+from ui.buttons import pack, unpack
+from ui.keyboards import keyboard
 
 
 def _kb(buttons: Any) -> InlineKeyboardMarkup | None:

@@ -6,14 +6,13 @@ from typing import Any
 
 from telegram import Update
 
-from bot.callback_data import pack, unpack
-from bot.context import BotContext
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
-from scheduler import jobs
+from runtime.context import BotContext
 from services import campaigns, conversations
 from services.campaigns import CampaignView
 from services.people import LEADERS, actor
 from storage.models import CampaignKind
+from ui.buttons import pack, unpack
 
 
 async def _show_step(
@@ -120,7 +119,7 @@ async def on_text(update: Update, context: BotContext) -> None:
                 now=deps.clock(),
             )
     if convo.kind == "campaign_edit":
-        jobs.wake(context.application)
+        context.deps.schedule_changed()
         await say(update, context, "campaigns.rescheduled", campaign=view)
         return
     await _show_step(update, context, state, edit=False)
@@ -157,7 +156,7 @@ async def on_preview(update: Update, context: BotContext) -> None:
         return
     async with deps.sessions() as session:
         view = await campaigns.create(session, tg_user_id=user_id, now=deps.clock())
-    jobs.wake(context.application)
+    context.deps.schedule_changed()
     await query.answer()
     await edit_or_say(update, context, "campaigns.created", campaign=view)
 
@@ -369,6 +368,6 @@ async def on_close_confirmed(update: Update, context: BotContext) -> None:
             campaign_id=unpack(query.data).int(),
             now=context.deps.clock(),
         )
-    jobs.wake(context.application)
+    context.deps.schedule_changed()
     await query.answer()
     await edit_or_say(update, context, "campaigns.closed", campaign=view)

@@ -8,13 +8,14 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
-from bot.callback_data import BadCallback, pack, unpack
-from bot.context import BotContext
 from handlers.base import edit_or_say, refusals, refuse, remember_locale, say, user_locale
 from handlers.menus import set_user_menu
+from runtime.context import BotContext
 from services import conversations, members, orgs
-from services.people import actor, set_locale
+from services.people import actor
 from storage.models import MemberStatus, Role
+from ui.buttons import BadCallback, unpack
+from ui.buttons.common import LanguageChosen
 
 log = logging.getLogger(__name__)
 
@@ -88,21 +89,20 @@ async def lang_command(update: Update, context: BotContext) -> None:
         update,
         context,
         "common.choose_lang",
-        buttons=[[("Tiếng Việt", pack("lang", "vi")), ("English", pack("lang", "en"))]],
+        buttons=[
+            [
+                ("Tiếng Việt", LanguageChosen(locale="vi").pack()),
+                ("English", LanguageChosen(locale="en").pack()),
+            ]
+        ],
     )
 
 
 async def _set_lang(update: Update, context: BotContext, tg_user_id: int, locale: str) -> None:
-    deps = context.deps
-    async with deps.sessions() as session:
-        earlier = await set_locale(session, tg_user_id=tg_user_id, locale=locale, now=deps.clock())
-        # The command menu was set in the language in effect (on joining, on role changes):
-        # only a different language needs it set again.
-        changed = deps.texts.locale(earlier) != locale
-        who = await actor(session, tg_user_id) if changed else None
+    chosen = await context.services.people.choose_language(tg_user_id=tg_user_id, locale=locale)
     remember_locale(context, locale)
-    if who is not None:
-        await set_user_menu(context.bot, tg_user_id, who.role, locale)
+    if chosen.changed:
+        await set_user_menu(context.bot, tg_user_id, chosen.role, locale)
 
 
 @refusals
@@ -110,7 +110,7 @@ async def on_lang_button(update: Update, context: BotContext) -> None:
     """A language button was pressed."""
     query = update.callback_query
     assert query is not None
-    locale = str(unpack(query.data).args[0])
+    locale = LanguageChosen.unpack(query.data).locale
     await query.answer()
     await _set_lang(update, context, query.from_user.id, locale)
     await edit_or_say(update, context, "common.lang_set")

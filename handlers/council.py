@@ -8,8 +8,8 @@ import logging
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.context import BotContext
 from handlers.base import refusals, say
+from runtime.context import BotContext
 from services import orgs
 
 log = logging.getLogger(__name__)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callback_data import pack
-from bot.context import BotContext
 from handlers import broadcast, campaigns, proposals, publishing, stories
 from handlers.base import refusals, say
+from runtime.context import BotContext
 from services import conversations, members
 from services.people import actor
 from storage.models import Department, MemberStatus
+from ui.buttons import pack
 
 
 @refusals

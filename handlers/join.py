@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callback_data import unpack
-from bot.context import BotContext
 from handlers.base import edit_or_say, refusals, user_locale
+from runtime.context import BotContext
 from services import members
+from ui.buttons import unpack
 
 
 @refusals

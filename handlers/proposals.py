@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
 
-from bot.callback_data import pack, unpack
-from bot.context import BotContext
 from handlers.base import Buttons, refusals, say, user_locale
-from scheduler.outbox import keyboard
+from runtime.context import BotContext
 from services import proposals
 from services.errors import Invalid
+from services.proposals import Target
+from ui.buttons import pack, unpack
+from ui.keyboards import keyboard
 
-# services.proposals imports bot.callback_data, hence handlers: only the module is imported
+# services.proposals imports ui.buttons, hence handlers: only the module is imported
 # at load time here (its attributes are read at call time), or the import would be circular.
-if TYPE_CHECKING:
-    from services.proposals import Target
 
 
 async def _locale(update: Update, context: BotContext) -> str:

@@ -9,12 +9,12 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from bot.callback_data import unpack
-from bot.context import BotContext
 from handlers import common
 from handlers.base import refusals, say, user_locale
+from runtime.context import BotContext
 from services import conversations, publishing
 from services.errors import Invalid
+from ui.buttons import unpack
 
 _LINK = re.compile(r"^(?:https?://)?t\.me/([A-Za-z][A-Za-z0-9_]{3,31})/?$")
 _NAME = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")

@@ -6,14 +6,14 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest
 
-from bot.callback_data import pack, unpack
-from bot.context import BotContext
 from handlers.base import Buttons, refusals, user_locale
 from reports.model import Scope
-from scheduler.outbox import keyboard
+from runtime.context import BotContext
 from services import tallies
 from services.tallies import CampaignChoice
 from storage.db import reading
+from ui.buttons import pack, unpack
+from ui.keyboards import keyboard
 
 BUSY = "exporting"  # chat_data flag: one export at a time per chat
 

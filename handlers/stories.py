@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
-from bot.callback_data import pack, unpack
-from bot.context import BotContext
-from bot.texts import Texts
 from handlers import common
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
-from scheduler.outbox import keyboard
+from runtime.context import BotContext
 from services import conversations, stories
 from services.errors import AlreadyDone, Invalid, NotAllowed
 from services.people import actor
+from services.stories import Draft
 from storage.models import Conversation, NomineeKind
-
-if TYPE_CHECKING:
-    from services.stories import Draft
+from ui.buttons import pack, unpack
+from ui.keyboards import keyboard
+from ui.texts import Texts
 
 log = logging.getLogger(__name__)
 COLLEAGUES_PAGE = 8

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select, update
 from telegram.ext import Application
 
-from bot.context import BotContext, Deps
-from scheduler.lease import LeaseLost
+from delivery.lease import LeaseLost
+from runtime.context import BotContext, Deps
 from services.notices import ensure_recurring, fire
 from storage.models import Notice, NoticeStatus
 

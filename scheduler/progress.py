@@ -17,11 +17,12 @@ from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.texts import Texts
-from scheduler.lease import LeaseLost
-from scheduler.outbox import NOT_MODIFIED, keyboard
+from delivery.lease import LeaseLost
+from delivery.outbox import NOT_MODIFIED
 from services import broadcasts
 from storage.db import SessionFactory
+from ui.keyboards import keyboard
+from ui.texts import Texts
 
 log = logging.getLogger(__name__)
 

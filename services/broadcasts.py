@@ -18,9 +18,8 @@ from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data import pack
-from bot.texts import LOCALES, Texts
 from services import audit, conversations
+from services.base import UseCases
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.naming import sort_key
 from services.people import COUNCIL_ROLES, LEADERS, Actor, person_by_tg, require_role
@@ -43,6 +42,8 @@ from storage.models import (
     Receipt,
     Registration,
 )
+from ui.buttons import pack
+from ui.texts import LOCALES, Texts
 
 KIND = "broadcast"
 CAMPAIGNS_SHOWN = 8
@@ -973,3 +974,7 @@ async def remind(
     )
     await session.commit()
     return len(targets)
+
+
+class Broadcasts(UseCases):
+    """Announcements to staff: the draft, the delivery, the read receipts."""

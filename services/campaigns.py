@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.planner import campaign_notices
 from services import audit, conversations
+from services.base import UseCases
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.people import LEADERS, actor, refuse_deactivated, require_role
+from services.planner import campaign_notices
 from storage.models import (
     Campaign,
     CampaignKind,
@@ -678,3 +679,7 @@ async def attachable(
                 continue
         result.append((row.id, row.name))
     return result
+
+
+class Campaigns(UseCases):
+    """Emulation campaigns: the leader's draft, the cards, registrations."""

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.base import UseCases
 from storage.models import Conversation
 
 
@@ -54,3 +55,7 @@ async def end(
         query = query.where(Conversation.kind == kind)
     result = await session.execute(query)
     return bool(getattr(result, "rowcount", 0))
+
+
+class Conversations(UseCases):
+    """The durable dialogue each user is in."""

@@ -6,7 +6,7 @@ from typing import Any
 
 
 class ServiceError(Exception):
-    """A refusal with a text key (see bot/templates) and the values the text needs."""
+    """A refusal with a text key (see ui/templates) and the values the text needs."""
 
     def __init__(self, key: str, **values: Any) -> None:
         super().__init__(key)

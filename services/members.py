@@ -9,13 +9,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.callback_data import pack
-from bot.texts import Texts
 from services import audit, conversations, outbox
+from services.base import UseCases
 from services.errors import AlreadyDone, Invalid, NotFound
 from services.naming import clean_name, sort_key
 from services.people import LEADERS, Actor, ensure_person, require_role
 from storage.models import Department, Membership, MemberStatus, Org, Person, Role
+from ui.buttons import pack
+from ui.texts import Texts
 
 
 def join_ref(membership_id: int) -> str:
@@ -490,3 +491,7 @@ async def remove_department(
     )
     await session.commit()
     return name
+
+
+class Members(UseCases):
+    """Joining, roles and departments."""

@@ -12,11 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data import pack
-from bot.texts import Texts
-from scheduler.planner import days_left, next_digest, next_stale_check
 from services import outbox
 from services.campaigns import COUNTED
+from services.planner import days_left, next_digest, next_stale_check
 from storage.models import (
     Campaign,
     CampaignKind,
@@ -33,6 +31,8 @@ from storage.models import (
     StoryStatus,
     Title,
 )
+from ui.buttons import pack
+from ui.texts import Texts
 
 
 async def _active_people(session: AsyncSession, org_id: int) -> list[Person]:

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.texts import Texts
 from services import audit, conversations, outbox, stories
+from services.base import UseCases
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.people import actor, ensure_person, refuse_deactivated
 from storage.models import (
@@ -25,6 +25,7 @@ from storage.models import (
     Role,
     Title,
 )
+from ui.texts import Texts
 
 DEFAULT_DEPARTMENTS = ("Tổ 1", "Tổ 2", "Tổ 3", "Tổ 4", "Tổ 5", "Tổ Năng khiếu", "Tổ Văn phòng")
 # (name, for a department rather than a person); the chair edits the list later.
@@ -292,3 +293,7 @@ async def invite(session: AsyncSession, *, tg_user_id: int, rotate: bool, now: d
         )
         await session.commit()
     return org
+
+
+class Orgs(UseCases):
+    """The school itself: its council group and its invite link."""

@@ -1,7 +1,7 @@
 """Queue messages for delivery: rows in the outbox, committed with the decision that caused them.
 
 Services say *what* to send in plain data (text, buttons as (label, callback_data) pairs); the
-sender in scheduler/outbox.py turns rows into Bot API calls under the bot's one rate limiter.
+sender in delivery/outbox.py turns rows into Bot API calls under the bot's one rate limiter.
 """
 
 from __future__ import annotations

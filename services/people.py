@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from services.base import UseCases
 from services.errors import NotAllowed
 from storage.models import Membership, MemberStatus, Person, Role
 
@@ -117,3 +118,33 @@ async def set_locale(
         person.locale = locale
     await session.commit()
     return earlier
+
+
+@dataclass(frozen=True)
+class LanguageSet:
+    """A language chosen: whether it differs from the one in effect, and the chooser's role."""
+
+    changed: bool
+    role: Role | None
+
+
+class People(UseCases):
+    """Who is acting, and the language they chose."""
+
+    async def locale_of(self, tg_user_id: int) -> str:
+        """The language this person chose, else the default."""
+        async with self.env.sessions() as session:
+            person = await person_by_tg(session, tg_user_id)
+        return self.texts.locale(person.locale if person else None)
+
+    async def choose_language(self, *, tg_user_id: int, locale: str) -> LanguageSet:
+        """Remember the language a person chose."""
+        async with self.env.sessions() as session:
+            earlier = await set_locale(
+                session, tg_user_id=tg_user_id, locale=locale, now=self.now()
+            )
+            # The command menu was set in the language in effect (on joining, on role changes):
+            # only a different language needs it set again.
+            changed = self.texts.locale(earlier) != locale
+            who = await actor(session, tg_user_id) if changed else None
+        return LanguageSet(changed=changed, role=who.role if who else None)

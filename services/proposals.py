@@ -16,9 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.callback_data import pack
-from bot.texts import Texts
 from services import audit, conversations, outbox
+from services.base import UseCases
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.people import COUNCIL_ROLES, Actor, require_role
 from storage.models import (
@@ -38,6 +37,8 @@ from storage.models import (
     StoryStatus,
     Title,
 )
+from ui.buttons import pack
+from ui.texts import Texts
 
 SOURCES = ("s", "r")  # a story, a registration
 REASON_MAX = 500
@@ -478,3 +479,7 @@ async def awaited(session: AsyncSession, *, chair_tg_id: int) -> int | None:
     if convo is None or convo.kind != REASON_KIND:
         return None
     return int(convo.data["proposal_id"])
+
+
+class Proposals(UseCases):
+    """Commendation proposals: proposed by the council, confirmed by the chair."""

@@ -15,8 +15,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.texts import Texts
 from services import audit, conversations, outbox
+from services.base import UseCases
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.people import COUNCIL_ROLES, Actor, require_role
 from services.stories import (
@@ -30,6 +30,7 @@ from services.stories import (
     view,
 )
 from storage.models import Org, Role, Story, StoryStatus
+from ui.texts import Texts
 
 KIND = "channel"
 CAPTION_MAX = 1024
@@ -177,3 +178,7 @@ async def publish_story(
     )
     await session.commit()
     return result
+
+
+class Publishing(UseCases):
+    """The school's channel: binding it, publishing stories to it."""

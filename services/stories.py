@@ -17,9 +17,8 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from bot.callback_data import pack
-from bot.texts import Texts
 from services import audit, conversations, outbox
+from services.base import UseCases
 from services.campaigns import attachable
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.naming import sort_key
@@ -40,6 +39,8 @@ from storage.models import (
     StoryPhoto,
     StoryStatus,
 )
+from ui.buttons import pack
+from ui.texts import Texts
 
 # A story's text is capped so that, with usual names, the council card (story + author,
 # department, nominee, campaign, outcome, reason) fits Telegram's 4096-character message. Names,
@@ -1136,3 +1137,7 @@ def preview(draft: Draft) -> StoryView:
         previous_id=draft.resubmit_of,
         campaign=str(draft.data.get("campaign_name") or ""),
     )
+
+
+class Stories(UseCases):
+    """Good-deed stories: the teacher's draft, the council's review, the lists."""

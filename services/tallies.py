@@ -47,6 +47,7 @@ from reports.model import (
     Tally,
 )
 from services import calendar
+from services.base import UseCases
 from services.errors import Invalid, NotAllowed, NotFound
 from services.people import COUNCIL_ROLES, require_role
 from storage.models import (
@@ -1099,3 +1100,7 @@ async def chart(
         chart_png, figures.departments, figures.by_month, title=title(scope), **(labels or {})
     )
     return ChartResult(scope, png, figures.approved)
+
+
+class Tallies(UseCases):
+    """Tallies, exports and charts."""

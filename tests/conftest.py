@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.texts import Texts
 from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Base
+from ui.texts import Texts
 
 PG_URL = os.environ.get("TEST_DATABASE_URL_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select
 
-from bot.texts import Texts
 from services import members, orgs
 from storage.db import SessionFactory
 from storage.models import Department, Membership, OutboxMessage, Role
+from ui.texts import Texts
 
 CHAIR, VICE, COUNCIL, TEACHER, STRANGER = 1001, 1002, 1003, 1004, 1666
 

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 
 from bot.app import App, bootstrap, build_application, serve
-from bot.config import load_settings
-from bot.context import Deps
-from bot.texts import Texts
+from runtime.config import load_settings
+from runtime.context import Deps
 from storage.db import SessionFactory
 from tests.e2e.helpers import Council, make_council
 from tests.factories import School, make_school
 from tgemu import EmuClient, Emulator
 from tgemu.client import DEFAULT_TOKEN
+from ui.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[2]
 

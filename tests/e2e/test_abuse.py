@@ -18,8 +18,6 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
-from bot import callback_data as cd
-from bot.texts import Texts
 from services import proposals, stories
 from storage.db import SessionFactory
 from storage.models import NomineeKind
@@ -29,6 +27,8 @@ from tests.factories import COUNCIL, TEACHER, join, membership_of
 from tests.snapshots import DELIVERY, changes, snapshot
 from tgemu import EmuClient, Emulator, Msg, User
 from tgemu.client import DEFAULT_TOKEN
+from ui.buttons import legacy as cd
+from ui.texts import Texts
 
 BAD_BUTTON = "Nút không hợp lệ."
 COUNCIL_ONLY = "Xin lỗi, chỉ thành viên Hội đồng Thi đua – Khen thưởng mới xét duyệt được."
@@ -198,7 +198,7 @@ async def test_council_buttons_planted_in_a_private_chat_are_refused_to_those_wi
 
 def _valid(parse: Callable[[str], object]) -> str:
     """A value the parser accepts."""
-    samples = {cd._int: "1", cd._flag: "1", cd._role: "staff", cd._locale: "vi", cd._scope: "m"}
+    samples = {cd._int: "1", cd._flag: "1", cd._role: "staff", cd._scope: "m"}
     if parse in samples:
         return samples[parse]
     allowed: tuple[str, ...] = parse.__closure__[0].cell_contents  # type: ignore[index]
@@ -212,7 +212,7 @@ def _invalid(parse: Callable[[str], object]) -> str:
     """A value the parser refuses."""
     if parse is cd._int:
         return next(_BAD_INTS)
-    refused: dict[object, str] = {cd._flag: "2", cd._role: "king", cd._locale: "fr"}
+    refused: dict[object, str] = {cd._flag: "2", cd._role: "king"}
     refused[cd._scope] = "c-1"
     return refused.get(parse, "zz")
 

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.texts import Texts
 from services import members, orgs
 from storage.db import SessionFactory
 from storage.models import (
@@ -41,6 +40,7 @@ from tests.factories import (
 )
 from tgemu import EmuClient
 from tgemu.client import Msg, User
+from ui.texts import Texts
 
 BOT = "thidua_test_bot"
 NEWCOMER = 2001

@@ -10,7 +10,6 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, insert, select
 
-from bot.texts import Texts
 from services import broadcasts, orgs, stories
 from storage.db import SessionFactory
 from storage.models import (
@@ -29,6 +28,7 @@ from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import png
 from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, School, make_school
 from tgemu import Chat, EmuClient, Msg, User
+from ui.texts import Texts
 
 TEXT = "Kính gửi Thầy/Cô: họp toàn trường lúc 14:00 thứ Sáu <b>không phải thẻ</b> & mang hồ sơ."
 

@@ -13,7 +13,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from bot.texts import Texts
 from services import broadcasts
 from storage.db import SessionFactory
 from storage.models import Broadcast, OutboxMessage, OutboxStatus
@@ -21,6 +20,7 @@ from tests.e2e.conftest import BotProcess
 from tests.e2e.test_broadcast import add_staff, prepare
 from tests.factories import CHAIR, make_school
 from tgemu import EmuClient
+from ui.texts import Texts
 
 RECIPIENTS, FIRST_ID = 1000, 100_000
 BATCH = 20

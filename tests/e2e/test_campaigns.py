@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.texts import Texts
 from services import campaigns, orgs
 from storage.db import SessionFactory
 from storage.models import CampaignKind, Notice, NoticeStatus, Title
 from tests.e2e.conftest import BotProcess, RunningBot
 from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, make_school
 from tgemu import EmuClient, User
+from ui.texts import Texts
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
 

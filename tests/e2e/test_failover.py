@@ -28,7 +28,6 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.texts import Texts
 from services import broadcasts
 from storage.db import SessionFactory
 from storage.models import Broadcast, Lease, OutboxMessage, OutboxStatus
@@ -37,6 +36,7 @@ from tests.e2e.test_broadcast import add_staff, prepare
 from tests.factories import CHAIR, make_school
 from tgemu import EmuClient, Emulator
 from tgemu.client import User
+from ui.texts import Texts
 
 RECIPIENTS, FIRST_ID = 1000, 100_000
 BATCH = 20

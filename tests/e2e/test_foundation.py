@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.texts import Texts
 from services import orgs
 from storage.db import SessionFactory
 from storage.models import AuditEntry, MemberStatus, Org, Role
 from tests.e2e.conftest import RunningBot
 from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, make_school, membership_of
 from tgemu import EmuClient
+from ui.texts import Texts
 
 
 def scope_of(call: dict[str, Any]) -> dict[str, Any]:

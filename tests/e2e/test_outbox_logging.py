@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from scheduler.outbox import MAX_ATTEMPTS
+from delivery.outbox import MAX_ATTEMPTS
 from services import outbox
 from storage.db import SessionFactory
 from storage.models import OutboxStatus
@@ -21,7 +21,7 @@ TEXT = "Lịch họp hội đồng thi đua thứ Sáu"
 
 def outbox_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     """What the outbox sender logged."""
-    return [r for r in caplog.records if r.name == "scheduler.outbox"]
+    return [r for r in caplog.records if r.name == "delivery.outbox"]
 
 
 async def queue(bot: RunningBot, chat_id: int, *, attempts: int = 0) -> int:
@@ -39,7 +39,7 @@ async def test_a_send_retried_after_a_network_error_logs_one_warning_line(
     sessions: SessionFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="scheduler.outbox")
+    caplog.set_level(logging.INFO, logger="delivery.outbox")
     teacher = await client.user(7801, "Lan", started=True)
     await client.inject(method="sendMessage", kind="500", count=1, chat_id=teacher.id)
     row_id = await queue(bot, teacher.id)
@@ -63,7 +63,7 @@ async def test_the_last_attempt_failing_logs_one_error_line_and_gives_up(
     sessions: SessionFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="scheduler.outbox")
+    caplog.set_level(logging.INFO, logger="delivery.outbox")
     teacher = await client.user(7802, "Hoa", started=True)
     await client.inject(method="sendMessage", kind="500", count=1, chat_id=teacher.id)
     row_id = await queue(bot, teacher.id, attempts=MAX_ATTEMPTS - 1)

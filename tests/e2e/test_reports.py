@@ -11,13 +11,13 @@ from docx import Document
 from PIL import Image
 from sqlalchemy import select
 
-from bot.texts import Texts
 from services import stories
 from storage.db import SessionFactory
 from storage.models import AuditEntry, NomineeKind, Proposal, ProposalStatus
 from tests.e2e.helpers import Council
 from tests.factories import TEACHER
 from tgemu import EmuClient, Msg, User
+from ui.texts import Texts
 
 DEED = "Cô Mai phụ đạo miễn phí cho 5 học sinh chậm môn Toán & <b>tiến bộ</b>"
 

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.texts import Texts
 from storage.db import SessionFactory
 from storage.models import MemberStatus, OutboxMessage, OutboxStatus
 from tests.e2e.conftest import BotProcess
 from tests.factories import CHAIR, VICE, School, join, make_school, membership_of
 from tgemu import EmuClient
 from tgemu.client import Msg
+from ui.texts import Texts
 
 NEWCOMER = 2001
 NAME = "Bùi Văn Đức"

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from bot.texts import Texts
 from services import stories
 from storage.db import SessionFactory
 from storage.models import AuditEntry, NomineeKind, Story, StoryStatus
@@ -28,6 +27,7 @@ from tests.e2e.helpers import (
 )
 from tests.factories import TEACHER, join
 from tgemu import EmuClient, Msg, User
+from ui.texts import Texts
 
 MARKUP = "<b>Tổ 2</b> & <script>alert(1)</script> dọn lớp sau bão"
 REASON = "<i>chưa rõ</i> & thiếu ảnh"

@@ -15,7 +15,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.texts import Texts
 from services import stories
 from storage.db import SessionFactory
 from storage.models import AuditEntry, NomineeKind, OutboxMessage, OutboxStatus, Story, StoryStatus
@@ -23,6 +22,7 @@ from tests.e2e.conftest import BotProcess
 from tests.e2e.helpers import STORY, make_council, wait_for
 from tests.factories import TEACHER, School
 from tgemu import EmuClient
+from ui.texts import Texts
 
 CARD = "Người tốt, việc tốt #1"
 APPROVED_NOTICE = "đã được Hội đồng Thi đua – Khen thưởng"

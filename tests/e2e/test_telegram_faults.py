@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.texts import Texts
 from services import outbox, stories
 from storage.db import SessionFactory
 from storage.models import NomineeKind, Org, OutboxMessage, OutboxStatus, Story, StoryStatus
@@ -23,6 +22,7 @@ from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import Council, report, wait_for
 from tests.factories import COUNCIL, TEACHER
 from tgemu import EmuClient, User
+from ui.texts import Texts
 
 Call = dict[str, Any]
 

@@ -24,7 +24,7 @@ import aiohttp
 import pytest
 
 from bot.app import bootstrap, build_application, serve, webhook
-from bot.config import SettingsError, load_settings
+from runtime.config import SettingsError, load_settings
 from tests.e2e.conftest import ROOT, RunningBot, bot_env
 from tgemu import EmuClient, Emulator
 from tgemu.client import DEFAULT_TOKEN

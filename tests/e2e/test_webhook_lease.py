@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from bot.app import bootstrap, build_application, serve, webhook
-from bot.config import load_settings
+from runtime.config import load_settings
 from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import wait_for
 from tests.e2e.test_webhook import (

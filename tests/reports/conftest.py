@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.texts import Texts
 from services import orgs
 from storage.db import SessionFactory
 from storage.models import (
@@ -30,6 +29,7 @@ from storage.models import (
     Title,
 )
 from tests.factories import CHAIR, make_school
+from ui.texts import Texts
 
 GROUP = -1001234567890
 RISKY_TEXT = '=HYPERLINK("http://evil.example","Bấm vào đây")'

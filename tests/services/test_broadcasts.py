@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.texts import Texts
 from services import broadcasts, publishing
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from storage.db import SessionFactory
@@ -32,6 +31,7 @@ from storage.models import (
     Title,
 )
 from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, make_school
+from ui.texts import Texts
 
 HTML = "<b>Họp hội đồng</b> lúc 14:00 &amp; mang theo <i>hồ sơ</i>"
 CHANNEL = -1002000000099

@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import load_settings
-from bot.context import Deps
-from bot.texts import Texts
+from runtime.config import load_settings
+from runtime.context import Deps
 from scheduler.jobs import fire_due
 from services import campaigns, orgs
 from services.errors import Invalid, NotAllowed
@@ -28,6 +27,7 @@ from storage.models import (
     Title,
 )
 from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, School, make_school, membership_of
+from ui.texts import Texts
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
 EVERYONE = {CHAIR, VICE, COUNCIL, TEACHER}

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from scheduler.lease import LeaseKeeper, LeaseLost
-from scheduler.outbox import OutboxSender
+from delivery.lease import LeaseKeeper, LeaseLost
+from delivery.outbox import OutboxSender
 from services import outbox
 from storage.db import SessionFactory
 from storage.models import Lease, OutboxMessage, OutboxStatus

@@ -8,7 +8,6 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.texts import Texts
 from services import members, orgs
 from services.errors import AlreadyDone, Invalid, NotAllowed
 from storage.db import SessionFactory
@@ -23,6 +22,7 @@ from tests.factories import (
     make_school,
     membership_of,
 )
+from ui.texts import Texts
 
 
 async def test_new_school_has_the_default_departments_and_a_one_time_chair_code(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from scheduler.outbox import PER_CHAT, OutboxSender
+from delivery.outbox import PER_CHAT, OutboxSender
 from services.outbox import enqueue_message
 from storage.db import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus

@@ -27,7 +27,6 @@ import pytest_asyncio
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.texts import Texts
 from services import broadcasts, campaigns, members, orgs, proposals, publishing, stories, tallies
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
 from services.people import set_locale
@@ -44,6 +43,7 @@ from storage.models import (
 from tests.conftest import _truncate_pg
 from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, join, make_school
 from tests.snapshots import changes, snapshot
+from ui.texts import Texts
 
 # Outcomes. A refusal is named by what the person is told, in kind:
 OK = "ok"  # allowed: it happens

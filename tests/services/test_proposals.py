@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.texts import Texts
 from services import orgs, proposals
 from services.errors import AlreadyDone, Invalid, NotAllowed, ServiceError
 from storage.db import SessionFactory
@@ -26,6 +25,7 @@ from storage.models import (
     Title,
 )
 from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, School, make_school
+from ui.texts import Texts
 
 GROUP = -1001234567890
 

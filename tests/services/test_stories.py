@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.texts import Texts
 from services import orgs, stories
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
 from services.stories import PHOTOS_MAX, STORY_MAX, Draft, StoryView, card_ref
@@ -29,6 +28,7 @@ from storage.models import (
     StoryStatus,
 )
 from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, join, make_school
+from ui.texts import Texts
 
 GROUP = -1001234567890  # a supergroup, so /pending can link to the cards
 STORY = "Sáng 12/3, em Gia Bảo (lớp 1A2) nhặt được ví và trả lại <b>ngay</b> & <script>x</script>"

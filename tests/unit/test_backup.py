@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text, update
 
-from bot.texts import Texts
 from storage.db import make_engine, make_session_factory
 from storage.models import Org
 from tests.factories import make_school
+from ui.texts import Texts
 
 TABLES = ("orgs", "people", "memberships", "departments", "audit")
 

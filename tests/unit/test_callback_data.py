@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.callback_data import MAX_BYTES, MAX_INT, BadCallback, pack, unpack
 from storage.models import Role
+from ui.buttons import MAX_BYTES, MAX_INT, BadCallback, pack, unpack
 
 
 def test_packed_data_round_trips() -> None:

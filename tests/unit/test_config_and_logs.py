@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from bot.config import SettingsError, load_settings
-from bot.logs import RedactTokens
+from delivery.redaction import RedactTokens
+from runtime.config import SettingsError, load_settings
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 

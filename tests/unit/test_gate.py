@@ -14,8 +14,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import create_async_engine
 from telegram.error import NetworkError
 
-from scheduler.gate import GatedRequest
-from scheduler.lease import LeaseKeeper, LeaseLost
+from delivery.gate import GatedRequest
+from delivery.lease import LeaseKeeper, LeaseLost
 from storage.db import make_session_factory
 
 TOKEN = "123456:" + "A" * 35

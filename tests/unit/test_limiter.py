@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler.limiter import SlidingWindow
+from delivery.limiter import SlidingWindow
 
 
 def test_a_private_chat_gets_one_message_per_second() -> None:

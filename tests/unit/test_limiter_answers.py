@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler.limiter import SlidingWindow
+from delivery.limiter import SlidingWindow
 
 
 def test_a_message_in_flight_holds_its_place_until_answered() -> None:

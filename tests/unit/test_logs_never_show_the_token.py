@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import bootstrap, build_application, serve
-from bot.config import load_settings
 from bot.logs import setup_logging
+from runtime.config import load_settings
 from services import outbox
 from tgemu import Emulator
 

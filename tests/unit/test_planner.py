@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.planner import campaign_notices, days_left, next_digest, next_stale_check
 from services.campaigns import parse_reminders, parse_when
 from services.errors import Invalid
+from services.planner import campaign_notices, days_left, next_digest, next_stale_check
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -16,8 +16,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot import callback_data as cd
-from bot.texts import LOCALES, Texts
 from reports import periods
 from services import campaigns, orgs, stories, tallies
 from services.campaigns import CampaignView
@@ -27,6 +25,8 @@ from services.naming import NAME_MAX, NAME_MIN, clean_name, sort_key
 from services.stories import NOMINEE_TEXT_MAX, REASON_MAX, STORY_MAX, StoryView, utf16_len
 from storage.models import Role
 from tgemu.entities import parse_html, u16len
+from ui.buttons import legacy as cd
+from ui.texts import LOCALES, Texts
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
 TEXTS = Texts(HN, "vi")
@@ -90,7 +90,6 @@ _VALID = {
     cd._int: st.integers(0, cd.MAX_INT),
     cd._flag: st.booleans(),
     cd._role: st.sampled_from(list(Role)),
-    cd._locale: st.sampled_from(["vi", "en"]),
     cd._scope: st.one_of(
         st.sampled_from(["m", "s", "y"]),
         st.integers(0, cd.MAX_INT).map(lambda n: f"c{n}"),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.texts import TEMPLATES, Texts
+from ui.texts import TEMPLATES, Texts
 
 FILES = sorted(p.stem for p in (TEMPLATES / "vi").glob("*.html"))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SettingsError, load_settings
+from runtime.config import SettingsError, load_settings
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SECRET = "Zx8_w-Q2vLm9Pq4Rt6Yu1Io3"

@@ -17,7 +17,7 @@ database) from acting after another took over:
   statement was sent, so `valid_until` (monotonic clock, `LEASE_SECONDS` minus a margin of up to
   one second) always ends before the expiry the database recorded. Nobody can take over before
   that expiry, so while the local deadline holds, this process is the only active one.
-* **The request gate** (scheduler/gate.py). Every Bot API call except `getMe` passes `admit`
+* **The request gate** (delivery/gate.py). Every Bot API call except `getMe` passes `admit`
   when it starts (after the flood limiter's wait): past the deadline it asks the keeper to renew
   at once and waits for the verdict. Then every write to the socket passes `check_now`,
   synchronously, in the same step that hands the bytes to the transport. A process woken from
@@ -71,7 +71,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
 from telegram.error import TelegramError
 
-from scheduler.limiter import SENDING
+from delivery.limiter import SENDING
 from storage.db import SessionFactory, make_session_factory
 from storage.models import Lease
 

@@ -9,11 +9,13 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.config import Settings
-from bot.texts import Texts
-from scheduler.lease import LeaseKeeper
-from scheduler.outbox import OutboxSender
+from delivery.lease import LeaseKeeper
+from delivery.outbox import OutboxSender
+from runtime.config import Settings
+from services.base import Env
+from services.registry import Services
 from storage.db import SessionFactory
+from ui.texts import Texts
 
 
 def utcnow() -> datetime:
@@ -32,11 +34,24 @@ class Deps:
     lease: LeaseKeeper | None = None
     bot_username: str = "bot"
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Tells the scheduler that what is due changed (a campaign created or moved); wired by the
+    # application to scheduler.jobs.wake, a no-op where nothing schedules (service tests).
+    schedule_changed: Callable[[], None] = field(default=lambda: None)
 
     @property
     def work_sessions(self) -> SessionFactory:
         """Sessions for the sender and the scheduler: fenced by the lease when there is one."""
         return self.lease.fenced if self.lease is not None else self.sessions
+
+    def __post_init__(self) -> None:
+        # The clock is read through `self`, so a test that sets `deps.clock` moves it everywhere.
+        env = Env(
+            sessions=self.sessions,
+            texts=self.texts,
+            clock=lambda: self.clock(),
+            tz=self.settings.tz,
+        )
+        self.services = Services(env)
 
     def deep_link(self, payload: str) -> str:
         """https://t.me/<bot>?start=<payload>"""
@@ -53,6 +68,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         user_id: int | None = None,
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> Services:
+        """The use cases, bound once at start-up."""
+        services: Services = self.application.bot_data["deps"].services
+        return services
 
     @property
     def deps(self) -> Deps:

@@ -14,7 +14,7 @@ are always on their way, and a process frozen (SIGSTOP) at that moment would wri
 woken, long after its lease expired. So every connection's transport is wrapped (`_GatedTransport`):
 its `write` checks the lease *synchronously* right before handing the bytes to the socket; a woken
 process's deadline has passed, and the write fails with LeaseLost before anything leaves. What is
-left is the instant between that check and the `send` system call (see scheduler/lease.py).
+left is the instant between that check and the `send` system call (see delivery/lease.py).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.logs import redact
-from scheduler.lease import LeaseKeeper, LeaseLost
+from delivery.lease import LeaseKeeper, LeaseLost
+from delivery.redaction import redact
 
 # The Bot API method of the call the current task is making (the socket does not know it). aiohttp
 # writes a request's body from a task it starts, which inherits this context.

@@ -12,7 +12,7 @@ one or two rows), at full speed a few rows per commit (fewer transactions, never
 rows in flight at risk). Failures, retries and unreachable chats are written at once. A clean
 stop finishes the rows in flight and commits them, so it never duplicates.
 
-With failover (scheduler/lease.py) the sender is `exclusive`: it runs only in the process holding
+With failover (delivery/lease.py) the sender is `exclusive`: it runs only in the process holding
 the lease, its sessions are fenced (a commit fails with LeaseLost once another process took over)
 and every Bot API call passes the lease's gate. Rows another sender had claimed are claimable at
 once: that sender was fenced off, so its claims are void.
@@ -30,7 +30,6 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
     LinkPreviewOptions,
@@ -39,10 +38,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from scheduler.lease import LeaseLost
-from scheduler.limiter import NO_RETRY
+from delivery.lease import LeaseLost
+from delivery.limiter import NO_RETRY
 from storage.db import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus
+from ui.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +58,6 @@ NOT_MODIFIED = "message is not modified"
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
-
-
-def keyboard(buttons: list[list[list[str]]] | None) -> InlineKeyboardMarkup | None:
-    """Plain (label, data) pairs to an inline keyboard; data "url:..." makes a link button."""
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(label, url=data[4:])
-                if data.startswith("url:")
-                else InlineKeyboardButton(label, callback_data=data)
-                for label, data in row
-            ]
-            for row in buttons
-        ]
-    )
 
 
 def _by_chat(rows: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:

@@ -1,0 +1,32 @@
+"""All use cases, built once at start-up with their dependencies bound (see services/base.py)."""
+
+from __future__ import annotations
+
+from services.base import Env
+from services.broadcasts import Broadcasts
+from services.campaigns import Campaigns
+from services.conversations import Conversations
+from services.members import Members
+from services.orgs import Orgs
+from services.people import People
+from services.proposals import Proposals
+from services.publishing import Publishing
+from services.stories import Stories
+from services.tallies import Tallies
+
+
+class Services:
+    """The use cases of every area; a handler reaches them as `context.services.<area>`."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self.people = People(env)
+        self.members = Members(env)
+        self.orgs = Orgs(env)
+        self.stories = Stories(env)
+        self.proposals = Proposals(env)
+        self.campaigns = Campaigns(env)
+        self.broadcasts = Broadcasts(env)
+        self.tallies = Tallies(env)
+        self.publishing = Publishing(env)
+        self.conversations = Conversations(env)

@@ -1,0 +1,32 @@
+"""Button data: the typed kinds (one module per area, see base.py) and the legacy kinds' parser.
+
+Importing the package registers every kind, so a press of any kind parses.
+"""
+
+from __future__ import annotations
+
+from ui.buttons import (  # noqa: F401  (registers the kinds)
+    broadcasts,
+    campaigns,
+    common,
+    members,
+    proposals,
+    publishing,
+    stories,
+    tallies,
+)
+from ui.buttons.base import MAX_BYTES, MAX_INT, BadCallback, Button, any_of, parse
+from ui.buttons.legacy import SPEC, Callback, pack, unpack
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_INT",
+    "SPEC",
+    "BadCallback",
+    "Button",
+    "Callback",
+    "any_of",
+    "pack",
+    "parse",
+    "unpack",
+]

@@ -1,0 +1,8 @@
+"""Announcements: the draft, the audience, delivery and read receipts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass  # noqa: F401
+from typing import Literal  # noqa: F401
+
+from ui.buttons.base import Button  # noqa: F401
