@@ -7,6 +7,7 @@ draft or sends a user back to the start.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -14,6 +15,69 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.base import UseCases
 from storage.models import Conversation
+
+
+class Kind(StrEnum):
+    """The dialogues a user can be in (stored as `Conversation.kind`)."""
+
+    JOIN = "join"  # a newcomer's name, then department
+    PROFILE = "profile"  # the chair completing her own profile
+    DEPARTMENT = "dept"  # the chair naming a department (add / rename)
+    REPORT = "report"  # a teacher writing a good-deed story
+    REASON = "reason"  # a council member's reason for a story decision
+    CAMPAIGN = "campaign"  # a leader's new campaign
+    CAMPAIGN_EDIT = "campaign_edit"  # a leader changing a campaign's dates
+    BROADCAST = "broadcast"  # a leader's announcement
+    CHANNEL = "channel"  # the chair naming the school's channel
+    PROPOSAL_REASON = "proposal_reason"  # the chair's reason for declining a proposal
+
+
+class NoDraft(Exception):
+    """The user has no draft of the kind asked for (callers turn it into their own refusal)."""
+
+
+class Drafts:
+    """One kind of draft kept in the user's private conversation row: step and data, durable.
+
+    Every step is written in the transaction of the step itself, so a restart picks the draft up
+    where it was. Stories, broadcasts and campaigns keep their drafts this way.
+    """
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+
+    async def load(self, session: AsyncSession, tg_user_id: int) -> Conversation:
+        """The user's draft of this kind; NoDraft if they have none."""
+        convo = await current(session, chat_id=tg_user_id, user_id=tg_user_id)
+        if convo is None or convo.kind != self.kind:
+            raise NoDraft(self.kind)
+        return convo
+
+    async def save(
+        self,
+        session: AsyncSession,
+        tg_user_id: int,
+        step: str,
+        data: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """Move the draft to `step` with `data` and commit."""
+        await put(
+            session,
+            chat_id=tg_user_id,
+            user_id=tg_user_id,
+            kind=self.kind,
+            step=step,
+            data=data,
+            now=now,
+        )
+        await session.commit()
+
+    async def discard(self, session: AsyncSession, tg_user_id: int) -> bool:
+        """Throw this draft away (no other dialogue) and commit; True if there was one."""
+        ended = await end(session, chat_id=tg_user_id, user_id=tg_user_id, kind=self.kind)
+        await session.commit()
+        return ended
 
 
 async def current(session: AsyncSession, *, chat_id: int, user_id: int) -> Conversation | None:
