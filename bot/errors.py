@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -11,12 +12,15 @@ from telegram.error import TelegramError
 from runtime.context import BotContext
 
 log = logging.getLogger(__name__)
+# The latest errors, kept for the demo and the tests to look at; bounded, so a bot that keeps
+# failing for months does not keep every exception (and its traceback's frames) in memory.
+ERRORS_KEPT = 100
 
 
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure; tell the user politely that nothing they sent is lost."""
     log.error("error while handling an update", exc_info=context.error)
-    errors = context.bot_data.setdefault("errors", [])
+    errors: deque[object] = context.bot_data.setdefault("errors", deque(maxlen=ERRORS_KEPT))
     errors.append(context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

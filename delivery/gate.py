@@ -1,20 +1,5 @@
-"""Every Bot API call, over aiohttp, behind the lease's gate: once when the call starts, again at
-the socket.
-
-`GatedRequest` is python-telegram-bot's `BaseRequest` on an aiohttp client session. aiohttp rather
-than PTB's own httpx: the bot makes one or two calls per update, and on a small machine httpx with
-httpcore's pure-Python HTTP/1.1 cost about three times the CPU of aiohttp's C parser per call
-(1.29 ms against 0.42 ms on the 2-core test machine), which was the largest single share of the
-bot's CPU per update (see `python -m bench core`).
-
-`do_request` admits a call (waiting, if need be, for a renewal of the lease or for the quiet second
-after a takeover). That alone is not enough: between there and the socket aiohttp yields to the
-event loop several times (the body is written from a task of its own), so under load a few calls
-are always on their way, and a process frozen (SIGSTOP) at that moment would write them when
-woken, long after its lease expired. So every connection's transport is wrapped (`_GatedTransport`):
-its `write` checks the lease *synchronously* right before handing the bytes to the socket; a woken
-process's deadline has passed, and the write fails with LeaseLost before anything leaves. What is
-left is the instant between that check and the `send` system call (see delivery/lease.py).
+"""Every Bot API call, over aiohttp, behind the lease's gate: once when the call starts, again
+at the socket (docs/delivery.md says why both, and why aiohttp).
 """
 
 from __future__ import annotations

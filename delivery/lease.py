@@ -1,52 +1,6 @@
 """Failover: of several bot processes on one database, the one holding the lease is active.
-
-The lease is one row of `leases` (name "active"): holder, fencing token, expiry. It is taken and
-renewed by conditional statements the database serialises, so two processes never both hold it:
-a takeover (`INSERT ... ON CONFLICT DO UPDATE ... WHERE the lease expired or was released`)
-increments the token; a renewal (`UPDATE ... WHERE holder = me AND token = mine`) only moves the
-expiry. On PostgreSQL the expiry is computed with the server's clock, so hosts need not agree on
-the time, and each lease statement commits by itself, so a holder frozen mid-renewal never keeps
-the row locked against a takeover. A standby retries when the current lease is due to expire (at
-least every two seconds). SQLite serves one process: starting it takes the lease at once (the
-previous process on the file is gone, or is fenced off by the new token).
-
-Three guards keep a process that lost the lease (killed, paused with SIGSTOP, cut off from the
-database) from acting after another took over:
-
-* **Local deadline.** Each successful acquire or renewal is timed from just *before* its
-  statement was sent, so `valid_until` (monotonic clock, `LEASE_SECONDS` minus a margin of up to
-  one second) always ends before the expiry the database recorded. Nobody can take over before
-  that expiry, so while the local deadline holds, this process is the only active one.
-* **The request gate** (delivery/gate.py). Every Bot API call except `getMe` passes `admit`
-  when it starts (after the flood limiter's wait): past the deadline it asks the keeper to renew
-  at once and waits for the verdict. Then every write to the socket passes `check_now`,
-  synchronously, in the same step that hands the bytes to the transport. A process woken from
-  SIGSTOP finds its deadline long gone, its renewal refused (the token moved on), and writes
-  nothing: neither rows it had claimed, nor calls that were already inside aiohttp, nor
-  `getUpdates`.
-* **Database fencing.** The sender's and the scheduler's sessions (`LeaseKeeper.fenced`) check,
-  in the transaction that commits, that the lease row still carries this holder and token,
-  locking it (`FOR SHARE`) until the commit: a takeover, which updates that row, waits for the
-  commit, so each of their writes (claiming outbox rows, marking them sent or failed, firing a
-  notice, filing a broadcast report) lands before a takeover or not at all. Those transactions
-  also set `idle_in_transaction_session_timeout` (max(2 s, LEASE_SECONDS / 2)), so a process
-  frozen inside one holds its row locks, or the lease row, no longer than that: PostgreSQL ends
-  its session and the write is lost with it. That is also the most a takeover can be delayed,
-  should the holder freeze between its fence check and its COMMIT.
-
-The bound, honestly: Telegram has no fencing, so the last check is ours, a few bytecodes before
-the `send` system call. A process frozen exactly between the two writes those bytes when woken:
-at most the calls caught in that instant, never more than one outbox batch (`OUTBOX_BATCH_SIZE`,
-the sender's concurrency) plus a reply; in practice none, as the window is microseconds wide
-(an earlier check at the start of the call left a window of milliseconds under load, and a woken
-process sent up to eleven messages; the test in tests/e2e/test_failover.py catches that). A
-write blocked by a full socket buffer is also sent late; Bot API requests are small. Rows the
-previous holder had claimed count as unclaimed for the new one (they are fenced off), so the new
-holder resends them at once: duplicates after a failover are at most the batch in flight. A new
-holder that took over from a process which did not release the lease waits one second (Telegram's
-per-chat window) before its first message, so a resent row never arrives within a second of the
-original. Handlers' own writes are not fenced: an update that was in the dying process's hands
-may be handled again by the new one, as after any crash.
+How the lease is taken, renewed and fenced, and the bound on what a frozen process can send:
+docs/delivery.md.
 """
 
 from __future__ import annotations

@@ -1,21 +1,5 @@
-"""The delivery path: claim due outbox rows and send them, durably.
-
-Delivery is at-least-once. Rows are claimed with a lease, and at most `batch_size` rows are ever
-in flight (a sliding window: as a chat's rows are done, more are claimed), so a crash resends at
-most one batch: that is the bound on duplicates. Each chat's rows go in order, at most five of a
-chat claimed at a time, and a chat whose rows are on their way is not claimed again; so a hanging
-send or a group waiting out its 20 messages a minute holds up only that chat.
-
-A row Telegram accepted is marked sent right away, in a commit shared with whatever else was
-accepted while the previous commit ran: at a trickle that is one commit per row (a crash resends
-one or two rows), at full speed a few rows per commit (fewer transactions, never more than the
-rows in flight at risk). Failures, retries and unreachable chats are written at once. A clean
-stop finishes the rows in flight and commits them, so it never duplicates.
-
-With failover (delivery/lease.py) the sender is `exclusive`: it runs only in the process holding
-the lease, its sessions are fenced (a commit fails with LeaseLost once another process took over)
-and every Bot API call passes the lease's gate. Rows another sender had claimed are claimable at
-once: that sender was fenced off, so its claims are void.
+"""The delivery path: claim due outbox rows and send them, at least once, at most one batch
+duplicated by a crash. The design (claims, the window, commits, failover): docs/delivery.md.
 """
 
 from __future__ import annotations
