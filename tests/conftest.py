@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Base
+from tgemu import EmuClient, Emulator
+from tgemu.client import DEFAULT_TOKEN
 from ui.texts import Texts
 
 PG_URL = os.environ.get("TEST_DATABASE_URL_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -155,3 +157,19 @@ def texts() -> Texts:
 def now() -> datetime:
     """A fixed moment: 23/02/2024 08:00 in Hà Nội (the plan's date)."""
     return datetime(2024, 2, 23, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    """A fresh Bot API emulator over HTTP, with Telegram's flood limits on."""
+    async with Emulator(port=0) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def client(emu: Emulator) -> AsyncIterator[EmuClient]:
+    """The user side of the emulator, with the test bot registered."""
+    client = emu.client()
+    await client.create_bot(DEFAULT_TOKEN, username="thidua_test_bot")
+    yield client
+    await client.close()

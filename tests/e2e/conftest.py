@@ -28,22 +28,6 @@ from ui.texts import Texts
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    """A fresh Bot API emulator with Telegram's flood limits on."""
-    async with Emulator(port=0) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def client(emu: Emulator) -> AsyncIterator[EmuClient]:
-    """The user side of the emulator."""
-    client = emu.client()
-    await client.create_bot(DEFAULT_TOKEN, username="thidua_test_bot")
-    yield client
-    await client.close()
-
-
 def bot_env(emu_url: str, db_url: str, **extra: str) -> dict[str, str]:
     """The environment a bot process gets in tests."""
     return {

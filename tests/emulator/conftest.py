@@ -1,4 +1,4 @@
-"""Fixtures for the emulator's own tests: an in-process emulator, its client and a PTB Bot."""
+"""Fixtures for the emulator's own tests: a PTB Bot on the shared emulator (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,29 +8,15 @@ import pytest
 from telegram import Bot
 
 from tgemu import EmuClient, Emulator
+from tgemu.client import DEFAULT_TOKEN
 
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+TOKEN = DEFAULT_TOKEN  # the token the shared `client` fixture registers
 
 
 @pytest.fixture(autouse=True)
 def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB 22 warns when RetryAfter is built unless PTB_TIMEDELTA opts in (warnings are errors)."""
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    """An emulator with flood limits on (Telegram's defaults)."""
-    async with Emulator() as e:
-        yield e
-
-
-@pytest.fixture
-async def client(emu: Emulator) -> EmuClient:
-    """The control client, with the test bot registered."""
-    c = emu.client()
-    await c.create_bot(TOKEN, username="thidua_test_bot")
-    return c
 
 
 @pytest.fixture
