@@ -84,7 +84,7 @@ def build_application(deps: Deps, token: str) -> App:
     deps.lease = lease = LeaseKeeper(deps.sessions, seconds=settings.lease_seconds)
     requests = (
         GatedRequest(lease, connection_pool_size=16, pool_timeout=30.0),
-        GatedRequest(lease, connection_pool_size=1),
+        GatedRequest(lease, connection_pool_size=1, nothing_when_lost=True),
     )
     builder = (
         Application.builder()

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from delivery.lease import LeaseLost
 from runtime.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,10 @@ ERRORS_KEPT = 100
 
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure; tell the user politely that nothing they sent is lost."""
+    if isinstance(context.error, LeaseLost):
+        # A hand-over, not a fault: the active process answers (the lease logged it once).
+        log.warning("an update was left to the active process: this one is not active any more")
+        return
     log.error("error while handling an update", exc_info=context.error)
     errors: deque[object] = context.bot_data.setdefault("errors", deque(maxlen=ERRORS_KEPT))
     errors.append(context.error)

@@ -10,6 +10,7 @@ import functools
 import ssl
 import urllib.request
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -68,6 +69,9 @@ def _timeout(value: ODVInput[float], default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
+NO_UPDATES = b'{"ok":true,"result":[]}'
+
+
 class GatedRequest(BaseRequest):
     """PTB's HTTP request, over aiohttp, with the lease's gate in front: nothing leaves a standby
     process.
@@ -81,6 +85,7 @@ class GatedRequest(BaseRequest):
         "_connect_timeout",
         "_lease",
         "_limit",
+        "_nothing_when_lost",
         "_pool_timeout",
         "_proxies",
         "_read_timeout",
@@ -97,7 +102,12 @@ class GatedRequest(BaseRequest):
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
         ssl_context: ssl.SSLContext | None = None,
+        nothing_when_lost: bool = False,
     ) -> None:
+        # For the getUpdates connection: a process that is not (or no longer) the active one
+        # receives nothing, quietly, rather than PTB's polling loop failing with a traceback at
+        # each try while the application stops (the hand-over is logged once, by the lease).
+        self._nothing_when_lost = nothing_when_lost
         self._lease = lease
         self._limit = connection_pool_size
         self._read_timeout, self._connect_timeout = read_timeout, connect_timeout
@@ -151,6 +161,26 @@ class GatedRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("This GatedRequest is not initialized!")
         name = url.rsplit("/", 1)[-1]
+        try:
+            return await self._gated(
+                name, url, method, request_data, read_timeout, connect_timeout, pool_timeout
+            )
+        except LeaseLost:
+            if self._nothing_when_lost and name == "getUpdates":
+                return HTTPStatus.OK, NO_UPDATES
+            raise
+
+    async def _gated(
+        self,
+        name: str,
+        url: str,
+        method: str,
+        request_data: RequestData | None,
+        read_timeout: ODVInput[float],
+        connect_timeout: ODVInput[float],
+        pool_timeout: ODVInput[float],
+    ) -> tuple[int, bytes]:
+        assert self._session is not None
         await self._lease.admit(name)
         connect = _timeout(connect_timeout, self._connect_timeout)
         pool = _timeout(pool_timeout, self._pool_timeout)

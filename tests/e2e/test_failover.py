@@ -343,6 +343,9 @@ async def test_a_process_frozen_past_its_lease_sends_nothing_once_woken_and_stan
     assert frozen.process is not None and frozen.process.proc is not None
     assert frozen.process.proc.poll() is None  # alive, standing by
     assert LOST in frozen.log() and frozen.log().count(RUNNING) == 1
+    # An expected hand-over is WARNING lines, no ERROR and no traceback (those need a person).
+    woken_log = frozen.log()
+    assert " ERROR " not in woken_log and "Traceback" not in woken_log, woken_log[-4000:]
 
     # It really stands by: when the other stops cleanly (releasing the lease), it takes over.
     assert standby.process is not None
