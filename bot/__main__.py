@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run [--webhook] | migrate | backup | org create | demo`."""
+"""Command line: `python -m bot run [--webhook] | migrate | backup | org create|show|set | demo`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot import cli_settings
 from bot.logs import setup_logging
 from delivery.redaction import redact
 from runtime.config import Settings, SettingsError, load_settings
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--parent", type=int, help="id of the organisation above")
     create.add_argument("--chair-id", type=int, help="Telegram id of the chair (skips the link)")
     create.add_argument("--json", action="store_true", help="print one JSON object")
+    cli_settings.add_commands(org)
     return parser
 
 
@@ -191,6 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
             print("Database is up to date.")
+        elif args.command == "org" and args.org_command == "show":
+            return asyncio.run(cli_settings.show(settings, args))
+        elif args.command == "org" and args.org_command == "set":
+            return asyncio.run(cli_settings.set_(settings, args))
         elif args.command == "org":
             return asyncio.run(_org_create(settings, args))
         elif args.command == "run":

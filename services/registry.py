@@ -11,6 +11,7 @@ from services.orgs import Orgs
 from services.people import People
 from services.proposals import Proposals
 from services.publishing import Publishing
+from services.school import SchoolSettings
 from services.stories import Stories
 from services.tallies import Tallies
 
@@ -30,3 +31,4 @@ class Services:
         self.tallies = Tallies(env)
         self.publishing = Publishing(env)
         self.conversations = Conversations(env)
+        self.school = SchoolSettings(env)

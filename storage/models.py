@@ -175,6 +175,20 @@ class Membership(Base):
     department: Mapped[Department | None] = relationship()
 
 
+class OrgSetting(Base):
+    """One of a school's settings that has no column of its own (services/school/defaults.toml
+    lists them all, with their defaults); a row exists once the school changed the default."""
+
+    __tablename__ = "org_settings"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
 class Conversation(Base):
     """The step a user is at in a guided dialogue, and its draft; one row per chat and user."""
 
