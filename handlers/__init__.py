@@ -25,10 +25,12 @@ from handlers import (
     proposals,
     publishing,
     reports,
+    settings,
     stories,
 )
 from ui.buttons import BadCallback, unpack
 from ui.buttons.common import LanguageChosen
+from ui.buttons.settings import SettingEdit, SettingReset, SettingsSection
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -86,6 +88,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("campaigns", campaigns.campaigns_command, filters=PRIVATE),
         CommandHandler("broadcast", broadcast.broadcast_command, filters=PRIVATE),
         CommandHandler("bind_channel", publishing.bind_channel_command, filters=PRIVATE),
+        CommandHandler("settings", settings.settings_command, filters=PRIVATE),
         CommandHandler("tally", reports.tally_command),
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
@@ -140,6 +143,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(broadcast.on_remind, pattern=_cb("bm")),
         CallbackQueryHandler(broadcast.on_seen, pattern=_cb("rr")),
         CallbackQueryHandler(publishing.on_publish, pattern=_cb("sp")),
+        CallbackQueryHandler(settings.on_section, pattern=SettingsSection.matches),
+        CallbackQueryHandler(settings.on_edit, pattern=SettingEdit.matches),
+        CallbackQueryHandler(settings.on_reset, pattern=SettingReset.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

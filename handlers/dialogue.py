@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import broadcast, campaigns, proposals, publishing, stories
+from handlers import broadcast, campaigns, proposals, publishing, settings, stories
 from handlers.base import refusals, say
 from runtime.context import BotContext
 from services import conversations, members
@@ -48,6 +48,9 @@ async def on_private_text(update: Update, context: BotContext) -> None:
         return
     if convo.kind == "proposal_reason":
         await proposals.on_reason_text(update, context)
+        return
+    if convo.kind == "setting":
+        await settings.on_text(update, context)
         return
     step = (convo.kind, convo.step)
     if step in (("join", "name"), ("profile", "name")):

@@ -30,6 +30,7 @@ _DESCRIPTIONS = {
         "bind_council": "Gắn nhóm này làm nhóm Hội đồng",
         "broadcast": "Gửi thông báo",
         "bind_channel": "Gắn kênh của trường",
+        "settings": "Cài đặt của trường",
     },
     "en": {
         "help": "Commands",
@@ -49,6 +50,7 @@ _DESCRIPTIONS = {
         "bind_council": "Make this group the council group",
         "broadcast": "Send an announcement",
         "bind_channel": "Link the school's channel",
+        "settings": "School settings",
     },
 }
 BASE = ("help", "lang", "cancel")
@@ -58,7 +60,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
     Role.STAFF: MEMBER,
     Role.COUNCIL: (*MEMBER, *COUNCIL),
-    Role.VICE_CHAIR: (*MEMBER, *COUNCIL, "newcampaign", "broadcast", "invite"),
+    Role.VICE_CHAIR: (*MEMBER, *COUNCIL, "newcampaign", "broadcast", "invite", "settings"),
     Role.CHAIR: (
         *MEMBER,
         *COUNCIL,
@@ -68,6 +70,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "members",
         "departments",
         "bind_channel",
+        "settings",
     ),
 }
 GROUP = ("help", *COUNCIL, "bind_council")

@@ -30,6 +30,7 @@ class Kind(StrEnum):
     BROADCAST = "broadcast"  # a leader's announcement
     CHANNEL = "channel"  # the chair naming the school's channel
     PROPOSAL_REASON = "proposal_reason"  # the chair's reason for declining a proposal
+    SETTING = "setting"  # the chair typing a new value for one of the school's settings
 
 
 class NoDraft(Exception):

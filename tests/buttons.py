@@ -31,6 +31,11 @@ def _scope_samples() -> st.SearchStrategy[str]:
 # writes, one fixed sample, and what must be refused. A new custom field needs an entry here.
 CUSTOM: dict[str, tuple[Callable[[], st.SearchStrategy[str]], str, list[str]]] = {
     "scope": (_scope_samples, "m", ["c-1", "x", "r2024-01", "c01", f"c{MAX_INT + 1}", ""]),
+    "setting_key": (
+        lambda: st.from_regex(r"\A[a-z]{1,12}\.[a-z_]{1,40}\Z"),
+        "rules.quorum",
+        ["rules", "Rules.quorum", "rules.quorum ", "a.b;c", "x" * 13 + ".a", ""],
+    ),
 }
 
 

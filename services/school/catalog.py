@@ -39,6 +39,7 @@ class Setting:
     source: str = ""
     column: str | None = None
     options: tuple[str, ...] = ()
+    options_vi: tuple[str, ...] = ()
     min: int = 0
     max: int = 200
     extra: dict[str, Any] = field(default_factory=dict)
@@ -85,15 +86,19 @@ class Setting:
             return f"{int(m[1])}/{int(m[2])}"
         if kind == "bool":
             word = text.lower()
-            if word in YES:
+            if word in YES | {"yes"}:
                 return True
             if word in NO:
                 return False
             raise Invalid("settings.bad_yes_no")
         if kind == "choice":
-            if text.lower() not in self.options:
-                raise Invalid("settings.bad_choice", options=", ".join(self.options))
-            return text.lower()
+            word = " ".join(text.lower().split())
+            if word in self.options_vi:
+                return self.options[self.options_vi.index(word)]
+            if word not in self.options:
+                shown = self.options_vi or self.options
+                raise Invalid("settings.bad_choice", options=", ".join(shown))
+            return word
         lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
         if not lines or len(lines) > LINES_MAX or any(len(line) > 200 for line in lines):
             raise Invalid("settings.bad_lines", limit=LINES_MAX)
@@ -113,6 +118,21 @@ class Setting:
             return "có" if value else "không"
         if self.kind in ("lines", "forms"):
             return "\n".join(str(v) for v in value)
+        return str(value)
+
+    def display(self, value: Any, locale: str) -> str:
+        """The value as shown in a message (one line)."""
+        vi = locale != "en"
+        if self.kind == "bool":
+            return ("có" if value else "không") if vi else ("yes" if value else "no")
+        if self.kind == "choice" and vi and value in self.options and self.options_vi:
+            return self.options_vi[self.options.index(value)]
+        if self.kind in ("lines", "forms"):
+            return "; ".join(str(v) for v in value)
+        if self.kind == "percent":
+            return f"{value} %"
+        if value in ("", None):
+            return "(chưa đặt)" if vi else "(not set)"
         return str(value)
 
     # -- values kept in a column of `orgs` (older settings): the same value, stored as before --
@@ -149,6 +169,7 @@ def _load(path: Path) -> dict[str, Setting]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     catalog: dict[str, Setting] = {}
     known = {"key", "section", "kind", "default", "vi", "en", "source", "column", "options"}
+    known |= {"options_vi"}
     for item in data["setting"]:
         if item["section"] not in SECTIONS or item["kind"] not in KINDS or item["key"] in catalog:
             raise ValueError(f"{path}: bad setting {item.get('key')!r}")
@@ -162,6 +183,7 @@ def _load(path: Path) -> dict[str, Setting]:
             source=item.get("source", ""),
             column=item.get("column"),
             options=tuple(item.get("options", ())),
+            options_vi=tuple(item.get("options_vi", ())),
             min=int(item.get("min", 0)),
             max=int(item.get("max", 200)),
             extra={k: v for k, v in item.items() if k not in known | {"min", "max"}},

@@ -76,6 +76,9 @@ BUTTONS = {
     "bm": ("handlers.broadcast", "on_remind"),
     "rr": ("handlers.broadcast", "on_seen"),
     "sp": ("handlers.publishing", "on_publish"),
+    "set": ("handlers.settings", "on_section"),
+    "sete": ("handlers.settings", "on_edit"),
+    "setr": ("handlers.settings", "on_reset"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -95,6 +98,7 @@ COMMANDS = {
     "campaigns": ("handlers.campaigns", "campaigns_command", "PRIVATE"),
     "broadcast": ("handlers.broadcast", "broadcast_command", "PRIVATE"),
     "bind_channel": ("handlers.publishing", "bind_channel_command", "PRIVATE"),
+    "settings": ("handlers.settings", "settings_command", "PRIVATE"),
     "tally": ("handlers.reports", "tally_command", "ANY"),
     "export": ("handlers.reports", "export_command", "ANY"),
     "stats": ("handlers.reports", "stats_command", "ANY"),

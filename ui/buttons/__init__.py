@@ -12,6 +12,7 @@ from ui.buttons import (  # noqa: F401  (registers the kinds)
     members,
     proposals,
     publishing,
+    settings,
     stories,
     tallies,
 )
