@@ -13,6 +13,7 @@ from reports.periods import place_and_date
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "bao_cao.docx"
 ROMAN = {1: "I", 2: "II"}
+FILL_IN = "………………………………………………… (Hội đồng bổ sung)"
 
 
 def vi_number(value: float) -> str:
@@ -48,12 +49,17 @@ def context(tally: Tally, info: ReportInfo) -> dict[str, Any]:
     else:
         subject = f"“Người tốt, việc tốt” {scope_label(scope)}"
         period_text = scope_label(scope)
+    # A period still running is reported up to the report's date, not to its planned end.
+    until = min(scope.end, info.today)
     return {
         "parent_name": info.parent_name,
         "org_name": info.org_name,
+        # The council issues it; its direct parent body is the school (Nghị định 30/2020).
+        "parent_line": info.org_name,
+        "issuer_line": "Hội đồng Thi đua – Khen thưởng",
         "place_date": place_and_date(info.place, info.today),
         "subject": subject,
-        "scope_line": f"(Từ ngày {scope.start:%d/%m/%Y} đến ngày {scope.end:%d/%m/%Y})",
+        "scope_line": f"(Từ ngày {scope.start:%d/%m/%Y} đến ngày {until:%d/%m/%Y})",
         "period_text": period_text,
         "total": tally.total,
         "approved": tally.approved,
@@ -76,6 +82,12 @@ def context(tally: Tally, info: ReportInfo) -> dict[str, Any]:
         "pending_proposals": info.pending_proposals,
         "recipients": info.recipients,
         "chair_name": info.chair_name,
+        "signer_name": info.signer_name or info.chair_name,
+        # Written by the council in Word after the export: marked places to fill in.
+        "strengths": FILL_IN,
+        "weaknesses": FILL_IN,
+        "directions": FILL_IN,
+        "requests": FILL_IN,
     }
 
 
@@ -83,6 +95,9 @@ def render_docx(tally: Tally, info: ReportInfo, template: Path | None = None) ->
     """Fill the template (the school's own, else the default) and return the .docx bytes."""
     document = DocxTemplate(str(template or DEFAULT_TEMPLATE))
     document.render(context(tally, info), autoescape=True)
+    properties = document.docx.core_properties
+    properties.author = properties.last_modified_by = info.org_name
+    properties.title = f"Báo cáo kết quả phong trào thi đua – {scope_label(tally.scope)}"
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -138,3 +138,4 @@ class ReportInfo:
     proposals: list[ProposalLine]
     pending_proposals: int
     recipients: list[str] = field(default_factory=list)
+    signer_name: str = ""  # the school's setting; the chair's name when not set
