@@ -29,6 +29,8 @@ from handlers import (
     stories,
 )
 from ui.buttons import BadCallback, unpack
+from ui.buttons import campaigns as cb
+from ui.buttons.base import any_of
 from ui.buttons.common import LanguageChosen
 from ui.buttons.settings import SettingEdit, SettingReset, SettingsSection
 
@@ -117,16 +119,19 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(stories.on_reopen, pattern=_cb("so")),
         CallbackQueryHandler(stories.on_resubmit, pattern=_cb("se")),
         CallbackQueryHandler(stories.on_withdraw, pattern=_cb("sw")),
-        CallbackQueryHandler(campaigns.on_choice, pattern=_cb("cs", "cl", "ck", "cm")),
-        CallbackQueryHandler(campaigns.on_preview, pattern=_cb("cp")),
-        CallbackQueryHandler(campaigns.on_list, pattern=_cb("ca")),
-        CallbackQueryHandler(campaigns.on_card, pattern=_cb("cc", "cn")),
-        CallbackQueryHandler(campaigns.on_register, pattern=_cb("cg")),
-        CallbackQueryHandler(campaigns.on_unregister, pattern=_cb("cw")),
-        CallbackQueryHandler(campaigns.on_join, pattern=_cb("cj")),
-        CallbackQueryHandler(campaigns.on_reschedule, pattern=_cb("ce")),
-        CallbackQueryHandler(campaigns.on_close, pattern=_cb("cx")),
-        CallbackQueryHandler(campaigns.on_close_confirmed, pattern=_cb("cy")),
+        CallbackQueryHandler(
+            campaigns.on_choice,
+            pattern=any_of(cb.SkipDescription, cb.LevelChosen, cb.KindChosen, cb.RemindersChosen),
+        ),
+        CallbackQueryHandler(campaigns.on_preview, pattern=cb.PreviewAction.matches),
+        CallbackQueryHandler(campaigns.on_list, pattern=cb.CampaignList.matches),
+        CallbackQueryHandler(campaigns.on_card, pattern=any_of(cb.ShowCampaign, cb.NoticeCampaign)),
+        CallbackQueryHandler(campaigns.on_register, pattern=cb.RegisterTitle.matches),
+        CallbackQueryHandler(campaigns.on_unregister, pattern=cb.WithdrawRegistration.matches),
+        CallbackQueryHandler(campaigns.on_join, pattern=cb.JoinCampaign.matches),
+        CallbackQueryHandler(campaigns.on_reschedule, pattern=cb.ChangeDates.matches),
+        CallbackQueryHandler(campaigns.on_close, pattern=cb.CloseEarly.matches),
+        CallbackQueryHandler(campaigns.on_close_confirmed, pattern=cb.CloseConfirmed.matches),
         CallbackQueryHandler(reports.on_tally_scope, pattern=_cb("tl")),
         CallbackQueryHandler(reports.on_export, pattern=_cb("te")),
         CallbackQueryHandler(reports.on_chart, pattern=_cb("tc")),

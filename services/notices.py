@@ -31,7 +31,7 @@ from storage.models import (
     StoryStatus,
     Title,
 )
-from ui.buttons import pack
+from ui.buttons.campaigns import NoticeCampaign
 from ui.texts import Texts
 
 
@@ -96,7 +96,14 @@ async def not_done(session: AsyncSession, campaign: Campaign) -> list[Person]:
 
 
 def _campaign_button(texts: Texts, locale: str, campaign_id: int) -> list[list[tuple[str, str]]]:
-    return [[(texts.plain(locale, "campaigns.open_button"), pack("cn", campaign_id))]]
+    return [
+        [
+            (
+                texts.plain(locale, "campaigns.open_button"),
+                NoticeCampaign(campaign_id=campaign_id).pack(),
+            )
+        ]
+    ]
 
 
 async def _fan_out(

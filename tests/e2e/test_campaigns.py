@@ -11,6 +11,7 @@ from services import campaigns, orgs
 from storage.db import SessionFactory
 from storage.models import CampaignKind, Notice, NoticeStatus, Title
 from tests.e2e.conftest import BotProcess, RunningBot
+from tests.e2e.helpers import plant
 from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, make_school
 from tgemu import EmuClient, User
 from ui.texts import Texts
@@ -271,3 +272,50 @@ async def test_a_story_reported_during_a_campaign_is_attached_to_it_and_counts_a
     listing = await teacher.wait_message(contains="đang và sắp diễn ra")
     await teacher.press(listing, "Người tốt, việc tốt & sẻ chia")
     await teacher.wait_edit(listing, contains="Thầy/Cô đã gửi 1 câu chuyện")
+
+
+async def test_the_chair_changes_a_campaigns_dates_in_chat_and_a_teacher_cannot_close_it(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    people = await staff(client)
+    real_now = datetime.now(UTC)
+    async with sessions() as s:
+        campaign = await campaigns.create_direct(
+            s,
+            org_id=school.org_id,
+            name="Đổi mới phương pháp dạy học",
+            kind=CampaignKind.GOOD_DEEDS,
+            starts_at=real_now + timedelta(days=2),
+            ends_at=real_now + timedelta(days=10),
+            now=real_now,
+        )
+    chair, teacher = people[CHAIR], people[TEACHER]
+    await chair.send("/campaigns")
+    listing = await chair.wait_message(contains="đang và sắp diễn ra")
+    await chair.press(listing, "Đổi mới phương pháp dạy học")
+    card = await chair.wait_edit(listing, contains="Đổi mới phương pháp dạy học")
+    await chair.press(card, "🗓 Đổi thời gian")
+    await chair.wait_message(contains="hạn kết thúc mới")
+    await chair.send("99/99/2030")
+    await chair.wait_message(contains="99/99/2030")
+    new_end = local(real_now + timedelta(days=20), "%d/%m/%Y")
+    await chair.send(new_end)
+    done = await chair.wait_message(contains="Đã cập nhật thời gian phong trào")
+    assert new_end in done.text
+    async with sessions() as s:
+        reminders = (
+            await s.scalars(
+                select(Notice.due_at).where(
+                    Notice.campaign_id == campaign.id,
+                    Notice.kind == "reminder",
+                    Notice.status == NoticeStatus.PENDING,
+                )
+            )
+        ).all()
+    assert len(reminders) == 2 and all(due > real_now + timedelta(days=10) for due in reminders)
+    # A teacher's card has no "close" button; one planted there is refused with the reason.
+    planted = await plant(bot.app.bot, TEACHER, teacher, f"v1:cx:{campaign.id}")
+    answer = await teacher.press(planted, callback_data=f"v1:cx:{campaign.id}")
+    assert answer is not None and answer.show_alert
+    assert answer.text == "Xin lỗi, chỉ Chủ tịch và Phó Chủ tịch Hội đồng mới làm được việc này."

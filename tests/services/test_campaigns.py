@@ -12,7 +12,10 @@ from sqlalchemy import func, select
 from runtime.config import load_settings
 from runtime.context import Deps
 from scheduler.jobs import fire_due
-from services import campaigns, orgs
+from services import campaigns, conversations, orgs
+from services.base import Env
+from services.campaigns import Campaigns, CampaignView, DraftStep
+from services.conversations import Kind
 from services.errors import Invalid, NotAllowed
 from storage.db import SessionFactory
 from storage.models import (
@@ -256,22 +259,89 @@ async def test_an_old_cancel_button_of_a_campaign_draft_leaves_another_dialogue_
 ) -> None:
     """The vice-chair pressed "new campaign", then started a story; the campaign preview's
     Cancel, pressed later, must not throw the story away."""
-    from services import conversations
-
     async with sessions() as s:
         await conversations.put(
-            s, chat_id=VICE, user_id=VICE, kind="report", step="text", data={}, now=now
+            s, chat_id=VICE, user_id=VICE, kind=Kind.REPORT, step="text", data={}, now=now
         )
         await s.commit()
     async with sessions() as s:
         assert await campaigns.cancel(s, tg_user_id=VICE) is False
     async with sessions() as s:
         story = await conversations.current(s, chat_id=VICE, user_id=VICE)
-        assert story is not None and story.kind == "report"
+        assert story is not None and story.kind == Kind.REPORT
         await conversations.put(
-            s, chat_id=VICE, user_id=VICE, kind="campaign", step="name", data={}, now=now
+            s, chat_id=VICE, user_id=VICE, kind=Kind.CAMPAIGN, step="name", data={}, now=now
         )
         await s.commit()
     async with sessions() as s:
         assert await campaigns.cancel(s, tg_user_id=VICE) is True
         assert await conversations.current(s, chat_id=VICE, user_id=VICE) is None
+
+
+def use_cases(sessions: SessionFactory, texts: Texts, now: datetime) -> Campaigns:
+    """The campaign use cases bound as at start-up, with a fixed clock."""
+    return Campaigns(Env(sessions=sessions, texts=texts, clock=lambda: now, tz=HN))
+
+
+async def test_a_typed_answer_goes_to_the_dialogue_the_leader_is_in(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    _, campaign = await school_with_campaign(sessions, texts, now, CampaignKind.GOOD_DEEDS)
+    uc = use_cases(sessions, texts, now)
+    begun = await uc.begin(tg_user_id=VICE)
+    assert begun.step == "name" and "Trường" in begun.levels and begun.preview is None
+    named = await uc.answer(tg_user_id=VICE, text="  Phong trào   mới ")
+    assert isinstance(named, DraftStep) and named.step == "description"
+    # Changing a campaign's dates replaces the draft: the next text is the new end date.
+    await uc.begin_reschedule(tg_user_id=VICE, campaign_id=campaign.id)
+    new_end = (now + timedelta(days=20)).astimezone(HN).strftime("%d/%m/%Y")
+    moved = await uc.answer(tg_user_id=VICE, text=new_end)
+    assert isinstance(moved, CampaignView) and moved.id == campaign.id
+    assert moved.ends_at.astimezone(HN).strftime("%d/%m/%Y") == new_end
+    with pytest.raises(Invalid) as caught:  # the dialogue is over
+        await uc.answer(tg_user_id=VICE, text=new_end)
+    assert caught.value.key == "errors.no_dialogue"
+
+
+async def test_the_draft_reaches_its_preview_and_creates_the_campaign(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await make_school(sessions, texts, now)
+    uc = use_cases(sessions, texts, now)
+    await uc.begin(tg_user_id=CHAIR)
+    await uc.answer(tg_user_id=CHAIR, text="Dạy tốt, học tốt")
+    await uc.choose(tg_user_id=CHAIR, what="skip", value="")
+    await uc.choose(tg_user_id=CHAIR, what="level", value="0")
+    await uc.choose(tg_user_id=CHAIR, what="kind", value="opt_in")
+    await uc.answer(
+        tg_user_id=CHAIR, text=(now + timedelta(days=1)).astimezone(HN).strftime("%d/%m/%Y")
+    )
+    await uc.answer(
+        tg_user_id=CHAIR, text=(now + timedelta(days=9)).astimezone(HN).strftime("%d/%m/%Y")
+    )
+    step = await uc.choose(tg_user_id=CHAIR, what="reminders", value="none")
+    assert step.step == "preview" and step.preview is not None
+    assert (step.preview.name, step.preview.kind, step.preview.reminder_days) == (
+        "Dạy tốt, học tốt",
+        "opt_in",
+        [],
+    )
+    created = await uc.create(tg_user_id=CHAIR)
+    assert created.name == "Dạy tốt, học tốt" and created.status == "scheduled"
+    assert await uc.cancel(tg_user_id=CHAIR) is False  # the draft went with the creation
+
+
+async def test_only_leaders_see_the_change_buttons_or_are_asked_to_confirm_closing(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    _, campaign = await school_with_campaign(sessions, texts, now, CampaignKind.OPT_IN)
+    uc = use_cases(sessions, texts, now)
+    assert (await uc.card(tg_user_id=VICE, campaign_id=campaign.id)).leader
+    assert not (await uc.card(tg_user_id=COUNCIL, campaign_id=campaign.id)).leader
+    with pytest.raises(NotAllowed) as caught:
+        await uc.closing_asked(tg_user_id=TEACHER, campaign_id=campaign.id)
+    assert caught.value.key == "errors.leaders_only"
+    asked = await uc.closing_asked(tg_user_id=CHAIR, campaign_id=campaign.id)
+    assert asked.name == campaign.name
+    joined = await uc.join(tg_user_id=TEACHER, campaign_id=campaign.id)
+    assert joined.campaign.joined and not joined.leader

@@ -82,20 +82,6 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "so": (_int,),  # story: the chair reopens
     "se": (_int,),  # story: the author edits and resubmits
     "sw": (_int,),  # story: the author withdraws
-    "cs": (),  # new campaign: skip the description
-    "cl": (_int,),  # new campaign: launching level (index in the school's list)
-    "ck": (_choice("good_deeds", "registration", "opt_in"),),  # new campaign: kind
-    "cm": (_choice("default", "none"),),  # new campaign: reminders
-    "cp": (_choice("create", "cancel"),),  # new campaign: preview
-    "ca": (),  # campaigns list
-    "cc": (_int,),  # campaign card (edits the list it was opened from)
-    "cn": (_int,),  # campaign card opened from a notice (a new message)
-    "cg": (_int, _int),  # campaign: register a title
-    "cw": (_int,),  # campaign: withdraw one's registration
-    "cj": (_int,),  # campaign: join (opt-in)
-    "ce": (_int,),  # campaign: change dates
-    "cx": (_int,),  # campaign: close early (asks to confirm)
-    "cy": (_int,),  # campaign: close early, confirmed
     "bd": (_choice("aud", "edit", "send", "cancel"),),  # broadcast draft: next step / send
     "ba": (_choice("all", "council", "depts", "camps"),),  # broadcast: audience kind
     "bad": (_int,),  # broadcast: a department picked
