@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -18,6 +19,7 @@ Step = Callable[[Update, BotContext, Where], Coroutine[Any, Any, None]]
 def _theirs(handler: Handler) -> Step:
     """Another area's text handler: it reads the dialogue it needs itself."""
 
+    @functools.wraps(handler)
     async def step(update: Update, context: BotContext, where: Where) -> None:
         await handler(update, context)
 
