@@ -32,6 +32,21 @@ from ui.buttons import BadCallback, unpack
 from ui.buttons import campaigns as cb
 from ui.buttons.base import any_of
 from ui.buttons.common import LanguageChosen
+from ui.buttons.members import (
+    DepartmentAdd,
+    DepartmentCard,
+    DepartmentList,
+    DepartmentPicked,
+    DepartmentRemove,
+    DepartmentRename,
+    InviteRotate,
+    JoinDecided,
+    MemberCard,
+    MemberDeactivate,
+    MemberRole,
+    MembersPage,
+)
+from ui.buttons.publishing import PublishStory
 from ui.buttons.settings import SettingEdit, SettingReset, SettingsSection
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -95,18 +110,18 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
         # Buttons, by the kind in their versioned data.
-        CallbackQueryHandler(join.on_department_pick, pattern=_cb("jd")),
-        CallbackQueryHandler(join.on_join_decision, pattern=_cb("ja")),
-        CallbackQueryHandler(admin.on_members_page, pattern=_cb("ml")),
-        CallbackQueryHandler(admin.on_member, pattern=_cb("m")),
-        CallbackQueryHandler(admin.on_member_role, pattern=_cb("mr")),
-        CallbackQueryHandler(admin.on_member_deactivate, pattern=_cb("mx")),
-        CallbackQueryHandler(admin.on_departments, pattern=_cb("dl")),
-        CallbackQueryHandler(admin.on_department, pattern=_cb("d")),
-        CallbackQueryHandler(admin.on_department_add, pattern=_cb("da")),
-        CallbackQueryHandler(admin.on_department_rename, pattern=_cb("dr")),
-        CallbackQueryHandler(admin.on_department_remove, pattern=_cb("dx")),
-        CallbackQueryHandler(admin.on_invite_rotate, pattern=_cb("ir")),
+        CallbackQueryHandler(join.on_department_pick, pattern=DepartmentPicked.matches),
+        CallbackQueryHandler(join.on_join_decision, pattern=JoinDecided.matches),
+        CallbackQueryHandler(admin.on_members_page, pattern=MembersPage.matches),
+        CallbackQueryHandler(admin.on_member, pattern=MemberCard.matches),
+        CallbackQueryHandler(admin.on_member_role, pattern=MemberRole.matches),
+        CallbackQueryHandler(admin.on_member_deactivate, pattern=MemberDeactivate.matches),
+        CallbackQueryHandler(admin.on_departments, pattern=DepartmentList.matches),
+        CallbackQueryHandler(admin.on_department, pattern=DepartmentCard.matches),
+        CallbackQueryHandler(admin.on_department_add, pattern=DepartmentAdd.matches),
+        CallbackQueryHandler(admin.on_department_rename, pattern=DepartmentRename.matches),
+        CallbackQueryHandler(admin.on_department_remove, pattern=DepartmentRemove.matches),
+        CallbackQueryHandler(admin.on_invite_rotate, pattern=InviteRotate.matches),
         CallbackQueryHandler(common.on_lang_button, pattern=LanguageChosen.matches),
         CallbackQueryHandler(stories.on_report_button, pattern=_cb("rp")),
         CallbackQueryHandler(stories.on_nominee_kind, pattern=_cb("rn")),
@@ -147,7 +162,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(broadcast.on_seen_list, pattern=_cb("bs")),
         CallbackQueryHandler(broadcast.on_remind, pattern=_cb("bm")),
         CallbackQueryHandler(broadcast.on_seen, pattern=_cb("rr")),
-        CallbackQueryHandler(publishing.on_publish, pattern=_cb("sp")),
+        CallbackQueryHandler(publishing.on_publish, pattern=PublishStory.matches),
         CallbackQueryHandler(settings.on_section, pattern=SettingsSection.matches),
         CallbackQueryHandler(settings.on_edit, pattern=SettingEdit.matches),
         CallbackQueryHandler(settings.on_reset, pattern=SettingReset.matches),

@@ -11,10 +11,10 @@ from telegram.ext import CommandHandler
 from handlers.base import edit_or_say, refusals, refuse, remember_locale, say, user_locale
 from handlers.menus import set_user_menu
 from runtime.context import BotContext
-from services import conversations, members, orgs
-from services.people import actor
-from storage.models import MemberStatus, Role
-from ui.buttons import BadCallback, unpack
+from services import orgs
+from services.people import Standing
+from storage.models import Role
+from ui.buttons import BadCallback, parse, unpack
 from ui.buttons.common import LanguageChosen
 
 log = logging.getLogger(__name__)
@@ -23,37 +23,32 @@ log = logging.getLogger(__name__)
 @refusals
 async def start(update: Update, context: BotContext) -> None:
     """Open a deep link (chair claim, staff invite) or greet the user."""
-    user, deps = update.effective_user, context.deps
+    user = update.effective_user
     assert user is not None
     link = orgs.parse_link(context.args[0]) if context.args else None
-    now = deps.clock()
     if link is not None and link.kind == "chair":
-        async with deps.sessions() as session:
-            org = await orgs.claim_chair(
-                session, code=link.code, tg_user_id=user.id, display_name=user.full_name, now=now
-            )
-        await say(update, context, "join.chair_claimed", org=org.name)
+        org = await context.services.orgs.claim_chair(
+            code=link.code, tg_user_id=user.id, display_name=user.full_name
+        )
+        await say(update, context, "join.chair_claimed", org=org)
         await set_user_menu(context.bot, user.id, Role.CHAIR, await user_locale(context, update))
         return
     if link is not None:
-        async with deps.sessions() as session:
-            org = await members.begin_join(
-                session, code=link.code, tg_user_id=user.id, display_name=user.full_name, now=now
-            )
-        await say(update, context, "join.ask_name", org=org.name)
+        org = await context.services.members.begin_join(
+            code=link.code, tg_user_id=user.id, display_name=user.full_name
+        )
+        await say(update, context, "join.ask_name", org=org)
         return
-    async with deps.sessions() as session:
-        who = await actor(session, user.id)
-    if who.membership is not None and who.membership.status == MemberStatus.LEFT:
+    await greet(update, context, await context.services.people.standing(user.id))
+
+
+async def greet(update: Update, context: BotContext, who: Standing) -> None:
+    """Say who the bot takes the user for: a member, a deactivated member, or a stranger."""
+    if who.deactivated:
         await say(update, context, "errors.deactivated")
-    elif who.role is not None and who.membership is not None and who.person is not None:
+    elif who.role is not None:
         await say(
-            update,
-            context,
-            "common.welcome_member",
-            name=who.person.full_name,
-            org=who.membership.org.name,
-            role=str(who.role),
+            update, context, "common.welcome_member", name=who.name, org=who.org, role=str(who.role)
         )
     else:
         await say(update, context, "common.welcome_stranger")
@@ -63,17 +58,12 @@ async def help_command(update: Update, context: BotContext) -> None:
     """Show the commands of the user's role (or of the council group)."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-    async with context.deps.sessions() as session:  # closed before talking to Telegram
-        org = await orgs.council_org(session, chat.id) if group else None
-        who = await actor(session, user.id)
-    if group:
-        await say(
-            update, context, "common.help_group", bound=org is not None, org=org.name if org else ""
-        )
+    if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        org = await context.services.orgs.council_name(chat.id)
+        await say(update, context, "common.help_group", bound=org is not None, org=org or "")
         return
-    org_name = who.membership.org.name if who.membership and who.role else ""
-    await say(update, context, "common.help", role=str(who.role or ""), org=org_name)
+    who = await context.services.people.standing(user.id)
+    await say(update, context, "common.help", role=str(who.role or ""), org=who.org)
 
 
 async def lang_command(update: Update, context: BotContext) -> None:
@@ -120,9 +110,7 @@ async def cancel(update: Update, context: BotContext) -> None:
     """Leave whatever dialogue the user is in; nothing else changes."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    async with context.deps.sessions() as session:
-        ended = await conversations.end(session, chat_id=chat.id, user_id=user.id)
-        await session.commit()
+    ended = await context.services.conversations.cancel(chat_id=chat.id, user_id=user.id)
     await say(update, context, "common.cancelled" if ended else "common.nothing_to_cancel")
 
 
@@ -166,8 +154,17 @@ async def bad_button(update: Update, context: BotContext) -> None:
     """A button whose data this bot did not produce (tampered, or from an old version)."""
     query = update.callback_query
     assert query is not None
-    try:
-        unpack(query.data)
-    except BadCallback:
+    if not _parses(query.data):
         log.info("refused tampered callback data from user %s", query.from_user.id)
     await refuse(update, context, "errors.bad_button")
+
+
+def _parses(data: str | None) -> bool:
+    """Whether this bot could have produced the data (a typed kind or a legacy one)."""
+    for parser in (parse, unpack):
+        try:
+            parser(data)
+        except BadCallback:
+            continue
+        return True
+    return False

@@ -10,7 +10,6 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from handlers.base import refusals, say
 from runtime.context import BotContext
-from services import orgs
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +19,8 @@ async def bind_council(update: Update, context: BotContext) -> None:
     """/bind_council in a group: the chair (checked by user, not chat) binds it."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    async with context.deps.sessions() as session:
-        org = await orgs.bind_council(
-            session,
-            tg_user_id=user.id,
-            chat_id=chat.id,
-            now=context.deps.clock(),
-            texts=context.deps.texts,
-        )
-    await say(update, context, "council.bound", org=org.name)
+    org = await context.services.orgs.bind_council(tg_user_id=user.id, chat_id=chat.id)
+    await say(update, context, "council.bound", org=org)
 
 
 async def on_migrate(update: Update, context: BotContext) -> None:
@@ -41,9 +33,8 @@ async def on_migrate(update: Update, context: BotContext) -> None:
         old, new = message.migrate_from_chat_id, message.chat.id
     else:
         return
-    async with context.deps.sessions() as session:
-        if await orgs.migrate_chat(session, old_chat_id=old, new_chat_id=new):
-            log.info("council chat %s moved to %s", old, new)
+    if await context.services.orgs.migrate_chat(old_chat_id=old, new_chat_id=new):
+        log.info("council chat %s moved to %s", old, new)
 
 
 async def on_bot_status(update: Update, context: BotContext) -> None:
@@ -53,16 +44,10 @@ async def on_bot_status(update: Update, context: BotContext) -> None:
     gone = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
     if not gone or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return
-    deps = context.deps
-    async with deps.sessions() as session:
-        org = await orgs.council_lost(
-            session,
-            chat_id=change.chat.id,
-            title=change.chat.title or "",
-            texts=deps.texts,
-            now=deps.clock(),
-        )
-    if org is not None:
+    org_id = await context.services.orgs.council_lost(
+        chat_id=change.chat.id, title=change.chat.title or ""
+    )
+    if org_id is not None:
         log.warning(
-            "the bot is no longer in the council group %s of org %s", change.chat.id, org.id
+            "the bot is no longer in the council group %s of org %s", change.chat.id, org_id
         )

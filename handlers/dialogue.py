@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import Update
 
-from handlers import broadcast, campaigns, proposals, publishing, settings, stories
-from handlers.base import refusals, say
+from handlers import admin, broadcast, campaigns, join, proposals, publishing, settings, stories
+from handlers.base import Handler, refusals, say
 from runtime.context import BotContext
-from services import conversations, members
-from services.people import actor
-from storage.models import Department, MemberStatus
-from ui.buttons import pack
+from services.conversations import Kind, Where
+
+Step = Callable[[Update, BotContext, Where], Coroutine[Any, Any, None]]
+
+
+def _theirs(handler: Handler) -> Step:
+    """Another area's text handler: it reads the dialogue it needs itself."""
+
+    @functools.wraps(handler)
+    async def step(update: Update, context: BotContext, where: Where) -> None:
+        await handler(update, context)
+
+    return step
+
+
+# Each dialogue kind's handler of the text a user sends while in it.
+STEPS: dict[Kind, Step] = {
+    Kind.JOIN: join.on_join_text,
+    Kind.PROFILE: join.on_join_text,
+    Kind.DEPARTMENT: admin.on_department_name,
+    Kind.REPORT: _theirs(stories.on_report_text),
+    Kind.REASON: _theirs(stories.on_reason_text),
+    Kind.CAMPAIGN: _theirs(campaigns.on_text),
+    Kind.CAMPAIGN_EDIT: _theirs(campaigns.on_text),
+    Kind.BROADCAST: _theirs(broadcast.on_compose_text),
+    Kind.CHANNEL: _theirs(publishing.on_channel_text),
+    Kind.PROPOSAL_REASON: _theirs(proposals.on_reason_text),
+    Kind.SETTING: _theirs(settings.on_text),
+}
 
 
 @refusals
@@ -18,87 +47,18 @@ async def on_private_text(update: Update, context: BotContext) -> None:
     """Continue the user's dialogue with the text they sent, or explain what the bot can do."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.text is not None
-    deps, now = context.deps, context.deps.clock()
-    async with deps.sessions() as session:
-        convo = await conversations.current(session, chat_id=user.id, user_id=user.id)
-        if convo is None:
-            who = await actor(session, user.id)
-    if convo is None:
-        if who.membership is not None and who.membership.status == MemberStatus.LEFT:
+    where = await context.services.conversations.where(user.id)
+    who = where.standing
+    if who is not None:  # in no dialogue
+        if who.deactivated:
             await say(update, context, "errors.deactivated")
         elif who.role is None:
             await say(update, context, "common.welcome_stranger")
         else:
             await say(update, context, "common.not_understood")
         return
-    if convo.kind == "report":
-        await stories.on_report_text(update, context)
-        return
-    if convo.kind in ("campaign", "campaign_edit"):
-        await campaigns.on_text(update, context)
-        return
-    if convo.kind == "reason":
-        await stories.on_reason_text(update, context)
-        return
-    if convo.kind == "broadcast":
-        await broadcast.on_compose_text(update, context)
-        return
-    if convo.kind == "channel":
-        await publishing.on_channel_text(update, context)
-        return
-    if convo.kind == "proposal_reason":
-        await proposals.on_reason_text(update, context)
-        return
-    if convo.kind == "setting":
-        await settings.on_text(update, context)
-        return
-    step = (convo.kind, convo.step)
-    if step in (("join", "name"), ("profile", "name")):
-        async with deps.sessions() as session:
-            departments = await members.give_name(
-                session, tg_user_id=user.id, raw=message.text, now=now
-            )
-        await say(
-            update,
-            context,
-            "join.ask_department",
-            name=" ".join(message.text.split()),
-            buttons=_department_rows(departments),
-        )
-    elif step in (("join", "department"), ("profile", "department")):
-        async with deps.sessions() as session:
-            departments = await members.list_departments(session, org_id=int(convo.data["org_id"]))
-        await say(
-            update,
-            context,
-            "join.ask_department",
-            name=str(convo.data["name"]),
-            buttons=_department_rows(departments),
-        )
-    elif step == ("dept", "add"):
-        async with deps.sessions() as session:
-            dept = await members.add_department(
-                session, tg_user_id=user.id, name=message.text, now=now
-            )
-            await conversations.end(session, chat_id=user.id, user_id=user.id)
-            await session.commit()
-        await say(update, context, "departments.added", name=dept.name)
-    elif step == ("dept", "rename"):
-        async with deps.sessions() as session:
-            dept = await members.rename_department(
-                session,
-                tg_user_id=user.id,
-                department_id=int(convo.data["department_id"]),
-                name=message.text,
-                now=now,
-            )
-            await conversations.end(session, chat_id=user.id, user_id=user.id)
-            await session.commit()
-        await say(update, context, "departments.renamed", name=dept.name)
-    else:
+    step = STEPS.get(where.kind) if where.kind is not None else None
+    if step is None:
         await say(update, context, "common.not_understood")
-
-
-def _department_rows(departments: list[Department]) -> list[list[tuple[str, str]]]:
-    buttons = [(d.name, pack("jd", d.id)) for d in departments]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        return
+    await step(update, context, where)

@@ -1,13 +1,41 @@
-"""Joining: a department is picked; a leader approves or rejects the request."""
+"""Joining: the newcomer's name and department (also the chair's profile); a leader approves or
+rejects the request."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from handlers.base import edit_or_say, refusals, user_locale
+from handlers.base import edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
-from services import members
-from ui.buttons import unpack
+from services.conversations import Where
+from services.members.cases import DepartmentRow
+from ui.buttons.members import DepartmentPicked, JoinDecided
+
+
+async def on_join_text(update: Update, context: BotContext, where: Where) -> None:
+    """The dialogue step of a join or profile: the full name, else the departments again."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and message.text is not None and user is not None
+    if where.step == "name":
+        departments = await context.services.members.give_name(
+            tg_user_id=user.id, text=message.text
+        )
+        name = " ".join(message.text.split())
+    elif where.step == "department":
+        org_id = int(where.data["org_id"])
+        departments = await context.services.members.departments_to_pick(org_id=org_id)
+        name = str(where.data["name"])
+    else:
+        await say(update, context, "common.not_understood")
+        return
+    await say(
+        update, context, "join.ask_department", name=name, buttons=_department_rows(departments)
+    )
+
+
+def _department_rows(departments: list[DepartmentRow]) -> list[list[tuple[str, str]]]:
+    buttons = [(d.name, DepartmentPicked(d.id).pack()) for d in departments]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 @refusals
@@ -15,33 +43,22 @@ async def on_department_pick(update: Update, context: BotContext) -> None:
     """The newcomer (or the chair completing a profile) picked their department."""
     query = update.callback_query
     assert query is not None
-    department_id = unpack(query.data).int()
-    deps = context.deps
-    async with deps.sessions() as session:
-        chosen = await members.choose_department(
-            session,
-            tg_user_id=query.from_user.id,
-            department_id=department_id,
-            texts=deps.texts,
-            now=deps.clock(),
-        )
-        invite_code = chosen.org.invite_code
+    pressed = DepartmentPicked.unpack(query.data)
+    joined = await context.services.members.choose_department(
+        tg_user_id=query.from_user.id, department_id=pressed.department_id
+    )
     await query.answer()
-    if chosen.kind == "profile":
+    if joined.profile:
         await edit_or_say(
             update,
             context,
             "join.profile_done",
-            org=chosen.org.name,
-            invite_link=deps.deep_link(f"j_{invite_code}"),
+            org=joined.org,
+            invite_link=context.deps.deep_link(f"j_{joined.invite_code}"),
         )
     else:
         await edit_or_say(
-            update,
-            context,
-            "join.request_sent",
-            org=chosen.org.name,
-            department=chosen.department.name,
+            update, context, "join.request_sent", org=joined.org, department=joined.department
         )
 
 
@@ -50,16 +67,10 @@ async def on_join_decision(update: Update, context: BotContext) -> None:
     """A leader approved or rejected a join request; every leader's copy shows the outcome."""
     query = update.callback_query
     assert query is not None
-    pressed = unpack(query.data)
-    deps = context.deps
-    async with deps.sessions() as session:
-        decision = await members.decide_join(
-            session,
-            membership_id=pressed.int(0),
-            approver_tg_id=query.from_user.id,
-            approve=bool(pressed.args[1]),
-            texts=deps.texts,
-            now=deps.clock(),
-        )
+    pressed = JoinDecided.unpack(query.data)
+    decision = await context.services.members.decide_join(
+        tg_user_id=query.from_user.id, membership_id=pressed.membership_id, approve=pressed.approve
+    )
     locale = await user_locale(context, update)
-    await query.answer(deps.texts.plain(locale, "join.decided_toast", approved=decision.approved))
+    toast = context.deps.texts.plain(locale, "join.decided_toast", approved=decision.approved)
+    await query.answer(toast)

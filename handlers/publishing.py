@@ -12,9 +12,8 @@ from telegram.ext import filters
 from handlers import common
 from handlers.base import refusals, say, user_locale
 from runtime.context import BotContext
-from services import conversations, publishing
 from services.errors import Invalid
-from ui.buttons import unpack
+from ui.buttons.publishing import PublishStory
 
 _LINK = re.compile(r"^(?:https?://)?t\.me/([A-Za-z][A-Za-z0-9_]{3,31})/?$")
 _NAME = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
@@ -64,17 +63,14 @@ async def _bind(update: Update, context: BotContext, ref: int | str) -> None:
     can_post = me.status == ChatMemberStatus.ADMINISTRATOR and (
         getattr(me, "can_post_messages", None) is not False
     )
-    async with context.deps.sessions() as session:
-        org = await publishing.bind_channel(
-            session,
-            tg_user_id=user.id,
-            chat_id=chat.id,
-            title=chat.title or "",
-            bot_can_post=can_post,
-            user_is_admin=them.status in ADMINS,
-            now=context.deps.clock(),
-        )
-    await say(update, context, "publishing.bound", title=chat.title or "", org=org.name)
+    org = await context.services.publishing.bind_channel(
+        tg_user_id=user.id,
+        chat_id=chat.id,
+        title=chat.title or "",
+        bot_can_post=can_post,
+        user_is_admin=them.status in ADMINS,
+    )
+    await say(update, context, "publishing.bound", title=chat.title or "", org=org)
 
 
 @refusals
@@ -82,13 +78,11 @@ async def bind_channel_command(update: Update, context: BotContext) -> None:
     """/bind_channel [@name | -100… id]: the chair links the school's channel."""
     user = update.effective_user
     assert user is not None
-    async with context.deps.sessions() as session:
-        await publishing.check_chair(session, tg_user_id=user.id)
     if context.args:
+        await context.services.publishing.check_chair(tg_user_id=user.id)
         await _bind(update, context, channel_ref(context.args[0]))
         return
-    async with context.deps.sessions() as session:
-        await publishing.await_channel(session, tg_user_id=user.id, now=context.deps.clock())
+    await context.services.publishing.ask_channel(tg_user_id=user.id)
     await say(update, context, "publishing.ask_channel")
 
 
@@ -104,14 +98,9 @@ async def on_channel_forward(update: Update, context: BotContext) -> None:
     """A post forwarded from a channel: the channel to bind while /bind_channel waits for it."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    async with context.deps.sessions() as session:
-        convo = await conversations.current(session, chat_id=user.id, user_id=user.id)
+    waiting = await context.services.publishing.waiting_for_channel(tg_user_id=user.id)
     origin = message.forward_origin
-    if (
-        convo is None
-        or convo.kind != publishing.KIND
-        or not isinstance(origin, MessageOriginChannel)
-    ):
+    if not waiting or not isinstance(origin, MessageOriginChannel):
         await common.forwarded(update, context)  # forwards are never anyone's own input
         return
     await _bind(update, context, origin.chat.id)
@@ -122,14 +111,9 @@ async def on_publish(update: Update, context: BotContext) -> None:
     """The "📢 Đăng lên kênh" button of an approved story's card: posted once, with photos."""
     query = update.callback_query
     assert query is not None
-    deps = context.deps
-    async with deps.sessions() as session:
-        await publishing.publish_story(
-            session,
-            story_id=unpack(query.data).int(),
-            tg_user_id=query.from_user.id,
-            texts=deps.texts,
-            now=deps.clock(),
-        )
+    pressed = PublishStory.unpack(query.data)
+    await context.services.publishing.publish_story(
+        story_id=pressed.story_id, tg_user_id=query.from_user.id
+    )
     locale = await user_locale(context, update)
-    await query.answer(deps.texts.plain(locale, "publishing.published_toast"))
+    await query.answer(context.deps.texts.plain(locale, "publishing.published_toast"))

@@ -6,6 +6,7 @@ draft or sends a user back to the start.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.base import UseCases
+from services.people import Standing, actor, standing_of
 from storage.models import Conversation
 
 
@@ -122,5 +124,35 @@ async def end(
     return bool(getattr(result, "rowcount", 0))
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where a user is: their dialogue's kind, step and data (kind None: in no dialogue, or in one
+    this version does not know); `standing` (who they are) only when in no dialogue."""
+
+    kind: Kind | None
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+    standing: Standing | None = None
+
+
 class Conversations(UseCases):
     """The durable dialogue each user is in."""
+
+    async def where(self, tg_user_id: int) -> Where:
+        """The dialogue this user is in, in their private chat (or who they are, if in none)."""
+        async with self.env.sessions() as session:
+            convo = await current(session, chat_id=tg_user_id, user_id=tg_user_id)
+            if convo is None:
+                return Where(None, "", {}, standing_of(await actor(session, tg_user_id)))
+        try:
+            kind: Kind | None = Kind(convo.kind)
+        except ValueError:  # a dialogue of an older version
+            kind = None
+        return Where(kind, convo.step, dict(convo.data), None)
+
+    async def cancel(self, *, chat_id: int, user_id: int) -> bool:
+        """Leave whatever dialogue the user is in, in this chat; True if there was one."""
+        async with self.env.sessions() as session:
+            ended = await end(session, chat_id=chat_id, user_id=user_id)
+            await session.commit()
+        return ended

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, conversations, outbox, stories
 from services.base import UseCases
+from services.conversations import Kind
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
-from services.people import actor, ensure_person, refuse_deactivated
+from services.people import LEADERS, ensure_person, require_role
 from storage.models import (
     DEFAULT_LEVELS,
     Department,
@@ -154,7 +155,7 @@ async def claim_chair(
         session,
         chat_id=tg_user_id,
         user_id=tg_user_id,
-        kind="profile",
+        kind=Kind.PROFILE,
         step="name",
         data={"org_id": org.id},
         now=now,
@@ -186,10 +187,10 @@ async def bind_council(
     group, or before the council moved, is lost. Binding the same group again is how the chair
     brings those cards back after re-adding the bot.
     """
-    who = await actor(session, tg_user_id)
-    refuse_deactivated(who)
-    if who.role != Role.CHAIR or who.membership is None:
-        raise NotAllowed("errors.chair_only")
+    who = await require_role(
+        session, tg_user_id, {Role.CHAIR}, refusal="errors.chair_only", strangers_too=True
+    )
+    assert who.membership is not None
     org = who.membership.org
     again = org.council_chat_id == chat_id
     if not again:
@@ -274,10 +275,10 @@ async def council_org(session: AsyncSession, chat_id: int) -> Org | None:
 
 async def invite(session: AsyncSession, *, tg_user_id: int, rotate: bool, now: datetime) -> Org:
     """The staff invite code of the leader's organisation, optionally replaced by a new one."""
-    who = await actor(session, tg_user_id)
-    refuse_deactivated(who)
-    if who.role not in (Role.CHAIR, Role.VICE_CHAIR) or who.membership is None:
-        raise NotAllowed("errors.leaders_only")
+    who = await require_role(
+        session, tg_user_id, LEADERS, refusal="errors.leaders_only", strangers_too=True
+    )
+    assert who.membership is not None
     org = who.membership.org
     if rotate:
         if who.role != Role.CHAIR:
@@ -295,5 +296,54 @@ async def invite(session: AsyncSession, *, tg_user_id: int, rotate: bool, now: d
     return org
 
 
+@dataclass(frozen=True)
+class Invite:
+    """The staff invite link's parts: the school's name and its current code."""
+
+    org: str
+    code: str
+
+
 class Orgs(UseCases):
     """The school itself: its council group and its invite link."""
+
+    async def claim_chair(self, *, code: str, tg_user_id: int, display_name: str) -> str:
+        """The holder of a chair link becomes the chair; the organisation's name."""
+        async with self.env.sessions() as session:
+            org = await claim_chair(
+                session, code=code, tg_user_id=tg_user_id, display_name=display_name, now=self.now()
+            )
+            return org.name
+
+    async def bind_council(self, *, tg_user_id: int, chat_id: int) -> str:
+        """The chair makes this group the council group; the organisation's name."""
+        async with self.env.sessions() as session:
+            org = await bind_council(
+                session, tg_user_id=tg_user_id, chat_id=chat_id, now=self.now(), texts=self.texts
+            )
+            return org.name
+
+    async def migrate_chat(self, *, old_chat_id: int, new_chat_id: int) -> bool:
+        """Follow a group that became a supergroup; True if it was a council chat."""
+        async with self.env.sessions() as session:
+            return await migrate_chat(session, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
+
+    async def council_lost(self, *, chat_id: int, title: str) -> int | None:
+        """The bot left this group: a council's chair is told; the organisation's id, if any."""
+        async with self.env.sessions() as session:
+            org = await council_lost(
+                session, chat_id=chat_id, title=title, texts=self.texts, now=self.now()
+            )
+            return org.id if org is not None else None
+
+    async def council_name(self, chat_id: int) -> str | None:
+        """The name of the organisation whose council meets in this chat, if any."""
+        async with self.env.sessions() as session:
+            org = await council_org(session, chat_id)
+            return org.name if org is not None else None
+
+    async def invite(self, *, tg_user_id: int, rotate: bool) -> Invite:
+        """A leader's staff invite link; the chair may replace its code."""
+        async with self.env.sessions() as session:
+            org = await invite(session, tg_user_id=tg_user_id, rotate=rotate, now=self.now())
+            return Invite(org.name, org.invite_code)

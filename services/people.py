@@ -97,13 +97,27 @@ def refuse_deactivated(who: Actor) -> None:
         raise NotAllowed("errors.deactivated")
 
 
-async def require_role(session: AsyncSession, tg_user_id: int, roles: Collection[Role]) -> Actor:
-    """The actor, if they are an active member with one of `roles`; otherwise refuse."""
+async def require_role(
+    session: AsyncSession,
+    tg_user_id: int,
+    roles: Collection[Role],
+    *,
+    refusal: str | None = None,
+    strangers_too: bool = False,
+) -> Actor:
+    """The actor, if they are an active member with one of `roles`; otherwise refuse.
+
+    `refusal` is the area's own key for a member without the role (else "errors.role_needed",
+    which lists the roles); with `strangers_too` it answers non-members as well (else
+    "errors.not_member"). A deactivated member is always told so.
+    """
     who = await actor(session, tg_user_id)
     refuse_deactivated(who)
     if who.role is None:
-        raise NotAllowed("errors.not_member")
+        raise NotAllowed(refusal if refusal and strangers_too else "errors.not_member")
     if who.role not in roles:
+        if refusal:
+            raise NotAllowed(refusal)
         raise NotAllowed("errors.role_needed", roles=sorted(str(r) for r in roles))
     return who
 
@@ -118,6 +132,27 @@ async def set_locale(
         person.locale = locale
     await session.commit()
     return earlier
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Who someone is here, for a greeting or the help text."""
+
+    deactivated: bool
+    role: Role | None  # None: not an active member
+    name: str
+    org: str  # the organisation of their active membership ("" if none)
+
+
+def standing_of(who: Actor) -> Standing:
+    """The plain view of an actor (read inside the session that loaded it)."""
+    active = who.role is not None and who.membership is not None
+    return Standing(
+        deactivated=who.deactivated,
+        role=who.role,
+        name=who.person.full_name if who.person else "",
+        org=who.membership.org.name if active and who.membership else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -148,3 +183,8 @@ class People(UseCases):
             changed = self.texts.locale(earlier) != locale
             who = await actor(session, tg_user_id) if changed else None
         return LanguageSet(changed=changed, role=who.role if who else None)
+
+    async def standing(self, tg_user_id: int) -> Standing:
+        """Who this person is here (a greeting, the help text)."""
+        async with self.env.sessions() as session:
+            return standing_of(await actor(session, tg_user_id))

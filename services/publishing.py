@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from services import audit, conversations, outbox
 from services.base import UseCases
+from services.conversations import Kind
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.people import COUNCIL_ROLES, Actor, require_role
 from services.stories import (
@@ -32,7 +33,7 @@ from services.stories import (
 from storage.models import Org, Role, Story, StoryStatus
 from ui.texts import Texts
 
-KIND = "channel"
+KIND = Kind.CHANNEL
 CAPTION_MAX = 1024
 
 
@@ -42,13 +43,7 @@ def publish_ref(story_id: int) -> str:
 
 
 async def _chair(session: AsyncSession, tg_user_id: int) -> Actor:
-    try:
-        who = await require_role(session, tg_user_id, {Role.CHAIR})
-    except NotAllowed as refusal:
-        if refusal.key == "errors.role_needed":
-            raise NotAllowed("errors.chair_only") from None
-        raise
-    return who
+    return await require_role(session, tg_user_id, {Role.CHAIR}, refusal="errors.chair_only")
 
 
 async def check_chair(session: AsyncSession, *, tg_user_id: int) -> None:
@@ -112,12 +107,9 @@ async def publish_story(
     session: AsyncSession, *, story_id: int, tg_user_id: int, texts: Texts, now: datetime
 ) -> StoryView:
     """Post an approved story (text and photos) to the school's channel, once."""
-    try:
-        who = await require_role(session, tg_user_id, COUNCIL_ROLES)
-    except NotAllowed as refusal:
-        if refusal.key in ("errors.not_member", "errors.role_needed"):
-            raise NotAllowed("stories.council_only") from None
-        raise
+    who = await require_role(
+        session, tg_user_id, COUNCIL_ROLES, refusal="stories.council_only", strangers_too=True
+    )
     story = await session.get(
         Story, story_id, options=[selectinload(Story.photos)], populate_existing=True
     )
@@ -182,3 +174,48 @@ async def publish_story(
 
 class Publishing(UseCases):
     """The school's channel: binding it, publishing stories to it."""
+
+    async def check_chair(self, *, tg_user_id: int) -> None:
+        """Refuse early (before asking Telegram about a channel) anyone but the chair."""
+        async with self.env.sessions() as session:
+            await check_chair(session, tg_user_id=tg_user_id)
+
+    async def ask_channel(self, *, tg_user_id: int) -> None:
+        """The chair is about to name or forward the channel (anyone else is refused)."""
+        async with self.env.sessions() as session:
+            await await_channel(session, tg_user_id=tg_user_id, now=self.now())
+
+    async def waiting_for_channel(self, *, tg_user_id: int) -> bool:
+        """Whether /bind_channel waits for this user to name the channel."""
+        async with self.env.sessions() as session:
+            convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
+        return convo is not None and convo.kind == KIND
+
+    async def bind_channel(
+        self,
+        *,
+        tg_user_id: int,
+        chat_id: int,
+        title: str,
+        bot_can_post: bool,
+        user_is_admin: bool,
+    ) -> str:
+        """Bind the school's channel (the facts checked with Telegram); the school's name."""
+        async with self.env.sessions() as session:
+            org = await bind_channel(
+                session,
+                tg_user_id=tg_user_id,
+                chat_id=chat_id,
+                title=title,
+                bot_can_post=bot_can_post,
+                user_is_admin=user_is_admin,
+                now=self.now(),
+            )
+            return org.name
+
+    async def publish_story(self, *, story_id: int, tg_user_id: int) -> None:
+        """Post an approved story to the school's channel, once."""
+        async with self.env.sessions() as session:
+            await publish_story(
+                session, story_id=story_id, tg_user_id=tg_user_id, texts=self.texts, now=self.now()
+            )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from services import members, orgs
+from services.base import Env
+from services.conversations import Conversations, Kind
 from services.errors import AlreadyDone, Invalid, NotAllowed
+from services.members import Members
 from storage.db import SessionFactory
 from storage.models import AuditEntry, MemberStatus, OutboxMessage, Role
 from tests.factories import (
@@ -332,3 +336,85 @@ async def test_only_the_chair_binds_the_council_and_a_migrated_group_stays_bound
     async with sessions() as s:
         bound = await orgs.council_org(s, -1009999)
     assert bound is not None and bound.id == org.id
+
+
+# ---------------------------------------------------------------------------- use cases
+
+
+def _env(sessions: SessionFactory, texts: Texts, now: datetime) -> Env:
+    return Env(sessions=sessions, texts=texts, clock=lambda: now, tz=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+async def test_the_join_use_cases_walk_the_dialogue_and_answer_with_plain_views(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now, staff=False)
+    env = _env(sessions, texts, now)
+    cases, talk = Members(env), Conversations(env)
+    stranger = await talk.where(2001)
+    assert stranger.kind is None and stranger.standing is not None
+    assert stranger.standing.role is None and not stranger.standing.deactivated
+    org = await cases.begin_join(code=school.invite_code, tg_user_id=2001, display_name="Đức")
+    assert org == "Trường Tiểu học Thượng Thanh"
+    asked = await talk.where(2001)
+    assert (asked.kind, asked.step, asked.standing) == (Kind.JOIN, "name", None)
+    offered = await cases.give_name(tg_user_id=2001, text="  Bùi  Văn Đức ")
+    assert [d.name for d in offered] == list(orgs.DEFAULT_DEPARTMENTS)
+    again = await cases.departments_to_pick(org_id=school.org_id)
+    assert again == offered
+    joined = await cases.choose_department(
+        tg_user_id=2001, department_id=school.departments["Tổ 2"]
+    )
+    assert (joined.profile, joined.org, joined.department) == (False, org, "Tổ 2")
+    assert joined.invite_code == school.invite_code
+    assert (await talk.where(2001)).kind is None  # the dialogue ended
+    pending = await membership_of(sessions, 2001)
+    assert pending is not None
+    decision = await cases.decide_join(tg_user_id=CHAIR, membership_id=pending.id, approve=True)
+    assert decision.approved and decision.name == "Bùi Văn Đức"
+    member = await talk.where(2001)
+    assert member.standing is not None and member.standing.role == Role.STAFF
+
+
+async def test_deactivating_answers_with_the_roster_without_them_in_one_unit_of_work(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await make_school(sessions, texts, now)
+    cases = Members(_env(sessions, texts, now))
+    teacher = await membership_of(sessions, TEACHER)
+    assert teacher is not None
+    before = await cases.roster(CHAIR)
+    changed = await cases.set_role(tg_user_id=CHAIR, membership_id=teacher.id, role=Role.COUNCIL)
+    assert changed.member.role == Role.COUNCIL and changed.tg_user_id == TEACHER
+    assert (await cases.member(tg_user_id=CHAIR, membership_id=teacher.id)).role == Role.COUNCIL
+    done = await cases.deactivate(tg_user_id=CHAIR, membership_id=teacher.id)
+    assert done.member.member.name == "Vũ Thị Mai"
+    assert [m.id for m in done.roster.members] == [
+        m.id for m in before.members if m.id != teacher.id
+    ]
+    assert done.roster.org == before.org
+
+
+async def test_naming_a_department_ends_the_dialogue_in_the_same_commit(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now, staff=False)
+    env = _env(sessions, texts, now)
+    cases, talk = Members(env), Conversations(env)
+    assert await cases.ask_department_name(tg_user_id=CHAIR, department_id=None) is None
+    assert (await talk.where(CHAIR)).kind == Kind.DEPARTMENT
+    assert await cases.name_department(tg_user_id=CHAIR, text=" Tổ  6 ", department_id=None) == (
+        "Tổ 6"
+    )
+    assert (await talk.where(CHAIR)).kind is None
+    tổ5 = school.departments["Tổ 5"]
+    assert await cases.ask_department_name(tg_user_id=CHAIR, department_id=tổ5) == "Tổ 5"
+    where = await talk.where(CHAIR)
+    assert (where.step, where.data) == ("rename", {"department_id": tổ5})
+    renamed = await cases.name_department(tg_user_id=CHAIR, text="Tổ Năm", department_id=tổ5)
+    assert renamed == "Tổ Năm" and await cases.department(tg_user_id=CHAIR, department_id=tổ5) == (
+        "Tổ Năm"
+    )
+    assert not await talk.cancel(chat_id=CHAIR, user_id=CHAIR)  # nothing left to cancel
+    with pytest.raises(NotAllowed):
+        await cases.departments(TEACHER)

@@ -7,13 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storage.models import Role
-from ui.buttons import MAX_BYTES, MAX_INT, BadCallback, pack, unpack
+from ui.buttons import MAX_BYTES, MAX_INT, BadCallback, parse, unpack
+from ui.buttons.members import DepartmentList, JoinDecided, MemberRole
 
 
 def test_packed_data_round_trips() -> None:
-    assert unpack(pack("ja", 12, True)).args == (12, True)
-    assert unpack(pack("mr", 7, Role.COUNCIL)).args == (7, Role.COUNCIL)
-    assert unpack(pack("dl")).args == ()
+    assert JoinDecided(12, approve=True).pack() == "v1:ja:12:1"
+    assert parse("v1:ja:12:1") == JoinDecided(12, approve=True)
+    assert parse(MemberRole(7, Role.COUNCIL).pack()) == MemberRole(7, Role.COUNCIL)
+    assert DepartmentList().pack() == "v1:dl"
+    assert parse("v1:dl") == DepartmentList()
 
 
 @pytest.mark.parametrize(
@@ -36,6 +39,8 @@ def test_packed_data_round_trips() -> None:
 )
 def test_tampered_data_is_refused(data: str) -> None:
     with pytest.raises(BadCallback):
+        parse(data)
+    with pytest.raises(BadCallback):
         unpack(data)
 
 
@@ -50,6 +55,6 @@ def test_parser_never_crashes_on_arbitrary_text(data: str) -> None:
 
 @given(st.integers(min_value=0, max_value=MAX_INT), st.booleans())
 def test_largest_ids_still_fit_telegrams_64_bytes(ident: int, flag: bool) -> None:
-    data = pack("ja", ident, flag)
+    data = JoinDecided(ident, approve=flag).pack()
     assert len(data.encode()) <= MAX_BYTES
-    assert unpack(data).args == (ident, flag)
+    assert parse(data) == JoinDecided(ident, approve=flag)

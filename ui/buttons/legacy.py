@@ -59,18 +59,6 @@ def _scope(raw: str) -> str:
 
 # kind -> argument parsers. Kinds are short because the 64-byte budget is shared with ids.
 SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
-    "jd": (_int,),  # join: department picked
-    "ja": (_int, _flag),  # join request: approve (1) / reject (0)
-    "ml": (_int,),  # members list page
-    "m": (_int,),  # member card
-    "mr": (_int, _role),  # member: set role
-    "mx": (_int,),  # member: deactivate
-    "dl": (),  # departments list
-    "d": (_int,),  # department card
-    "da": (),  # department: add
-    "dr": (_int,),  # department: rename
-    "dx": (_int,),  # department: remove
-    "ir": (),  # invite: rotate code
     "rp": (_choice("text", "photos", "send", "edit", "cancel", "et", "ep", "en"),),  # report flow
     "rn": (_choice("self", "colleague", "pupil", "group"),),  # report: who did it
     "rc": (_int,),  # report: colleague picked (membership id)

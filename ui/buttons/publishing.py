@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass  # noqa: F401
-from typing import Literal  # noqa: F401
+from dataclasses import dataclass
 
-from ui.buttons.base import Button  # noqa: F401
+from ui.buttons.base import Button
+
+
+@dataclass(frozen=True)
+class PublishStory(Button, kind="sp"):
+    """ "📢 Đăng lên kênh" on an approved story's council card."""
+
+    story_id: int

@@ -1,21 +1,22 @@
-"""Staff joining, approval, roles and departments."""
+"""Joining: a newcomer's name and department, the leaders' approval; the chair's profile."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from services import audit, conversations, outbox
-from services.base import UseCases
+from services.conversations import Kind
 from services.errors import AlreadyDone, Invalid, NotFound
-from services.naming import clean_name, sort_key
-from services.people import LEADERS, Actor, ensure_person, require_role
+from services.members.departments import list_departments
+from services.naming import clean_name
+from services.people import LEADERS, ensure_person, require_role
 from storage.models import Department, Membership, MemberStatus, Org, Person, Role
-from ui.buttons import pack
+from ui.buttons.members import JoinDecided
 from ui.texts import Texts
 
 
@@ -43,7 +44,7 @@ async def begin_join(
         session,
         chat_id=tg_user_id,
         user_id=tg_user_id,
-        kind="join",
+        kind=Kind.JOIN,
         step="name",
         data={"org_id": org.id},
         now=now,
@@ -103,7 +104,7 @@ async def choose_department(
     membership = await session.scalar(
         select(Membership).where(Membership.org_id == org_id, Membership.person_id == person.id)
     )
-    if convo.kind == "profile":
+    if convo.kind == Kind.PROFILE:
         if membership is None:
             raise NotFound("errors.not_member")
         membership.department_id = department.id
@@ -172,8 +173,14 @@ async def _notify_leaders(
             ),
             buttons=[
                 [
-                    (texts.plain(locale, "join.approve_button"), pack("ja", membership.id, True)),
-                    (texts.plain(locale, "join.reject_button"), pack("ja", membership.id, False)),
+                    (
+                        texts.plain(locale, "join.approve_button"),
+                        JoinDecided(membership.id, approve=True).pack(),
+                    ),
+                    (
+                        texts.plain(locale, "join.reject_button"),
+                        JoinDecided(membership.id, approve=False).pack(),
+                    ),
                 ]
             ],
             ref=join_ref(membership.id),
@@ -263,235 +270,3 @@ async def decide_join(
     )
     await session.commit()
     return JoinDecision(approve, person.full_name, dept)
-
-
-async def list_departments(session: AsyncSession, *, org_id: int) -> list[Department]:
-    """An organisation's departments, in their display order."""
-    return list(
-        (
-            await session.scalars(
-                select(Department)
-                .where(Department.org_id == org_id)
-                .order_by(Department.position, Department.id)
-            )
-        ).all()
-    )
-
-
-async def list_members(session: AsyncSession, *, org_id: int) -> list[Membership]:
-    """Active members, sorted the Vietnamese way (given name first)."""
-    rows = (
-        await session.scalars(
-            select(Membership)
-            .where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE)
-            .options(selectinload(Membership.person), selectinload(Membership.department))
-        )
-    ).all()
-    return sorted(rows, key=lambda m: sort_key(m.person.full_name))
-
-
-async def require_chair(session: AsyncSession, tg_user_id: int) -> Actor:
-    """The acting chair (for member and department management)."""
-    return await require_role(session, tg_user_id, {Role.CHAIR})
-
-
-async def member_of_chair(
-    session: AsyncSession, *, tg_user_id: int, membership_id: int
-) -> Membership:
-    """One membership of the chair's organisation."""
-    who = await require_chair(session, tg_user_id)
-    assert who.membership is not None
-    membership = await session.get(
-        Membership,
-        membership_id,
-        options=[selectinload(Membership.person), selectinload(Membership.department)],
-    )
-    if membership is None or membership.org_id != who.membership.org_id:
-        raise NotFound("errors.stale_button")
-    return membership
-
-
-async def set_role(
-    session: AsyncSession,
-    *,
-    tg_user_id: int,
-    membership_id: int,
-    role: Role,
-    texts: Texts,
-    now: datetime,
-) -> Membership:
-    """Give a member another role (vice-chair, council member, staff); chair only."""
-    who = await require_chair(session, tg_user_id)
-    membership = await member_of_chair(session, tg_user_id=tg_user_id, membership_id=membership_id)
-    if role == Role.CHAIR or membership.id == (who.membership.id if who.membership else None):
-        raise Invalid("members.cannot_change_chair")
-    if membership.status != MemberStatus.ACTIVE:
-        raise AlreadyDone("members.not_active", name=membership.person.full_name)
-    if membership.role == role:
-        raise AlreadyDone("members.role_unchanged", name=membership.person.full_name)
-    before = membership.role
-    membership.role = role
-    await audit.record(
-        session,
-        org_id=membership.org_id,
-        actor_id=who.person.id if who.person else None,
-        action="member.role",
-        target=f"membership:{membership.id}",
-        now=now,
-        before=str(before),
-        after=str(role),
-    )
-    outbox.enqueue_message(
-        session,
-        chat_id=membership.person.tg_user_id,
-        now=now,
-        text=texts.render(
-            texts.locale(membership.person.locale),
-            "members.role_changed_notice",
-            org=who.membership.org.name if who.membership else "",
-            role=str(role),
-        ),
-    )
-    await session.commit()
-    return membership
-
-
-async def deactivate(
-    session: AsyncSession, *, tg_user_id: int, membership_id: int, texts: Texts, now: datetime
-) -> Membership:
-    """Mark someone who left as inactive; their history stays. Chair only."""
-    who = await require_chair(session, tg_user_id)
-    membership = await member_of_chair(session, tg_user_id=tg_user_id, membership_id=membership_id)
-    if who.membership and membership.id == who.membership.id:
-        raise Invalid("members.cannot_change_chair")
-    if membership.status != MemberStatus.ACTIVE:
-        raise AlreadyDone("members.not_active", name=membership.person.full_name)
-    membership.status = MemberStatus.LEFT
-    await audit.record(
-        session,
-        org_id=membership.org_id,
-        actor_id=who.person.id if who.person else None,
-        action="member.deactivate",
-        target=f"membership:{membership.id}",
-        now=now,
-    )
-    outbox.enqueue_message(
-        session,
-        chat_id=membership.person.tg_user_id,
-        now=now,
-        text=texts.render(
-            texts.locale(membership.person.locale),
-            "members.deactivated_notice",
-            org=who.membership.org.name if who.membership else "",
-        ),
-    )
-    await session.commit()
-    return membership
-
-
-DEPT_NAME_MAX = 60
-
-
-def clean_department_name(raw: str) -> str:
-    """A tidied department name, or a refusal saying the limit."""
-    name = " ".join(raw.split())
-    if not 1 <= len(name) <= DEPT_NAME_MAX:
-        raise Invalid("departments.bad_name", limit=DEPT_NAME_MAX)
-    return name
-
-
-async def add_department(
-    session: AsyncSession, *, tg_user_id: int, name: str, now: datetime
-) -> Department:
-    """Add a department to the chair's organisation."""
-    who = await require_chair(session, tg_user_id)
-    assert who.membership is not None
-    name = clean_department_name(name)
-    org_id = who.membership.org_id
-    if await session.scalar(
-        select(Department).where(Department.org_id == org_id, Department.name == name)
-    ):
-        raise Invalid("departments.exists", name=name)
-    last = await session.scalar(
-        select(func.max(Department.position)).where(Department.org_id == org_id)
-    )
-    dept = Department(org_id=org_id, name=name, position=(last or 0) + 1)
-    session.add(dept)
-    await session.flush()
-    await audit.record(
-        session,
-        org_id=org_id,
-        actor_id=who.person.id if who.person else None,
-        action="department.add",
-        target=f"department:{dept.id}",
-        now=now,
-        name=name,
-    )
-    await session.commit()
-    return dept
-
-
-async def _chair_department(
-    session: AsyncSession, tg_user_id: int, dept_id: int
-) -> tuple[Actor, Department]:
-    who = await require_chair(session, tg_user_id)
-    dept = await session.get(Department, dept_id)
-    if dept is None or who.membership is None or dept.org_id != who.membership.org_id:
-        raise NotFound("errors.stale_button")
-    return who, dept
-
-
-async def rename_department(
-    session: AsyncSession, *, tg_user_id: int, department_id: int, name: str, now: datetime
-) -> Department:
-    """Rename a department of the chair's organisation."""
-    who, dept = await _chair_department(session, tg_user_id, department_id)
-    name = clean_department_name(name)
-    if await session.scalar(
-        select(Department).where(
-            Department.org_id == dept.org_id, Department.name == name, Department.id != dept.id
-        )
-    ):
-        raise Invalid("departments.exists", name=name)
-    before, dept.name = dept.name, name
-    await audit.record(
-        session,
-        org_id=dept.org_id,
-        actor_id=who.person.id if who.person else None,
-        action="department.rename",
-        target=f"department:{dept.id}",
-        now=now,
-        before=before,
-        after=name,
-    )
-    await session.commit()
-    return dept
-
-
-async def remove_department(
-    session: AsyncSession, *, tg_user_id: int, department_id: int, now: datetime
-) -> str:
-    """Remove an empty department; refuse while anyone (even past staff) belongs to it."""
-    who, dept = await _chair_department(session, tg_user_id, department_id)
-    used = await session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.department_id == dept.id)
-    )
-    if used:
-        raise Invalid("departments.not_empty", name=dept.name, count=used)
-    name = dept.name
-    await session.delete(dept)
-    await audit.record(
-        session,
-        org_id=dept.org_id,
-        actor_id=who.person.id if who.person else None,
-        action="department.remove",
-        target=f"department:{department_id}",
-        now=now,
-        name=name,
-    )
-    await session.commit()
-    return name
-
-
-class Members(UseCases):
-    """Joining, roles and departments."""
