@@ -29,6 +29,7 @@ from handlers import (
 )
 from ui.buttons import BadCallback, unpack
 from ui.buttons.common import LanguageChosen
+from ui.buttons.tallies import TallyChart, TallyExport, TallyScope
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -124,9 +125,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(campaigns.on_reschedule, pattern=_cb("ce")),
         CallbackQueryHandler(campaigns.on_close, pattern=_cb("cx")),
         CallbackQueryHandler(campaigns.on_close_confirmed, pattern=_cb("cy")),
-        CallbackQueryHandler(reports.on_tally_scope, pattern=_cb("tl")),
-        CallbackQueryHandler(reports.on_export, pattern=_cb("te")),
-        CallbackQueryHandler(reports.on_chart, pattern=_cb("tc")),
+        CallbackQueryHandler(reports.on_tally_scope, pattern=TallyScope.matches),
+        CallbackQueryHandler(reports.on_export, pattern=TallyExport.matches),
+        CallbackQueryHandler(reports.on_chart, pattern=TallyChart.matches),
         CallbackQueryHandler(proposals.on_propose, pattern=_cb("pp")),
         CallbackQueryHandler(proposals.on_form, pattern=_cb("pf")),
         CallbackQueryHandler(proposals.on_level, pattern=_cb("pl")),
