@@ -52,6 +52,7 @@ from tgemu import EmuClient, User
 from tgemu.client import DEFAULT_TOKEN
 from ui.buttons import pack
 from ui.buttons.common import LanguageChosen
+from ui.buttons.tallies import TallyScope
 from ui.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -462,7 +463,7 @@ def queued_workload(seeded: Seeded, buttons: Buttons) -> list[Action]:
                 for u in seeded.chatting
             ],
             [
-                Action(u, message_id=buttons.tally[u], data=pack("tl", SCOPES[r % 3]))
+                Action(u, message_id=buttons.tally[u], data=TallyScope(scope=SCOPES[r % 3]).pack())
                 for u in seeded.council
             ],
             [
@@ -719,7 +720,7 @@ async def live(
             tally = await timed_ask(tg, "/tally")
             await pause()
             await timed_press(
-                tg, tg, tally["message_id"], pack("tl", SCOPES[r % 3]), "period button"
+                tg, tg, tally["message_id"], TallyScope(scope=SCOPES[r % 3]).pack(), "period button"
             )
             story = seeded.cards[tg][first_card + r]
             await pause()

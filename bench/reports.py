@@ -328,16 +328,18 @@ async def measure(url: str, db: str) -> dict[str, Any]:
 
 async def prefetch(sessions: Any) -> list[list[tuple[Any, ...]]]:
     """Every row of the workbook's sheets, as plain tuples with naive local datetimes."""
-    from services import tallies
     from services.people import actor
+    from services.tallies import figures as tally_figures
+    from services.tallies import rows as tally_rows
+    from services.tallies import scope as tally_scope
 
     async with sessions() as s:
         who = await actor(s, CHAIR_TG)
         assert who.membership is not None
         org = who.membership.org
-        scope = await tallies._scope(s, org, "y", TZ, NOW)
-        figures = await tallies._compute(s, org, scope, TZ, NOW)
-        sheets = await tallies._sheets(s, org, scope, figures, TZ, serials=False)
+        scope = await tally_scope.resolve(s, org, "y", TZ, NOW)
+        figures = await tally_figures.compute(s, org, scope, TZ, NOW)
+        sheets = await tally_rows.sheets(s, org, scope, figures, TZ, serials=False)
         out: list[list[tuple[Any, ...]]] = []
         for sheet in sheets:
             rows = sheet.rows if isinstance(sheet.rows, list) else None

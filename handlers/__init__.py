@@ -48,6 +48,7 @@ from ui.buttons.members import (
 )
 from ui.buttons.publishing import PublishStory
 from ui.buttons.settings import SettingEdit, SettingReset, SettingsSection
+from ui.buttons.tallies import TallyChart, TallyExport, TallyScope
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -147,9 +148,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(campaigns.on_reschedule, pattern=cb.ChangeDates.matches),
         CallbackQueryHandler(campaigns.on_close, pattern=cb.CloseEarly.matches),
         CallbackQueryHandler(campaigns.on_close_confirmed, pattern=cb.CloseConfirmed.matches),
-        CallbackQueryHandler(reports.on_tally_scope, pattern=_cb("tl")),
-        CallbackQueryHandler(reports.on_export, pattern=_cb("te")),
-        CallbackQueryHandler(reports.on_chart, pattern=_cb("tc")),
+        CallbackQueryHandler(reports.on_tally_scope, pattern=TallyScope.matches),
+        CallbackQueryHandler(reports.on_export, pattern=TallyExport.matches),
+        CallbackQueryHandler(reports.on_chart, pattern=TallyChart.matches),
         CallbackQueryHandler(proposals.on_propose, pattern=_cb("pp")),
         CallbackQueryHandler(proposals.on_form, pattern=_cb("pf")),
         CallbackQueryHandler(proposals.on_level, pattern=_cb("pl")),

@@ -9,10 +9,8 @@ from telegram.error import BadRequest
 from handlers.base import Buttons, refusals, user_locale
 from reports.model import Scope
 from runtime.context import BotContext
-from services import tallies
 from services.tallies import CampaignChoice
-from storage.db import reading
-from ui.buttons import pack, unpack
+from ui.buttons.tallies import TallyChart, TallyExport, TallyScope
 from ui.keyboards import keyboard
 
 BUSY = "exporting"  # chat_data flag: one export at a time per chat
@@ -38,7 +36,7 @@ def _buttons(
 
     def label(key: str, code: str, **values: object) -> tuple[str, str]:
         text = texts.plain(locale, key, **values)
-        return ("• " + text if code == scope.code else text, pack("tl", code))
+        return ("• " + text if code == scope.code else text, TallyScope(scope=code).pack())
 
     rows: list[list[tuple[str, str]]] = [
         [
@@ -50,11 +48,16 @@ def _buttons(
     rows += [[label("reports.campaign_button", f"c{c.id}", name=c.name)] for c in campaigns]
     rows.append(
         [
-            (texts.plain(locale, "reports.export_button"), pack("te", scope.code)),
-            (texts.plain(locale, "reports.chart_button"), pack("tc", scope.code)),
+            (texts.plain(locale, "reports.export_button"), TallyExport(scope=scope.code).pack()),
+            (texts.plain(locale, "reports.chart_button"), TallyChart(scope=scope.code).pack()),
         ]
     )
     return rows
+
+
+def _typed_scope(context: BotContext) -> str:
+    """The scope typed after the command (none: the school year)."""
+    return context.services.tallies.scope_code(" ".join(context.args or []))
 
 
 def _chat_ids(update: Update) -> tuple[int, int]:
@@ -64,19 +67,10 @@ def _chat_ids(update: Update) -> tuple[int, int]:
 
 
 async def _show_tally(update: Update, context: BotContext, code: str) -> None:
-    deps = context.deps
     user_id, chat_id = _chat_ids(update)
-    async with reading(deps.sessions)() as session:
-        result = await tallies.tally(
-            session,
-            tg_user_id=user_id,
-            chat_id=chat_id,
-            code=code,
-            tz=deps.texts.tz,
-            now=deps.clock(),
-        )
+    result = await context.services.tallies.tally(tg_user_id=user_id, chat_id=chat_id, code=code)
     locale = await _locale(update, context)
-    text = deps.texts.render(locale, "reports.tally", tally=result.tally)
+    text = context.deps.texts.render(locale, "reports.tally", tally=result.tally)
     markup = _markup(_buttons(locale, context, result.tally.scope, result.campaigns))
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
@@ -93,7 +87,7 @@ async def _show_tally(update: Update, context: BotContext, code: str) -> None:
 @refusals
 async def tally_command(update: Update, context: BotContext) -> None:
     """/tally [tháng | học kỳ | năm học | dd/mm/yyyy-dd/mm/yyyy]: the council's figures."""
-    await _show_tally(update, context, tallies.scope_code(" ".join(context.args or [])))
+    await _show_tally(update, context, _typed_scope(context))
 
 
 @refusals
@@ -101,38 +95,36 @@ async def on_tally_scope(update: Update, context: BotContext) -> None:
     """A period or campaign button under a tally: the same message shows the new figures."""
     query = update.callback_query
     assert query is not None
-    await _show_tally(update, context, str(unpack(query.data).args[0]))
+    await _show_tally(update, context, TallyScope.unpack(query.data).scope)
 
 
 async def _export(update: Update, context: BotContext, code: str) -> None:
-    deps, texts = context.deps, context.deps.texts
+    texts = context.deps.texts
     user_id, chat_id = _chat_ids(update)
     chat_data = context.chat_data if context.chat_data is not None else {}
     locale = await _locale(update, context)
     if chat_data.get(BUSY):
         await _tell(update, context, texts.plain(locale, "reports.export_busy"))
         return
-    async with reading(deps.sessions)() as session:  # refuse a teacher before any progress message
-        scope = await tallies.check(
-            session, tg_user_id=user_id, chat_id=chat_id, code=code, tz=texts.tz, now=deps.clock()
+    progress: list[Message] = []  # the progress message, once shown
+
+    async def started(scope: Scope) -> None:
+        # Called once the reader is allowed (a teacher is refused before any progress message).
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        shown = await context.bot.send_message(
+            chat_id,
+            texts.render(locale, "reports.exporting", scope=scope),
+            parse_mode=ParseMode.HTML,
         )
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    progress = await context.bot.send_message(
-        chat_id, texts.render(locale, "reports.exporting", scope=scope), parse_mode=ParseMode.HTML
-    )
-    chat_data[BUSY] = True
-    try:
+        progress.append(shown)
+        chat_data[BUSY] = True
         await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-        async with reading(deps.sessions)() as session:
-            result = await tallies.export(
-                session,
-                tg_user_id=user_id,
-                chat_id=chat_id,
-                code=code,
-                tz=texts.tz,
-                now=deps.clock(),
-            )
+
+    try:
+        result = await context.services.tallies.export(
+            tg_user_id=user_id, chat_id=chat_id, code=code, started=started
+        )
         try:
             for file in result.files:
                 caption = (
@@ -150,8 +142,9 @@ async def _export(update: Update, context: BotContext, code: str) -> None:
         finally:
             result.close()
     finally:
-        chat_data.pop(BUSY, None)
-    await progress.edit_text(
+        if progress:  # this export's flag (a refused one set none, and clears none)
+            chat_data.pop(BUSY, None)
+    await progress[0].edit_text(
         texts.render(locale, "reports.exported", scope=result.scope, rows=result.rows),
         parse_mode=ParseMode.HTML,
     )
@@ -170,7 +163,7 @@ async def _tell(update: Update, context: BotContext, text: str) -> None:
 @refusals
 async def export_command(update: Update, context: BotContext) -> None:
     """/export [period]: the XLSX workbook, the CSV of stories and the formal DOCX report."""
-    await _export(update, context, tallies.scope_code(" ".join(context.args or [])))
+    await _export(update, context, _typed_scope(context))
 
 
 @refusals
@@ -178,29 +171,16 @@ async def on_export(update: Update, context: BotContext) -> None:
     """The export button under a tally."""
     query = update.callback_query
     assert query is not None
-    await _export(update, context, str(unpack(query.data).args[0]))
+    await _export(update, context, TallyExport.unpack(query.data).scope)
 
 
 async def _chart(update: Update, context: BotContext, code: str) -> None:
-    deps, texts = context.deps, context.deps.texts
+    texts = context.deps.texts
     user_id, chat_id = _chat_ids(update)
     locale = await _locale(update, context)
-    async with reading(deps.sessions)() as session:
-        result = await tallies.chart(
-            session,
-            tg_user_id=user_id,
-            chat_id=chat_id,
-            code=code,
-            tz=texts.tz,
-            now=deps.clock(),
-            title=lambda scope: texts.plain(locale, "reports.chart_title", scope=scope),
-            labels={
-                "by_department": texts.plain(locale, "reports.chart_by_department"),
-                "by_month": texts.plain(locale, "reports.chart_by_month"),
-                "per_head": texts.plain(locale, "reports.chart_per_head"),
-                "decimal": "," if locale == "vi" else ".",
-            },
-        )
+    result = await context.services.tallies.chart(
+        tg_user_id=user_id, chat_id=chat_id, code=code, locale=locale
+    )
     if update.callback_query is not None:
         await update.callback_query.answer()
     await context.bot.send_photo(
@@ -217,7 +197,7 @@ async def _chart(update: Update, context: BotContext, code: str) -> None:
 @refusals
 async def stats_command(update: Update, context: BotContext) -> None:
     """/stats [period]: approved stories per department and per month, as a chart."""
-    await _chart(update, context, tallies.scope_code(" ".join(context.args or [])))
+    await _chart(update, context, _typed_scope(context))
 
 
 @refusals
@@ -225,4 +205,4 @@ async def on_chart(update: Update, context: BotContext) -> None:
     """The chart button under a tally."""
     query = update.callback_query
     assert query is not None
-    await _chart(update, context, str(unpack(query.data).args[0]))
+    await _chart(update, context, TallyChart.unpack(query.data).scope)

@@ -17,6 +17,9 @@ from sqlalchemy import ColumnElement, func, select, update
 from reports.periods import place_and_date
 from reports.xlsx import write_xlsx
 from services import tallies
+from services.tallies import figures as tally_figures
+from services.tallies import rows as tally_rows
+from services.tallies import scope as tally_scope
 from storage.db import SessionFactory
 from storage.models import Org, Story, StoryStatus
 from tests.factories import COUNCIL
@@ -120,17 +123,17 @@ async def test_dates_computed_by_the_database_are_the_numbers_xlsxwriter_writes(
     async def book(serials: bool) -> tuple[dict[str, bytes], list[Any]]:
         async with sessions() as s:
             org = await s.get_one(Org, seeded.org_id)
-            scope = await tallies._scope(s, org, "y", TZ, now)
-            figures = await tallies._compute(s, org, scope, TZ, now)
-            moment = tallies._excel_serials(s, scope, TZ) if serials else tallies._as_stored
+            scope = await tally_scope.resolve(s, org, "y", TZ, now)
+            figures = await tally_figures.compute(s, org, scope, TZ, now)
+            moment = tally_rows.excel_serials(s, scope, TZ) if serials else tally_rows.as_stored
             decided = (
                 await s.scalars(
-                    tallies._story_rows(org.id, scope, TZ, moment)
+                    tally_rows.story_rows(org.id, scope, TZ, moment)
                     .with_only_columns(moment(Story.decided_at))
                     .where(Story.id.in_(ids[: len(odd)]))
                 )
             ).all()
-            sheets = await tallies._sheets(s, org, scope, figures, TZ, serials=serials)
+            sheets = await tally_rows.sheets(s, org, scope, figures, TZ, serials=serials)
             out = io.BytesIO()
             await asyncio.to_thread(write_xlsx, out, sheets, TZ)
         with zipfile.ZipFile(out) as z:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from reports.columns import NO_DEPARTMENT
 from services import tallies
 from services.errors import Invalid, NotAllowed
 from storage.db import SessionFactory
@@ -82,7 +83,7 @@ async def test_a_period_tally_matches_a_count_of_the_raw_rows(
     for dept_id, name in org["departments"].items():
         assert got[name] == (org["heads"].get(dept_id, 0), per_dept.get(dept_id, 0))
     if per_dept.get(None):
-        assert got[tallies.NO_DEPARTMENT][1] == per_dept[None]
+        assert got[NO_DEPARTMENT][1] == per_dept[None]
     assert [(p.name, p.count) for p in tally.top_authors] == _expected_top(
         approved, "author_id", names
     )

@@ -26,6 +26,7 @@ from services.stories import NOMINEE_TEXT_MAX, REASON_MAX, STORY_MAX, StoryView,
 from storage.models import Role
 from tgemu.entities import parse_html, u16len
 from ui.buttons import legacy as cd
+from ui.buttons.tallies import TallyScope
 from ui.texts import LOCALES, Texts
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -193,7 +194,7 @@ def test_a_typed_period_is_a_scope_the_tally_buttons_can_carry(text: str) -> Non
     except Invalid as refusal:
         assert refusal.key == "reports.bad_period"
         return
-    assert cd.unpack(cd.pack("tl", code)).args == (code,)
+    assert TallyScope.unpack(TallyScope(scope=code).pack()).scope == code
     if code.startswith("r"):
         typed_period = periods.parse_range(text)
         assert periods.from_code(code) == typed_period

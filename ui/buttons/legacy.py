@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from storage.models import Role
 from ui.buttons.base import MAX_BYTES, MAX_INT, VERSION, BadCallback
+from ui.buttons.tallies import parse_scope as _scope  # noqa: F401  (tests still name it)
 
 _INT = re.compile(r"^(0|[1-9]\d{0,9})$", re.ASCII)
 
@@ -47,16 +48,6 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
-_SCOPE = re.compile(r"^(m|s|y|c(0|[1-9]\d{0,9})|r\d{8}-\d{8})$", re.ASCII)
-
-
-def _scope(raw: str) -> str:
-    """A tally's scope: this month / semester / school year, a campaign, or typed dates."""
-    if not _SCOPE.match(raw) or (raw[0] == "c" and int(raw[1:]) > MAX_INT):
-        raise BadCallback(raw)
-    return raw
-
-
 # kind -> argument parsers. Kinds are short because the 64-byte budget is shared with ids.
 SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "rp": (_choice("text", "photos", "send", "edit", "cancel", "et", "ep", "en"),),  # report flow
@@ -79,9 +70,6 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "bm": (_int,),  # broadcast: remind those who have not confirmed
     "rr": (_int,),  # read receipt "Đã xem" (0 = the preview's button)
     "sp": (_int,),  # story: publish to the school's channel
-    "tl": (_scope,),  # tally: switch to a scope
-    "te": (_scope,),  # tally: export the documents
-    "tc": (_scope,),  # tally: the chart
     "pp": (_choice("s", "r"), _int),  # propose a commendation: for a story / a registration
     "pf": (_choice("s", "r"), _int, _int),  # proposal: form picked (index in the list)
     "pl": (_choice("s", "r"), _int, _int, _int),  # proposal: level picked (index)

@@ -1,0 +1,281 @@
+"""The council's figures: stories by status, by department and by month, the people most often
+approved or named, registrations and proposals; every one an aggregate query (no story is
+loaded to be counted). The chart draws two of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reports.columns import NO_DEPARTMENT
+from reports.model import DepartmentCount, LabelCount, PersonCount, ProposalCount, Scope, Tally
+from services.tallies.scope import (
+    proposals_in,
+    reader,
+    registrations_in,
+    resolve,
+    stories_in,
+)
+from storage.models import (
+    Campaign,
+    Department,
+    Membership,
+    MemberStatus,
+    Org,
+    Person,
+    Proposal,
+    ProposalStatus,
+    Registration,
+    Story,
+    StoryStatus,
+    Title,
+)
+
+TOP = 5
+
+
+@dataclass(frozen=True)
+class CampaignChoice:
+    """A campaign a tally can switch to."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class TallyResult:
+    """A tally and the campaigns to offer as switches."""
+
+    tally: Tally
+    campaigns: list[CampaignChoice]
+
+
+@dataclass(frozen=True)
+class ChartResult:
+    """A chart and what it covers."""
+
+    scope: Scope
+    png: bytes
+    approved: int
+
+
+def month_of(session: AsyncSession, column: Any, tz: ZoneInfo, at: datetime) -> Any:
+    """'YYYY-MM' of a stored moment, in the school's zone, computed by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(tz.key, column), "YYYY-MM")
+    # SQLite stores naive UTC: shift by the zone's offset (fixed for Việt Nam: no summer time).
+    offset = at.astimezone(tz).utcoffset() or timedelta()
+    return func.strftime("%Y-%m", column, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+
+async def compute(
+    session: AsyncSession, org: Org, scope: Scope, tz: ZoneInfo, now: datetime
+) -> Tally:
+    """Every figure of one tally, one GROUP BY each."""
+    stories = stories_in(org.id, scope, tz)
+    approved = [*stories, Story.status == StoryStatus.APPROVED]
+
+    by_status = {
+        str(status): int(count)
+        for status, count in (
+            await session.execute(
+                select(Story.status, func.count()).where(*stories).group_by(Story.status)
+            )
+        ).all()
+    }
+
+    heads = dict(
+        (
+            await session.execute(
+                select(Membership.department_id, func.count())
+                .where(Membership.org_id == org.id, Membership.status == MemberStatus.ACTIVE)
+                .group_by(Membership.department_id)
+            )
+        ).all()
+    )
+    per_department = dict(
+        (
+            await session.execute(
+                select(Story.author_department_id, func.count())
+                .where(*approved)
+                .group_by(Story.author_department_id)
+            )
+        ).all()
+    )
+    departments = [
+        DepartmentCount(name, int(heads.get(dept_id, 0)), int(per_department.get(dept_id, 0)))
+        for dept_id, name in (
+            await session.execute(
+                select(Department.id, Department.name)
+                .where(Department.org_id == org.id)
+                .order_by(Department.position, Department.name)
+            )
+        ).all()
+    ]
+    if per_department.get(None):
+        departments.append(DepartmentCount(NO_DEPARTMENT, 0, int(per_department[None])))
+
+    top_authors = await _top(session, org.id, Story.author_id, approved)
+    top_nominees = await _top(
+        session, org.id, Story.nominee_person_id, [*approved, Story.nominee_person_id.is_not(None)]
+    )
+
+    registrations = [
+        LabelCount(name, int(count))
+        for name, count in (
+            await session.execute(
+                select(Title.name, func.count())
+                .select_from(Registration)
+                .join(Title, Title.id == Registration.title_id)
+                .join(Campaign, Campaign.id == Registration.campaign_id)
+                .where(*registrations_in(org.id, scope, tz), Registration.withdrawn_at.is_(None))
+                .group_by(Title.name)
+                .order_by(func.count().desc(), Title.name)
+            )
+        ).all()
+    ]
+
+    pivot: dict[tuple[str, str], dict[str, int]] = {}
+    for form, level, status, count in (
+        await session.execute(
+            select(Proposal.form, Proposal.level, Proposal.status, func.count())
+            .where(*proposals_in(org.id, scope, tz))
+            .group_by(Proposal.form, Proposal.level, Proposal.status)
+        )
+    ).all():
+        pivot.setdefault((form, level), {})[str(status)] = int(count)
+    proposals = [
+        ProposalCount(
+            form,
+            level,
+            counts.get(ProposalStatus.PROPOSED, 0),
+            counts.get(ProposalStatus.CONFIRMED, 0),
+            counts.get(ProposalStatus.DECLINED, 0),
+        )
+        for (form, level), counts in sorted(pivot.items())
+    ]
+
+    month = month_of(session, Story.submitted_at, tz, now).label("month")
+    months: dict[Any, Any] = dict(
+        (await session.execute(select(month, func.count()).where(*approved).group_by(month))).all()
+    )
+    return Tally(
+        org_name=org.name,
+        scope=scope,
+        by_status=by_status,
+        departments=departments,
+        top_authors=top_authors,
+        top_nominees=top_nominees,
+        registrations=registrations,
+        proposals=proposals,
+        by_month=_month_series(scope, {str(k): int(v) for k, v in months.items()}),
+    )
+
+
+async def _top(
+    session: AsyncSession, org_id: int, who: Any, where: Sequence[ColumnElement[bool]]
+) -> list[PersonCount]:
+    """The people with the most approved stories by `who`, most first (ties by name)."""
+    count = func.count().label("n")
+    rows = (
+        await session.execute(
+            select(Person.id, Person.full_name, count)
+            .select_from(Story)
+            .join(Person, Person.id == who)
+            .where(*where)
+            .group_by(Person.id, Person.full_name)
+            .order_by(count.desc(), Person.full_name, Person.id)
+            .limit(TOP)
+        )
+    ).all()
+    departments = await _departments_of(session, org_id, [r[0] for r in rows])
+    return [PersonCount(name, departments.get(pid, ""), int(n)) for pid, name, n in rows]
+
+
+async def _departments_of(
+    session: AsyncSession, org_id: int, person_ids: Sequence[int]
+) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    return dict(
+        (
+            await session.execute(
+                select(Membership.person_id, Department.name)
+                .join(Department, Department.id == Membership.department_id)
+                .where(Membership.org_id == org_id, Membership.person_id.in_(person_ids))
+            )
+        ).all()
+    )
+
+
+def _month_series(scope: Scope, counts: dict[str, int]) -> list[LabelCount]:
+    """Every month of the scope (zeros included), labelled mm/yyyy."""
+    keys = set(counts)
+    cursor = scope.start.replace(day=1)
+    while cursor <= scope.end:
+        keys.add(f"{cursor:%Y-%m}")
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return [LabelCount(f"{k[5:7]}/{k[:4]}", counts.get(k, 0)) for k in sorted(keys)]
+
+
+async def _campaigns(
+    session: AsyncSession, org_id: int, now: datetime, limit: int = 4
+) -> list[CampaignChoice]:
+    """The latest campaigns that have started (an upcoming one has nothing to count yet)."""
+    rows = (
+        await session.execute(
+            select(Campaign.id, Campaign.name)
+            .where(Campaign.org_id == org_id, Campaign.starts_at <= now)
+            .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [CampaignChoice(int(i), name) for i, name in rows]
+
+
+async def tally(
+    session: AsyncSession,
+    *,
+    tg_user_id: int,
+    chat_id: int,
+    code: str,
+    tz: ZoneInfo,
+    now: datetime,
+) -> TallyResult:
+    """The council's figures for a campaign or a period (council, chair, vice-chair)."""
+    org = await reader(session, tg_user_id, chat_id)
+    scope = await resolve(session, org, code, tz, now)
+    return TallyResult(
+        await compute(session, org, scope, tz, now), await _campaigns(session, org.id, now)
+    )
+
+
+async def chart(
+    session: AsyncSession,
+    *,
+    tg_user_id: int,
+    chat_id: int,
+    code: str,
+    tz: ZoneInfo,
+    now: datetime,
+    title: Callable[[Scope], str],
+    labels: dict[str, str] | None = None,
+) -> ChartResult:
+    """Approved stories per department and per month, as a PNG."""
+    from reports.charts import chart_png
+
+    org = await reader(session, tg_user_id, chat_id)
+    scope = await resolve(session, org, code, tz, now)
+    figures = await compute(session, org, scope, tz, now)
+    png = await asyncio.to_thread(
+        chart_png, figures.departments, figures.by_month, title=title(scope), **(labels or {})
+    )
+    return ChartResult(scope, png, figures.approved)
