@@ -178,22 +178,26 @@ async def test_the_formal_report_follows_decree_30_and_lists_confirmed_proposals
         org.parent_name, org.place = "Phòng Giáo dục và Đào tạo quận Long Biên", "Long Biên"
         await s.commit()
     document = Document(io.BytesIO((await _export(sessions, now))["docx"]))
-    header = [c.text for c in document.tables[0].rows[0].cells]
-    assert header[0].splitlines()[:2] == [
-        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO QUẬN LONG BIÊN",
+    head = document.tables[0]
+    issuer = [p for p in head.rows[0].cells[0].paragraphs if p.text]
+    # The council issues it: its direct parent (the school) in regular type over it in bold.
+    assert [p.text for p in issuer] == [
         "TRƯỜNG TIỂU HỌC THƯỢNG THANH",
+        "HỘI ĐỒNG THI ĐUA – KHEN THƯỞNG",
     ]
-    assert "Số:" in header[0] and "/BC-HĐTĐKT" in header[0]
-    assert header[1].splitlines() == [
+    assert [any(r.bold for r in p.runs) for p in issuer] == [False, True]
+    assert [p.text for p in head.rows[0].cells[1].paragraphs if p.text] == [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
     ]
-    assert document.tables[0].rows[1].cells[1].text == "Long Biên, ngày 23 tháng 02 năm 2024"
+    # The number and the place and date on one row.
+    assert "Số:" in head.rows[1].cells[0].text and "/BC-HĐTĐKT" in head.rows[1].cells[0].text
+    assert head.rows[1].cells[1].text == "Long Biên, ngày 23 tháng 02 năm 2024"
     text = "\n".join(p.text for p in document.paragraphs)
     assert "BÁO CÁO" in text
     assert "Kết quả phong trào thi đua “Người tốt, việc tốt” năm học 2023-2024" in text
     departments = document.tables[1]
-    assert [c.text for c in departments.rows[0].cells][1] == "Tổ chuyên môn"
+    assert [c.text for c in departments.rows[0].cells][1] == "Tổ"
     proposals = [[c.text for c in row.cells] for row in document.tables[2].rows[1:]]
     # The seed confirms two proposals (a third is waiting, a fourth declined).
     assert len(proposals) == 2 and {p[4] for p in proposals} <= {
