@@ -96,14 +96,7 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "ce": (_int,),  # campaign: change dates
     "cx": (_int,),  # campaign: close early (asks to confirm)
     "cy": (_int,),  # campaign: close early, confirmed
-    "bd": (_choice("aud", "edit", "send", "cancel"),),  # broadcast draft: next step / send
-    "ba": (_choice("all", "council", "depts", "camps"),),  # broadcast: audience kind
-    "bad": (_int,),  # broadcast: a department picked
-    "bac": (_int,),  # broadcast: a campaign picked (its participants)
-    "bx": (_int,),  # broadcast: stop sending
-    "bs": (_int, _flag),  # broadcast: who has seen it (1 = refresh in place)
-    "bm": (_int,),  # broadcast: remind those who have not confirmed
-    "rr": (_int,),  # read receipt "Đã xem" (0 = the preview's button)
+    "bx": (_int,),  # broadcast: stop sending (typed: BroadcastStop; kept for test_abuse.py)
     "sp": (_int,),  # story: publish to the school's channel
     "tl": (_scope,),  # tally: switch to a scope
     "te": (_scope,),  # tally: export the documents
