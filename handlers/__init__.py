@@ -31,6 +31,16 @@ from handlers import (
 from ui.buttons import BadCallback, unpack
 from ui.buttons import campaigns as cb
 from ui.buttons.base import any_of
+from ui.buttons.broadcasts import (
+    BroadcastAudience,
+    BroadcastCampaign,
+    BroadcastDepartment,
+    BroadcastDraft,
+    BroadcastRemind,
+    BroadcastSeenList,
+    BroadcastStop,
+    ReadReceipt,
+)
 from ui.buttons.common import LanguageChosen
 from ui.buttons.members import (
     DepartmentAdd,
@@ -157,12 +167,15 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(proposals.on_dismiss, pattern=_cb("pz")),
         CallbackQueryHandler(proposals.on_chair, pattern=_cb("pc")),
         CallbackQueryHandler(proposals.on_canned_reason, pattern=_cb("pr")),
-        CallbackQueryHandler(broadcast.on_draft_button, pattern=_cb("bd")),
-        CallbackQueryHandler(broadcast.on_audience, pattern=_cb("ba", "bad", "bac")),
-        CallbackQueryHandler(broadcast.on_stop, pattern=_cb("bx")),
-        CallbackQueryHandler(broadcast.on_seen_list, pattern=_cb("bs")),
-        CallbackQueryHandler(broadcast.on_remind, pattern=_cb("bm")),
-        CallbackQueryHandler(broadcast.on_seen, pattern=_cb("rr")),
+        CallbackQueryHandler(broadcast.on_draft_button, pattern=BroadcastDraft.matches),
+        CallbackQueryHandler(
+            broadcast.on_audience,
+            pattern=any_of(BroadcastAudience, BroadcastDepartment, BroadcastCampaign),
+        ),
+        CallbackQueryHandler(broadcast.on_stop, pattern=BroadcastStop.matches),
+        CallbackQueryHandler(broadcast.on_seen_list, pattern=BroadcastSeenList.matches),
+        CallbackQueryHandler(broadcast.on_remind, pattern=BroadcastRemind.matches),
+        CallbackQueryHandler(broadcast.on_seen, pattern=ReadReceipt.matches),
         CallbackQueryHandler(publishing.on_publish, pattern=PublishStory.matches),
         CallbackQueryHandler(settings.on_section, pattern=SettingsSection.matches),
         CallbackQueryHandler(settings.on_edit, pattern=SettingEdit.matches),

@@ -11,9 +11,24 @@ from telegram.error import BadRequest
 from handlers import stories
 from handlers.base import edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
-from services import broadcasts, conversations
-from ui.buttons import pack, unpack
+from services.broadcasts import AudienceOptions, Buttons, Draft, utf16_len
+from ui.buttons import BadCallback, parse
+from ui.buttons.broadcasts import (
+    BroadcastAudience,
+    BroadcastCampaign,
+    BroadcastDepartment,
+    BroadcastDraft,
+    BroadcastRemind,
+    BroadcastSeenList,
+    BroadcastStop,
+    ReadReceipt,
+)
 from ui.keyboards import keyboard
+
+AUDIENCE = BroadcastDraft(action="aud").pack()
+EDIT = BroadcastDraft(action="edit").pack()
+SEND = BroadcastDraft(action="send").pack()
+CANCEL = BroadcastDraft(action="cancel").pack()
 
 
 def _kb(buttons: Any) -> InlineKeyboardMarkup | None:
@@ -24,30 +39,12 @@ async def _labels(update: Update, context: BotContext) -> tuple[Any, str]:
     return context.deps.texts, await user_locale(context, update)
 
 
-async def _compose_buttons(update: Update, context: BotContext) -> broadcasts.Buttons:
+async def _compose_buttons(update: Update, context: BotContext) -> Buttons:
     texts, locale = await _labels(update, context)
     return [
-        [(texts.plain(locale, "broadcasts.to_audience_button"), pack("bd", "aud"))],
-        [(texts.plain(locale, "broadcasts.cancel_button"), pack("bd", "cancel"))],
+        [(texts.plain(locale, "broadcasts.to_audience_button"), AUDIENCE)],
+        [(texts.plain(locale, "broadcasts.cancel_button"), CANCEL)],
     ]
-
-
-async def _show(
-    update: Update, context: BotContext, draft: broadcasts.Draft, *, edit: bool
-) -> None:
-    """Show the prompt of the step the draft is at (also how a resumed draft picks up)."""
-    show = edit_or_say if edit else say
-    if draft.step == "audience":
-        await _show_audience(update, context, edit=edit)
-    elif draft.step == "preview":
-        await _send_preview(update, context, draft)
-    elif draft.empty:
-        texts, locale = await _labels(update, context)
-        cancel = [[(texts.plain(locale, "broadcasts.cancel_button"), pack("bd", "cancel"))]]
-        await show(update, context, "broadcasts.ask_text", limit=draft.limit, buttons=cancel)
-    else:
-        buttons = await _compose_buttons(update, context)
-        await show(update, context, "broadcasts.composed", d=draft, buttons=buttons)
 
 
 @refusals
@@ -55,26 +52,29 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     """/broadcast: start an announcement (chair, vice-chair), or pick up the one in progress."""
     user = update.effective_user
     assert user is not None
-    deps = context.deps
-    async with deps.sessions() as session:
-        draft = await broadcasts.start(
-            session, tg_user_id=user.id, texts=deps.texts, now=deps.clock()
-        )
-    await _show(update, context, draft, edit=False)
+    opened = await context.services.broadcasts.start(tg_user_id=user.id)
+    draft = opened.draft
+    # The prompt of the step the draft is at (also how a resumed draft picks up).
+    if opened.options is not None:
+        await _show_audience(update, context, opened.options, edit=False)
+    elif draft.step == "preview":
+        await _send_preview(update, context, draft)
+    elif draft.empty:
+        texts, locale = await _labels(update, context)
+        cancel = [[(texts.plain(locale, "broadcasts.cancel_button"), CANCEL)]]
+        await say(update, context, "broadcasts.ask_text", limit=draft.limit, buttons=cancel)
+    else:
+        buttons = await _compose_buttons(update, context)
+        await say(update, context, "broadcasts.composed", d=draft, buttons=buttons)
 
 
 async def on_compose_text(update: Update, context: BotContext) -> None:
     """Text while composing: the announcement, with the sender's formatting kept as HTML."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.text is not None
-    async with context.deps.sessions() as session:
-        draft = await broadcasts.set_text(
-            session,
-            tg_user_id=user.id,
-            html=message.text_html,
-            length=broadcasts.utf16_len(message.text),
-            now=context.deps.clock(),
-        )
+    draft = await context.services.broadcasts.set_text(
+        tg_user_id=user.id, html=message.text_html, length=utf16_len(message.text)
+    )
     buttons = await _compose_buttons(update, context)
     await say(update, context, "broadcasts.text_added", d=draft, buttons=buttons)
 
@@ -84,32 +84,29 @@ async def on_media(update: Update, context: BotContext) -> None:
     """A photo or file: the announcement's one attachment, else what stories make of it."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    async with context.deps.sessions() as session:
-        convo = await conversations.current(session, chat_id=user.id, user_id=user.id)
-    if convo is None or convo.kind != broadcasts.KIND or not (message.photo or message.document):
+    added = None
+    if message.photo or message.document:
         if message.photo:
-            await stories.on_photo(update, context)
+            kind, file_id, name = "photo", message.photo[-1].file_id, ""
         else:
-            await stories.on_media(update, context)
-        return
-    if message.photo:
-        kind, file_id, name = "photo", message.photo[-1].file_id, ""
-    else:
-        assert message.document is not None
-        kind, file_id = "document", message.document.file_id
-        name = message.document.file_name or ""
-    async with context.deps.sessions() as session:
-        added = await broadcasts.set_media(
-            session,
+            assert message.document is not None
+            kind, file_id = "document", message.document.file_id
+            name = message.document.file_name or ""
+        added = await context.services.broadcasts.attach(
             tg_user_id=user.id,
             kind=kind,
             file_id=file_id,
             name=name,
             caption_html=message.caption_html if message.caption else "",
-            caption_length=broadcasts.utf16_len(message.caption or ""),
+            caption_length=utf16_len(message.caption or ""),
             media_group_id=message.media_group_id,
-            now=context.deps.clock(),
         )
+    if added is None:  # no announcement is being written
+        if message.photo:
+            await stories.on_photo(update, context)
+        else:
+            await stories.on_media(update, context)
+        return
     if not added.acknowledge:
         return
     buttons = await _compose_buttons(update, context)
@@ -124,25 +121,29 @@ async def on_media(update: Update, context: BotContext) -> None:
     )
 
 
-async def _show_audience(update: Update, context: BotContext, *, edit: bool) -> None:
-    user = update.effective_user
-    assert user is not None
-    async with context.deps.sessions() as session:
-        options = await broadcasts.audience_options(session, tg_user_id=user.id)
+async def _show_audience(
+    update: Update, context: BotContext, options: AudienceOptions, *, edit: bool
+) -> None:
     texts, locale = await _labels(update, context)
     everyone = texts.plain(locale, "broadcasts.everyone_button", count=options.everyone)
     council = texts.plain(locale, "broadcasts.council_button", count=options.council)
-    rows: broadcasts.Buttons = [
-        [(everyone, pack("ba", "all"))],
-        [(council, pack("ba", "council"))],
-        [(texts.plain(locale, "broadcasts.departments_button"), pack("ba", "depts"))],
+    rows: Buttons = [
+        [(everyone, BroadcastAudience(audience="all").pack())],
+        [(council, BroadcastAudience(audience="council").pack())],
+        [
+            (
+                texts.plain(locale, "broadcasts.departments_button"),
+                BroadcastAudience(audience="depts").pack(),
+            )
+        ],
     ]
     if options.campaigns:
-        rows.append([(texts.plain(locale, "broadcasts.campaigns_button"), pack("ba", "camps"))])
+        label = texts.plain(locale, "broadcasts.campaigns_button")
+        rows.append([(label, BroadcastAudience(audience="camps").pack())])
     rows.append(
         [
-            (texts.plain(locale, "broadcasts.edit_button"), pack("bd", "edit")),
-            (texts.plain(locale, "broadcasts.cancel_button"), pack("bd", "cancel")),
+            (texts.plain(locale, "broadcasts.edit_button"), EDIT),
+            (texts.plain(locale, "broadcasts.cancel_button"), CANCEL),
         ]
     )
     show = edit_or_say if edit else say
@@ -152,31 +153,29 @@ async def _show_audience(update: Update, context: BotContext, *, edit: bool) -> 
 async def _show_choices(update: Update, context: BotContext, which: str) -> None:
     user = update.effective_user
     assert user is not None
-    async with context.deps.sessions() as session:
-        await broadcasts.current(session, tg_user_id=user.id)
-        options = await broadcasts.audience_options(session, tg_user_id=user.id)
+    options = await context.services.broadcasts.audience_choices(tg_user_id=user.id)
     texts, locale = await _labels(update, context)
-    choices, kind = (options.departments, "bad") if which == "depts" else (options.campaigns, "bac")
-    rows: broadcasts.Buttons = [
-        [
-            (
-                texts.plain(locale, "broadcasts.choice_button", name=c.name, count=c.count),
-                pack(kind, int(c.key.partition(":")[2])),
-            )
-        ]
-        for c in choices
-    ]
-    rows.append([(texts.plain(locale, "broadcasts.back_button"), pack("bd", "aud"))])
+    rows: Buttons = []
+    for c in options.departments if which == "depts" else options.campaigns:
+        picked = int(c.key.partition(":")[2])
+        button = (
+            BroadcastDepartment(department_id=picked)
+            if which == "depts"
+            else BroadcastCampaign(campaign_id=picked)
+        )
+        label = texts.plain(locale, "broadcasts.choice_button", name=c.name, count=c.count)
+        rows.append([(label, button.pack())])
+    rows.append([(texts.plain(locale, "broadcasts.back_button"), AUDIENCE)])
     key = "broadcasts.ask_department" if which == "depts" else "broadcasts.ask_campaign"
     await edit_or_say(update, context, key, buttons=rows)
 
 
-async def _send_preview(update: Update, context: BotContext, draft: broadcasts.Draft) -> None:
+async def _send_preview(update: Update, context: BotContext, draft: Draft) -> None:
     """The announcement exactly as recipients will see it, then the summary with "Send"."""
     chat = update.effective_chat
     assert chat is not None
     texts, locale = await _labels(update, context)
-    method, payload = broadcasts.preview(texts, locale, draft)
+    method, payload = context.services.broadcasts.preview(draft, locale)
     markup = _kb(payload["buttons"])
     if method == "send_photo":
         await context.bot.send_photo(
@@ -202,23 +201,16 @@ async def _send_preview(update: Update, context: BotContext, draft: broadcasts.D
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
-    rows: broadcasts.Buttons = []
+    rows: Buttons = []
     if draft.recipients:
-        rows.append(
-            [
-                (
-                    texts.plain(locale, "broadcasts.send_button", count=draft.recipients),
-                    pack("bd", "send"),
-                )
-            ]
-        )
+        rows.append([(texts.plain(locale, "broadcasts.send_button", count=draft.recipients), SEND)])
     rows.append(
         [
-            (texts.plain(locale, "broadcasts.change_audience_button"), pack("bd", "aud")),
-            (texts.plain(locale, "broadcasts.edit_button"), pack("bd", "edit")),
+            (texts.plain(locale, "broadcasts.change_audience_button"), AUDIENCE),
+            (texts.plain(locale, "broadcasts.edit_button"), EDIT),
         ]
     )
-    rows.append([(texts.plain(locale, "broadcasts.cancel_button"), pack("bd", "cancel"))])
+    rows.append([(texts.plain(locale, "broadcasts.cancel_button"), CANCEL)])
     await say(update, context, "broadcasts.summary", d=draft, buttons=rows)
 
 
@@ -227,44 +219,35 @@ async def on_draft_button(update: Update, context: BotContext) -> None:
     """The draft's buttons: choose recipients, edit the text, send, cancel."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
-    action = str(unpack(query.data).args[0])
-    user_id, deps = query.from_user.id, context.deps
-    now = deps.clock()
+    action = BroadcastDraft.unpack(query.data).action
+    user_id, service = query.from_user.id, context.services.broadcasts
     if action == "cancel":
-        async with deps.sessions() as session:
-            await broadcasts.cancel(session, tg_user_id=user_id)
+        await service.cancel(tg_user_id=user_id)
         await query.answer()
         await edit_or_say(update, context, "broadcasts.draft_cancelled")
         return
     if action == "aud":
-        async with deps.sessions() as session:
-            await broadcasts.to_audience(session, tg_user_id=user_id, now=now)
+        options = await service.to_audience(tg_user_id=user_id)
         await query.answer()
-        await _show_audience(update, context, edit=True)
+        await _show_audience(update, context, options, edit=True)
         return
     if action == "edit":
-        async with deps.sessions() as session:
-            draft = await broadcasts.to_compose(session, tg_user_id=user_id, now=now)
+        draft = await service.to_compose(tg_user_id=user_id)
         await query.answer()
-        label = deps.texts.plain(await user_locale(context, update), "broadcasts.cancel_button")
-        cancel = [[(label, pack("bd", "cancel"))]]
+        texts, locale = await _labels(update, context)
+        cancel = [[(texts.plain(locale, "broadcasts.cancel_button"), CANCEL)]]
         await edit_or_say(update, context, "broadcasts.ask_new_text", d=draft, buttons=cancel)
         return
-    async with deps.sessions() as session:  # send
-        state = await broadcasts.confirm(
-            session,
-            tg_user_id=user_id,
-            progress_chat_id=query.message.chat.id,
-            progress_message_id=query.message.message_id,
-            texts=deps.texts,
-            now=now,
-        )
+    text, buttons = await service.send(  # send
+        tg_user_id=user_id,
+        progress_chat_id=query.message.chat.id,
+        progress_message_id=query.message.message_id,
+    )
     await query.answer()
-    text, buttons = broadcasts.progress_message(deps.texts, state)
     await _edit_progress(query.message, text, buttons)
 
 
-async def _edit_progress(message: Message, text: str, buttons: broadcasts.Buttons) -> None:
+async def _edit_progress(message: Message, text: str, buttons: Buttons) -> None:
     try:
         await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=_kb(buttons))
     except BadRequest as exc:
@@ -277,22 +260,22 @@ async def on_audience(update: Update, context: BotContext) -> None:
     """An audience button: everyone, the council, or the list of departments / campaigns."""
     query = update.callback_query
     assert query is not None
-    pressed = unpack(query.data)
-    kind = str(pressed.args[0]) if pressed.args else ""
-    if pressed.kind == "bad":
-        audience = f"department:{pressed.int()}"
-    elif pressed.kind == "bac":
-        audience = f"campaign:{pressed.int()}"
-    elif kind in ("depts", "camps"):
-        await query.answer()
-        await _show_choices(update, context, kind)
-        return
-    else:
-        audience = kind
-    async with context.deps.sessions() as session:
-        draft = await broadcasts.choose_audience(
-            session, tg_user_id=query.from_user.id, audience=audience, now=context.deps.clock()
-        )
+    match parse(query.data):
+        case BroadcastDepartment(department_id=department_id):
+            audience = f"department:{department_id}"
+        case BroadcastCampaign(campaign_id=campaign_id):
+            audience = f"campaign:{campaign_id}"
+        case BroadcastAudience(audience="depts" | "camps" as which):
+            await query.answer()
+            await _show_choices(update, context, which)
+            return
+        case BroadcastAudience(audience=kind):
+            audience = kind
+        case _:
+            raise BadCallback(repr(query.data))
+    draft = await context.services.broadcasts.choose_audience(
+        tg_user_id=query.from_user.id, audience_key=audience
+    )
     await query.answer()
     await edit_or_say(update, context, "broadcasts.chosen", d=draft)
     await _send_preview(update, context, draft)
@@ -303,17 +286,11 @@ async def on_stop(update: Update, context: BotContext) -> None:
     """The sender stops a running broadcast: nothing more is sent."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
-    deps = context.deps
-    async with deps.sessions() as session:
-        state = await broadcasts.stop(
-            session,
-            broadcast_id=unpack(query.data).int(),
-            tg_user_id=query.from_user.id,
-            now=deps.clock(),
-        )
+    text, buttons = await context.services.broadcasts.stop(
+        broadcast_id=BroadcastStop.unpack(query.data).broadcast_id, tg_user_id=query.from_user.id
+    )
     locale = await user_locale(context, update)
-    await query.answer(deps.texts.plain(locale, "broadcasts.stopped_toast"))
-    text, buttons = broadcasts.progress_message(deps.texts, state)
+    await query.answer(context.deps.texts.plain(locale, "broadcasts.stopped_toast"))
     await _edit_progress(query.message, text, buttons)
 
 
@@ -322,16 +299,14 @@ async def on_seen(update: Update, context: BotContext) -> None:
     """A recipient's "Đã xem": recorded once; the button then says it was confirmed."""
     query = update.callback_query
     assert query is not None
-    deps = context.deps
-    broadcast_id = unpack(query.data).int()
-    async with deps.sessions() as session:
-        first = await broadcasts.confirm_seen(
-            session, broadcast_id=broadcast_id, tg_user_id=query.from_user.id, now=deps.clock()
-        )
-    locale = await user_locale(context, update)
+    pressed = ReadReceipt.unpack(query.data)
+    first = await context.services.broadcasts.confirm_seen(
+        broadcast_id=pressed.broadcast_id, tg_user_id=query.from_user.id
+    )
+    texts, locale = await _labels(update, context)
     key = "broadcasts.thanks_toast" if first else "broadcasts.already_seen_toast"
-    await query.answer(deps.texts.plain(locale, key))
-    done = [[(deps.texts.plain(locale, "broadcasts.seen_done_button"), pack("rr", broadcast_id))]]
+    await query.answer(texts.plain(locale, key))
+    done = [[(texts.plain(locale, "broadcasts.seen_done_button"), pressed.pack())]]
     try:
         await query.edit_message_reply_markup(_kb(done))
     except BadRequest as exc:
@@ -344,20 +319,20 @@ async def on_seen_list(update: Update, context: BotContext) -> None:
     """Who has confirmed and who not yet, with a button to remind only the latter."""
     query = update.callback_query
     assert query is not None
-    pressed = unpack(query.data)
-    broadcast_id, refresh = pressed.int(0), bool(pressed.args[1])
-    async with context.deps.sessions() as session:
-        view = await broadcasts.seen(
-            session, broadcast_id=broadcast_id, tg_user_id=query.from_user.id
-        )
+    pressed = BroadcastSeenList.unpack(query.data)
+    broadcast_id = pressed.broadcast_id
+    view = await context.services.broadcasts.seen(
+        broadcast_id=broadcast_id, tg_user_id=query.from_user.id
+    )
     await query.answer()
     texts, locale = await _labels(update, context)
-    rows: broadcasts.Buttons = []
+    rows: Buttons = []
     if view.unseen and view.finished:
         label = texts.plain(locale, "broadcasts.remind_button", count=len(view.unseen))
-        rows.append([(label, pack("bm", broadcast_id))])
-    rows.append([(texts.plain(locale, "broadcasts.refresh_button"), pack("bs", broadcast_id, 1))])
-    show = edit_or_say if refresh else say
+        rows.append([(label, BroadcastRemind(broadcast_id=broadcast_id).pack())])
+    refresh = BroadcastSeenList(broadcast_id=broadcast_id, refresh=True).pack()
+    rows.append([(texts.plain(locale, "broadcasts.refresh_button"), refresh)])
+    show = edit_or_say if pressed.refresh else say
     await show(update, context, "broadcasts.seen", v=view, buttons=rows)
 
 
@@ -366,16 +341,12 @@ async def on_remind(update: Update, context: BotContext) -> None:
     """Remind only those who have not confirmed (a new outbox wave to them)."""
     query = update.callback_query
     assert query is not None
-    deps = context.deps
-    async with deps.sessions() as session:
-        count = await broadcasts.remind(
-            session,
-            broadcast_id=unpack(query.data).int(),
-            tg_user_id=query.from_user.id,
-            texts=deps.texts,
-            now=deps.clock(),
-        )
+    count = await context.services.broadcasts.remind(
+        broadcast_id=BroadcastRemind.unpack(query.data).broadcast_id,
+        tg_user_id=query.from_user.id,
+    )
     locale = await user_locale(context, update)
     await query.answer(
-        deps.texts.plain(locale, "broadcasts.reminded_toast", count=count), show_alert=True
+        context.deps.texts.plain(locale, "broadcasts.reminded_toast", count=count),
+        show_alert=True,
     )

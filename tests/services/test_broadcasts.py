@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from services import broadcasts, publishing
+from services.base import Env
+from services.broadcasts import Broadcasts
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from storage.db import SessionFactory
 from storage.models import (
@@ -31,6 +33,17 @@ from storage.models import (
     Title,
 )
 from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, make_school
+from ui.buttons import BadCallback, Button, parse
+from ui.buttons.broadcasts import (
+    BroadcastAudience,
+    BroadcastCampaign,
+    BroadcastDepartment,
+    BroadcastDraft,
+    BroadcastRemind,
+    BroadcastSeenList,
+    BroadcastStop,
+    ReadReceipt,
+)
 from ui.texts import Texts
 
 HTML = "<b>Họp hội đồng</b> lúc 14:00 &amp; mang theo <i>hồ sơ</i>"
@@ -222,6 +235,10 @@ async def test_each_audience_reaches_exactly_its_people(
     assert {c.key for c in options.campaigns} == {
         f"campaign:{i}" for i in (opt_in, registration, good_deeds)
     }
+    # The screen's counts (all departments in one query) are what choosing each one reaches.
+    assert len(options.departments) == len(school.departments)
+    for choice in options.departments:
+        assert choice.count == (await _draft(sessions, texts, now, choice.key)).recipients
 
 
 async def test_text_too_long_for_a_caption_is_refused_not_cut(
@@ -512,3 +529,81 @@ def test_a_report_and_a_seen_view_always_fit_one_message(texts: Texts) -> None:
     seen = texts.plain("vi", "broadcasts.seen", v=view)
     assert 0 < shown < 300 and f"… và {300 - shown} người khác." in report
     assert broadcasts.utf16_len(report) < 4096 and broadcasts.utf16_len(seen) < 4096
+
+
+@pytest.mark.parametrize(
+    ("button", "data"),
+    [
+        (BroadcastDraft(action="aud"), "v1:bd:aud"),
+        (BroadcastDraft(action="cancel"), "v1:bd:cancel"),
+        (BroadcastAudience(audience="camps"), "v1:ba:camps"),
+        (BroadcastDepartment(department_id=3), "v1:bad:3"),
+        (BroadcastCampaign(campaign_id=4), "v1:bac:4"),
+        (BroadcastStop(broadcast_id=5), "v1:bx:5"),
+        (BroadcastSeenList(broadcast_id=6, refresh=False), "v1:bs:6:0"),
+        (BroadcastSeenList(broadcast_id=6, refresh=True), "v1:bs:6:1"),
+        (BroadcastRemind(broadcast_id=7), "v1:bm:7"),
+        (ReadReceipt(broadcast_id=0), "v1:rr:0"),
+    ],
+)
+def test_broadcast_buttons_keep_their_data(button: Button, data: str) -> None:
+    """Buttons already in chats keep working: each kind packs the data it always had."""
+    assert button.pack() == data
+    assert parse(data) == button
+
+
+@pytest.mark.parametrize("data", ["v1:bd:send:1", "v1:ba:everyone", "v1:bs:1", "v1:rr:-1"])
+def test_malformed_broadcast_buttons_are_refused(data: str) -> None:
+    with pytest.raises(BadCallback):
+        parse(data)
+
+
+async def test_the_use_cases_take_a_broadcast_from_draft_to_reminder(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await make_school(sessions, texts, now)
+    env = Env(sessions=sessions, texts=texts, clock=lambda: now, tz=texts.tz)
+    service = Broadcasts(env)
+    opened = await service.start(tg_user_id=CHAIR)
+    assert opened.draft.step == "compose" and opened.options is None
+    assert (
+        await service.attach(
+            tg_user_id=TEACHER,  # no announcement of theirs: the photo is not the broadcast's
+            kind="photo",
+            file_id="p",
+            name="",
+            caption_html="",
+            caption_length=0,
+            media_group_id=None,
+        )
+        is None
+    )
+    await service.set_text(tg_user_id=CHAIR, html=HTML, length=40)
+    options = await service.to_audience(tg_user_id=CHAIR)
+    assert options.everyone == 3
+    resumed = await service.start(tg_user_id=CHAIR)  # /broadcast again: back at the audiences
+    assert resumed.draft.step == "audience" and resumed.options == options
+    assert await service.audience_choices(tg_user_id=CHAIR) == options
+    draft = await service.choose_audience(tg_user_id=CHAIR, audience_key="all")
+    method, payload = service.preview(draft, "vi")
+    assert method == "send_message" and payload["buttons"] == [[["✅ Đã xem", "v1:rr:0"]]]
+    text, buttons = await service.send(
+        tg_user_id=CHAIR, progress_chat_id=CHAIR, progress_message_id=77
+    )
+    assert buttons == [[(texts.plain("vi", "broadcasts.stop_button"), "v1:bx:1")]]
+    async with sessions() as s:
+        state = await broadcasts.progress(s, broadcast_id=1)
+    assert (text, buttons) == broadcasts.progress_message(texts, state)
+    assert await service.cancel(tg_user_id=CHAIR) is False  # sending ended the draft
+    async with sessions() as s:  # delivered
+        await s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.ref == "bc:1")
+            .values(status=OutboxStatus.SENT)
+        )
+        await s.commit()
+        assert await broadcasts.finish(s, broadcast_id=1, texts=texts, now=now) is not None
+    assert await service.confirm_seen(broadcast_id=1, tg_user_id=TEACHER)
+    view = await service.seen(broadcast_id=1, tg_user_id=CHAIR)
+    assert view.reached == 3 and len(view.seen) == 1
+    assert await service.remind(broadcast_id=1, tg_user_id=CHAIR) == 2

@@ -61,14 +61,6 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "so": (_int,),  # story: the chair reopens
     "se": (_int,),  # story: the author edits and resubmits
     "sw": (_int,),  # story: the author withdraws
-    "bd": (_choice("aud", "edit", "send", "cancel"),),  # broadcast draft: next step / send
-    "ba": (_choice("all", "council", "depts", "camps"),),  # broadcast: audience kind
-    "bad": (_int,),  # broadcast: a department picked
-    "bac": (_int,),  # broadcast: a campaign picked (its participants)
-    "bx": (_int,),  # broadcast: stop sending
-    "bs": (_int, _flag),  # broadcast: who has seen it (1 = refresh in place)
-    "bm": (_int,),  # broadcast: remind those who have not confirmed
-    "rr": (_int,),  # read receipt "Đã xem" (0 = the preview's button)
     "sp": (_int,),  # story: publish to the school's channel
     "pp": (_choice("s", "r"), _int),  # propose a commendation: for a story / a registration
     "pf": (_choice("s", "r"), _int, _int),  # proposal: form picked (index in the list)
