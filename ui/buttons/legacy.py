@@ -71,17 +71,6 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "dr": (_int,),  # department: rename
     "dx": (_int,),  # department: remove
     "ir": (),  # invite: rotate code
-    "rp": (_choice("text", "photos", "send", "edit", "cancel", "et", "ep", "en"),),  # report flow
-    "rn": (_choice("self", "colleague", "pupil", "group"),),  # report: who did it
-    "rc": (_int,),  # report: colleague picked (membership id)
-    "rcp": (_int,),  # report: colleague list page
-    "rk": (_flag,),  # report: pupil consent given
-    "rg": (_int,),  # report: campaign to attach (0: none)
-    "sd": (_int, _choice("approve", "reject", "changes")),  # story decision
-    "sr": (_int, _choice("reject", "changes"), _int),  # story: canned reason picked
-    "so": (_int,),  # story: the chair reopens
-    "se": (_int,),  # story: the author edits and resubmits
-    "sw": (_int,),  # story: the author withdraws
     "cs": (),  # new campaign: skip the description
     "cl": (_int,),  # new campaign: launching level (index in the school's list)
     "ck": (_choice("good_deeds", "registration", "opt_in"),),  # new campaign: kind
@@ -108,12 +97,6 @@ SPEC: dict[str, tuple[Callable[[str], object], ...]] = {
     "tl": (_scope,),  # tally: switch to a scope
     "te": (_scope,),  # tally: export the documents
     "tc": (_scope,),  # tally: the chart
-    "pp": (_choice("s", "r"), _int),  # propose a commendation: for a story / a registration
-    "pf": (_choice("s", "r"), _int, _int),  # proposal: form picked (index in the list)
-    "pl": (_choice("s", "r"), _int, _int, _int),  # proposal: level picked (index)
-    "pz": (),  # proposal: the picker is dismissed
-    "pc": (_int, _flag),  # proposal: the chair confirms (1) / declines (0)
-    "pr": (_int, _int),  # proposal: canned reason to decline picked
 }
 
 
