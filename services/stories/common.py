@@ -21,6 +21,7 @@ STORY_MAX = 3000
 TEXT_MAX = 4096  # Telegram's limit for a message, in UTF-16 units after entity parsing
 PHOTOS_MAX = 10
 NOMINEE_TEXT_MAX = 200
+
 __all__ = [
     "NOMINEE_TEXT_MAX",
     "PHOTOS_MAX",
