@@ -50,8 +50,8 @@ from storage.models import (
 )
 from tgemu import EmuClient, User
 from tgemu.client import DEFAULT_TOKEN
-from ui.buttons import pack
 from ui.buttons.common import LanguageChosen
+from ui.buttons.stories import StoryDecision
 from ui.buttons.tallies import TallyScope
 from ui.texts import Texts
 
@@ -471,7 +471,7 @@ def queued_workload(seeded: Seeded, buttons: Buttons) -> list[Action]:
                     u,
                     chat=seeded.groups[seeded.council_school[u]],
                     message_id=buttons.cards[u][seeded.cards[u][r]],
-                    data=pack("sd", seeded.cards[u][r], "approve"),
+                    data=StoryDecision(seeded.cards[u][r], "approve").pack(),
                 )
                 for u in seeded.council
             ],
@@ -488,7 +488,7 @@ async def warm_up(client: EmuClient, seeded: Seeded, broadcaster: int | None) ->
     buttons = Buttons()
     for school, group in seeded.groups.items():
         wanted = {
-            story: pack("sd", story, "approve")
+            story: StoryDecision(story, "approve").pack()
             for tg, school_of in seeded.council_school.items()
             if school_of == school
             for story in seeded.cards[tg]
@@ -725,7 +725,9 @@ async def live(
             story = seeded.cards[tg][first_card + r]
             await pause()
             card = buttons.cards[tg][story]
-            await timed_press(tg, group, card, pack("sd", story, "approve"), "approve button")
+            await timed_press(
+                tg, group, card, StoryDecision(story, "approve").pack(), "approve button"
+            )
 
     await asyncio.gather(*map(staff, seeded.chatting[:users]), *map(council, seeded.council))
     return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from telegram.ext import (
@@ -28,7 +27,6 @@ from handlers import (
     settings,
     stories,
 )
-from ui.buttons import BadCallback, unpack
 from ui.buttons import campaigns as cb
 from ui.buttons.base import any_of
 from ui.buttons.broadcasts import (
@@ -56,8 +54,29 @@ from ui.buttons.members import (
     MemberRole,
     MembersPage,
 )
+from ui.buttons.proposals import (
+    ProposalChair,
+    ProposalDismissed,
+    ProposalForm,
+    ProposalLevel,
+    ProposalReason,
+    Propose,
+)
 from ui.buttons.publishing import PublishStory
 from ui.buttons.settings import SettingEdit, SettingReset, SettingsSection
+from ui.buttons.stories import (
+    CampaignAttached,
+    ColleagueChosen,
+    ColleaguePage,
+    ConsentGiven,
+    NomineeChosen,
+    ReportStep,
+    StoryDecision,
+    StoryReason,
+    StoryReopen,
+    StoryResubmit,
+    StoryWithdraw,
+)
 from ui.buttons.tallies import TallyChart, TallyExport, TallyScope
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -72,22 +91,6 @@ MEDIA = (  # no documents: broadcast.on_media takes those (and photos) first
     | filters.LOCATION
     | filters.CONTACT
 )
-
-
-def _cb(*kinds: str) -> Callable[[object], bool]:
-    """Route a button by its kind only when its whole data parses: a forged or malformed button
-    never reaches a kind's handler (one that takes no arguments would not look), it falls
-    through to `common.bad_button`."""
-
-    def matches(data: object) -> bool:
-        if not isinstance(data, str):
-            return False
-        try:
-            return unpack(data).kind in kinds
-        except BadCallback:
-            return False
-
-    return matches
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -134,17 +137,17 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(admin.on_department_remove, pattern=DepartmentRemove.matches),
         CallbackQueryHandler(admin.on_invite_rotate, pattern=InviteRotate.matches),
         CallbackQueryHandler(common.on_lang_button, pattern=LanguageChosen.matches),
-        CallbackQueryHandler(stories.on_report_button, pattern=_cb("rp")),
-        CallbackQueryHandler(stories.on_nominee_kind, pattern=_cb("rn")),
-        CallbackQueryHandler(stories.on_colleague, pattern=_cb("rc")),
-        CallbackQueryHandler(stories.on_colleague_page, pattern=_cb("rcp")),
-        CallbackQueryHandler(stories.on_consent, pattern=_cb("rk")),
-        CallbackQueryHandler(stories.on_campaign_pick, pattern=_cb("rg")),
-        CallbackQueryHandler(stories.on_decision, pattern=_cb("sd")),
-        CallbackQueryHandler(stories.on_canned_reason, pattern=_cb("sr")),
-        CallbackQueryHandler(stories.on_reopen, pattern=_cb("so")),
-        CallbackQueryHandler(stories.on_resubmit, pattern=_cb("se")),
-        CallbackQueryHandler(stories.on_withdraw, pattern=_cb("sw")),
+        CallbackQueryHandler(stories.on_report_button, pattern=ReportStep.matches),
+        CallbackQueryHandler(stories.on_nominee_kind, pattern=NomineeChosen.matches),
+        CallbackQueryHandler(stories.on_colleague, pattern=ColleagueChosen.matches),
+        CallbackQueryHandler(stories.on_colleague_page, pattern=ColleaguePage.matches),
+        CallbackQueryHandler(stories.on_consent, pattern=ConsentGiven.matches),
+        CallbackQueryHandler(stories.on_campaign_pick, pattern=CampaignAttached.matches),
+        CallbackQueryHandler(stories.on_decision, pattern=StoryDecision.matches),
+        CallbackQueryHandler(stories.on_canned_reason, pattern=StoryReason.matches),
+        CallbackQueryHandler(stories.on_reopen, pattern=StoryReopen.matches),
+        CallbackQueryHandler(stories.on_resubmit, pattern=StoryResubmit.matches),
+        CallbackQueryHandler(stories.on_withdraw, pattern=StoryWithdraw.matches),
         CallbackQueryHandler(
             campaigns.on_choice,
             pattern=any_of(cb.SkipDescription, cb.LevelChosen, cb.KindChosen, cb.RemindersChosen),
@@ -161,12 +164,12 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(reports.on_tally_scope, pattern=TallyScope.matches),
         CallbackQueryHandler(reports.on_export, pattern=TallyExport.matches),
         CallbackQueryHandler(reports.on_chart, pattern=TallyChart.matches),
-        CallbackQueryHandler(proposals.on_propose, pattern=_cb("pp")),
-        CallbackQueryHandler(proposals.on_form, pattern=_cb("pf")),
-        CallbackQueryHandler(proposals.on_level, pattern=_cb("pl")),
-        CallbackQueryHandler(proposals.on_dismiss, pattern=_cb("pz")),
-        CallbackQueryHandler(proposals.on_chair, pattern=_cb("pc")),
-        CallbackQueryHandler(proposals.on_canned_reason, pattern=_cb("pr")),
+        CallbackQueryHandler(proposals.on_propose, pattern=Propose.matches),
+        CallbackQueryHandler(proposals.on_form, pattern=ProposalForm.matches),
+        CallbackQueryHandler(proposals.on_level, pattern=ProposalLevel.matches),
+        CallbackQueryHandler(proposals.on_dismiss, pattern=ProposalDismissed.matches),
+        CallbackQueryHandler(proposals.on_chair, pattern=ProposalChair.matches),
+        CallbackQueryHandler(proposals.on_canned_reason, pattern=ProposalReason.matches),
         CallbackQueryHandler(broadcast.on_draft_button, pattern=BroadcastDraft.matches),
         CallbackQueryHandler(
             broadcast.on_audience,

@@ -14,7 +14,7 @@ from runtime.context import BotContext
 from services import orgs
 from services.people import Standing
 from storage.models import Role
-from ui.buttons import BadCallback, parse, unpack
+from ui.buttons import BadCallback, parse
 from ui.buttons.common import LanguageChosen
 
 log = logging.getLogger(__name__)
@@ -160,11 +160,9 @@ async def bad_button(update: Update, context: BotContext) -> None:
 
 
 def _parses(data: str | None) -> bool:
-    """Whether this bot could have produced the data (a typed kind or a legacy one)."""
-    for parser in (parse, unpack):
-        try:
-            parser(data)
-        except BadCallback:
-            continue
-        return True
-    return False
+    """Whether this bot could have produced the data."""
+    try:
+        parse(data)
+    except BadCallback:
+        return False
+    return True

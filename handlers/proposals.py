@@ -6,15 +6,20 @@ from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
 
 from handlers.base import Buttons, refusals, say, user_locale
+from handlers.reasons import presser_name, reply_to_pressed
 from runtime.context import BotContext
-from services import proposals
+from services import proposals, reasons
 from services.errors import Invalid
 from services.proposals import Target
-from ui.buttons import pack, unpack
+from ui.buttons.proposals import (
+    ProposalChair,
+    ProposalDismissed,
+    ProposalForm,
+    ProposalLevel,
+    ProposalReason,
+    Propose,
+)
 from ui.keyboards import keyboard
-
-# services.proposals imports ui.buttons, hence handlers: only the module is imported
-# at load time here (its attributes are read at call time), or the import would be circular.
 
 
 async def _locale(update: Update, context: BotContext) -> str:
@@ -23,11 +28,6 @@ async def _locale(update: Update, context: BotContext) -> str:
     if chat is not None and chat.type != ChatType.PRIVATE:
         return context.deps.texts.default_locale
     return await user_locale(context, update)
-
-
-def _name(update: Update) -> str:
-    user = update.effective_user
-    return user.full_name if user else ""
 
 
 async def _edit(update: Update, text: str, buttons: Buttons | None) -> None:
@@ -41,12 +41,13 @@ async def _edit(update: Update, text: str, buttons: Buttons | None) -> None:
     )
 
 
-def _form_buttons(context: BotContext, locale: str, goal: Target) -> Buttons:
+def _form_buttons(context: BotContext, locale: str, pressed: Propose, goal: Target) -> Buttons:
     rows: list[list[tuple[str, str]]] = [
-        [(form.name, pack("pf", goal.source, goal.source_id, i))]
+        [(form.name, ProposalForm(pressed.source, pressed.source_id, i).pack())]
         for i, form in enumerate(goal.forms)
     ]
-    rows.append([(context.deps.texts.plain(locale, "proposals.cancel_button"), pack("pz"))])
+    cancel = context.deps.texts.plain(locale, "proposals.cancel_button")
+    rows.append([(cancel, ProposalDismissed().pack())])
     return rows
 
 
@@ -54,24 +55,17 @@ def _form_buttons(context: BotContext, locale: str, goal: Target) -> Buttons:
 async def on_propose(update: Update, context: BotContext) -> None:
     """🏅 on an approved story's card: the form picker, as a reply to the card."""
     query = update.callback_query
-    assert query is not None and isinstance(query.message, Message)
-    pressed = unpack(query.data)
-    source, source_id = str(pressed.args[0]), pressed.int(1)
-    async with context.deps.sessions() as session:
-        goal = await proposals.target(
-            session, tg_user_id=query.from_user.id, source=source, source_id=source_id
-        )
+    assert query is not None
+    pressed = Propose.unpack(query.data)
+    goal = await context.services.proposals.target(
+        tg_user_id=query.from_user.id, source=pressed.source, source_id=pressed.source_id
+    )
     await query.answer()
     locale = await _locale(update, context)
-    await context.bot.send_message(
-        query.message.chat.id,
-        context.deps.texts.render(locale, "proposals.pick_form", name=_name(update), target=goal),
-        parse_mode=ParseMode.HTML,
-        reply_to_message_id=query.message.message_id,
-        reply_markup=keyboard(
-            [[list(b) for b in row] for row in _form_buttons(context, locale, goal)]
-        ),
+    text = context.deps.texts.render(
+        locale, "proposals.pick_form", name=presser_name(update), target=goal
     )
+    await reply_to_pressed(update, context, text, _form_buttons(context, locale, pressed, goal))
 
 
 @refusals
@@ -79,12 +73,11 @@ async def on_form(update: Update, context: BotContext) -> None:
     """A form was picked: the level picker (the form's usual level marked)."""
     query = update.callback_query
     assert query is not None
-    pressed = unpack(query.data)
-    source, source_id, form_index = str(pressed.args[0]), pressed.int(1), pressed.int(2)
-    async with context.deps.sessions() as session:
-        goal = await proposals.target(
-            session, tg_user_id=query.from_user.id, source=source, source_id=source_id
-        )
+    pressed = ProposalForm.unpack(query.data)
+    source, source_id, form_index = pressed.source, pressed.source_id, pressed.form
+    goal = await context.services.proposals.target(
+        tg_user_id=query.from_user.id, source=source, source_id=source_id
+    )
     if form_index >= len(goal.forms):
         raise Invalid("errors.stale_button")
     await query.answer()
@@ -93,18 +86,18 @@ async def on_form(update: Update, context: BotContext) -> None:
     levels = [
         (
             texts.plain(locale, "proposals.level_button", level=level, usual=i == usual),
-            pack("pl", source, source_id, form_index, i),
+            ProposalLevel(source, source_id, form_index, i).pack(),
         )
         for i, level in enumerate(goal.levels)
     ]
     rows = [levels[i : i + 2] for i in range(0, len(levels), 2)]
-    rows.append([(texts.plain(locale, "proposals.cancel_button"), pack("pz"))])
+    rows.append([(texts.plain(locale, "proposals.cancel_button"), ProposalDismissed().pack())])
     await _edit(
         update,
         texts.render(
             locale,
             "proposals.pick_level",
-            name=_name(update),
+            name=presser_name(update),
             target=goal,
             form=goal.forms[form_index].name,
         ),
@@ -117,22 +110,17 @@ async def on_level(update: Update, context: BotContext) -> None:
     """A level was picked: the proposal is recorded and the chair is told."""
     query = update.callback_query
     assert query is not None
-    pressed = unpack(query.data)
-    deps = context.deps
-    async with deps.sessions() as session:
-        proposal = await proposals.propose(
-            session,
-            tg_user_id=query.from_user.id,
-            source=str(pressed.args[0]),
-            source_id=pressed.int(1),
-            form_index=pressed.int(2),
-            level_index=pressed.int(3),
-            texts=deps.texts,
-            now=deps.clock(),
-        )
-    locale = await _locale(update, context)
-    await query.answer(deps.texts.plain(locale, "proposals.proposed_toast"))
-    await _edit(update, deps.texts.render(locale, "proposals.proposed", proposal=proposal), None)
+    pressed = ProposalLevel.unpack(query.data)
+    proposal = await context.services.proposals.propose(
+        tg_user_id=query.from_user.id,
+        source=pressed.source,
+        source_id=pressed.source_id,
+        form_index=pressed.form,
+        level_index=pressed.level,
+    )
+    locale, texts = await _locale(update, context), context.deps.texts
+    await query.answer(texts.plain(locale, "proposals.proposed_toast"))
+    await _edit(update, texts.render(locale, "proposals.proposed", proposal=proposal), None)
 
 
 @refusals
@@ -140,13 +128,13 @@ async def on_dismiss(update: Update, context: BotContext) -> None:
     """✖️ on a picker: nothing is proposed (council members only may dismiss it)."""
     query = update.callback_query
     assert query is not None
-    async with context.deps.sessions() as session:
-        await proposals.check_council(session, tg_user_id=query.from_user.id)
+    ProposalDismissed.unpack(query.data)
+    await context.services.proposals.check_council(tg_user_id=query.from_user.id)
     await query.answer()
     locale = await _locale(update, context)
     await _edit(
         update,
-        context.deps.texts.render(locale, "proposals.picker_cancelled", name=_name(update)),
+        context.deps.texts.render(locale, "proposals.picker_cancelled", name=presser_name(update)),
         None,
     )
 
@@ -155,60 +143,32 @@ async def on_dismiss(update: Update, context: BotContext) -> None:
 async def on_chair(update: Update, context: BotContext) -> None:
     """The chair's ✅ confirms at once; ✖️ asks for a reason (canned buttons, or typed)."""
     query = update.callback_query
-    assert query is not None and isinstance(query.message, Message)
-    pressed = unpack(query.data)
-    proposal_id, confirm = pressed.int(0), bool(pressed.args[1])
-    deps = context.deps
+    assert query is not None
+    pressed = ProposalChair.unpack(query.data)
+    proposal_id, texts, use = pressed.proposal_id, context.deps.texts, context.services.proposals
     locale = await user_locale(context, update)
-    if confirm:
-        async with deps.sessions() as session:
-            await proposals.decide(
-                session,
-                proposal_id=proposal_id,
-                chair_tg_id=query.from_user.id,
-                confirm=True,
-                reason=None,
-                texts=deps.texts,
-                now=deps.clock(),
-            )
-        await query.answer(deps.texts.plain(locale, "proposals.confirmed_toast"))
+    if pressed.confirm:
+        await use.confirm(proposal_id=proposal_id, chair_tg_id=query.from_user.id)
+        await query.answer(texts.plain(locale, "proposals.confirmed_toast"))
         return
-    async with deps.sessions() as session:
-        typed = await proposals.await_reason(
-            session, chair_tg_id=query.from_user.id, proposal_id=proposal_id, now=deps.clock()
-        )
-        proposal = await proposals.view(session, proposal_id)
+    proposal, typed = await use.ask_reason(proposal_id=proposal_id, chair_tg_id=query.from_user.id)
     await query.answer()
-    await context.bot.send_message(
-        query.message.chat.id,
-        deps.texts.render(locale, "proposals.decline_prompt", proposal=proposal, typed=typed),
-        parse_mode=ParseMode.HTML,
-        reply_to_message_id=query.message.message_id,
-        reply_markup=keyboard(
-            [
-                [[reason, pack("pr", proposal_id, i)]]
-                for i, reason in enumerate(proposals.DECLINE_REASONS)
-            ]
-        ),
-    )
+    text = texts.render(locale, "proposals.decline_prompt", proposal=proposal, typed=typed)
+    buttons = [
+        [(reason, ProposalReason(proposal_id, i).pack())]
+        for i, reason in enumerate(proposals.DECLINE_REASONS)
+    ]
+    await reply_to_pressed(update, context, text, buttons)
 
 
 async def _decline(update: Update, context: BotContext, proposal_id: int, reason: str) -> None:
     user = update.effective_user
     assert user is not None
-    deps = context.deps
-    async with deps.sessions() as session:
-        proposal = await proposals.decide(
-            session,
-            proposal_id=proposal_id,
-            chair_tg_id=user.id,
-            confirm=False,
-            reason=reason,
-            texts=deps.texts,
-            now=deps.clock(),
-        )
+    proposal = await context.services.proposals.decline(
+        proposal_id=proposal_id, chair_tg_id=user.id, reason=reason
+    )
     locale = await user_locale(context, update)
-    done = deps.texts.render(locale, "proposals.reason_done", proposal=proposal)
+    done = context.deps.texts.render(locale, "proposals.reason_done", proposal=proposal)
     if update.callback_query is not None:
         await update.callback_query.answer()
         await _edit(update, done, None)
@@ -221,11 +181,9 @@ async def on_canned_reason(update: Update, context: BotContext) -> None:
     """A canned reason to decline was picked."""
     query = update.callback_query
     assert query is not None
-    pressed = unpack(query.data)
-    index = pressed.int(1)
-    if index >= len(proposals.DECLINE_REASONS):
-        raise Invalid("errors.bad_button")
-    await _decline(update, context, pressed.int(0), proposals.DECLINE_REASONS[index])
+    pressed = ProposalReason.unpack(query.data)
+    reason = reasons.canned(proposals.DECLINE_REASONS, pressed.index)
+    await _decline(update, context, pressed.proposal_id, reason)
 
 
 @refusals
@@ -233,8 +191,7 @@ async def on_reason_text(update: Update, context: BotContext) -> None:
     """The chair typed a reason to decline (routed here by the private-text dialogue)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    async with context.deps.sessions() as session:
-        proposal_id = await proposals.awaited(session, chair_tg_id=user.id)
+    proposal_id = await context.services.proposals.owed_reason(chair_tg_id=user.id)
     if proposal_id is None:
         raise Invalid("errors.no_dialogue")
     await _decline(update, context, proposal_id, message.text or "")

@@ -9,8 +9,6 @@ is unchanged, and no handler raised (the `bot` fixture fails the test on any han
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -28,8 +26,7 @@ from tests.factories import COUNCIL, TEACHER, join, membership_of
 from tests.snapshots import DELIVERY, changes, snapshot
 from tgemu import EmuClient, Emulator, Msg, User
 from tgemu.client import DEFAULT_TOKEN
-from ui.buttons import legacy as cd
-from ui.buttons import parse
+from ui.buttons import MAX_INT, BadCallback, parse
 from ui.buttons.base import KINDS
 from ui.texts import Texts
 
@@ -200,51 +197,12 @@ async def test_council_buttons_planted_in_a_private_chat_are_refused_to_those_wi
 # ---------------------------------------------------------------------------- forged data
 
 
-def _valid(parse: Callable[[str], object]) -> str:
-    """A value the parser accepts."""
-    samples = {cd._int: "1", cd._flag: "1", cd._role: "staff", cd._scope: "m"}
-    if parse in samples:
-        return samples[parse]
-    allowed: tuple[str, ...] = parse.__closure__[0].cell_contents  # type: ignore[index]
-    return allowed[0]
-
-
-_BAD_INTS = itertools.cycle(["x", "-1", "01", str(cd.MAX_INT + 1), "", "1e3", " 1"])
-
-
-def _invalid(parse: Callable[[str], object]) -> str:
-    """A value the parser refuses."""
-    if parse is cd._int:
-        return next(_BAD_INTS)
-    refused: dict[object, str] = {cd._flag: "2", cd._role: "king"}
-    refused[cd._scope] = "c-1"
-    return refused.get(parse, "zz")
-
-
 def forgeries() -> list[str]:
-    """Forged data of every kind: the typed kinds' (tests/buttons.py) and the legacy ones'."""
-    out = samples.forgeries() + legacy_forgeries()
+    """Forged data of every kind (tests/buttons.py), each refused by the parser first."""
+    out = samples.forgeries()
     for data in out:
-        with pytest.raises(cd.BadCallback):
+        with pytest.raises(BadCallback):
             parse(data)
-    return out
-
-
-def legacy_forgeries() -> list[str]:
-    """For every kind: one argument too many, one too few, and each argument malformed; then
-    unknown kinds and versions."""
-    out = []
-    for kind, parsers in cd.SPEC.items():
-        good = [_valid(p) for p in parsers]
-        out.append(":".join(["v1", kind, *good, "1"]))
-        if good:
-            out.append(":".join(["v1", kind, *good[:-1]]))
-        for i, parser in enumerate(parsers):
-            out.append(":".join(["v1", kind, *good[:i], _invalid(parser), *good[i + 1 :]]))
-    out += ["v1:zz:1", "v1:", "v1", "v2:sd:1:approve", "garbage", "v1:SD:1:approve", ":", "v1::"]
-    for data in out:
-        with pytest.raises(cd.BadCallback):
-            cd.unpack(data)
     return out
 
 
@@ -253,7 +211,7 @@ async def test_forged_data_of_every_kind_gets_one_alert_and_changes_nothing(
 ) -> None:
     forged = forgeries()
     kinds = {d.split(":")[1] for d in forged if d.count(":") > 1}
-    assert kinds >= set(KINDS) | set(cd.SPEC)
+    assert kinds >= set(KINDS)
     chunks = [
         forged[i : i + BUTTONS_PER_MESSAGE] for i in range(0, len(forged), BUTTONS_PER_MESSAGE)
     ]
@@ -283,9 +241,9 @@ async def test_telegram_never_delivers_button_data_over_64_bytes_so_none_can_be_
     emu: Emulator, client: EmuClient
 ) -> None:
     user = await client.user(COUNCIL, "Lan", started=True)
-    too_long = f"v1:sd:{cd.MAX_INT}:approve:" + "0" * 40
+    too_long = f"v1:sd:{MAX_INT}:approve:" + "0" * 40
     async with Bot(DEFAULT_TOKEN, base_url=f"{emu.url}/bot") as bot:
         with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
             await plant(bot, user.id, user, too_long)
-    with pytest.raises(cd.BadCallback):  # had it come anyway, the parser refuses it
+    with pytest.raises(BadCallback):  # had it come anyway, the parser refuses it
         parse(too_long)

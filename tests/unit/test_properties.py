@@ -23,9 +23,8 @@ from services.errors import Invalid
 from services.members import DEPT_NAME_MAX
 from services.naming import NAME_MAX, NAME_MIN, clean_name, sort_key
 from services.stories import NOMINEE_TEXT_MAX, REASON_MAX, STORY_MAX, StoryView, utf16_len
-from storage.models import Role
 from tgemu.entities import parse_html, u16len
-from ui.buttons import legacy as cd
+from ui.buttons import MAX_INT
 from ui.buttons.tallies import TallyScope
 from ui.texts import LOCALES, Texts
 
@@ -85,64 +84,7 @@ def fits(html: str) -> str:
     return plain
 
 
-# ---------------------------------------------------------------------------- callback data
-
-_VALID = {
-    cd._int: st.integers(0, cd.MAX_INT),
-    cd._flag: st.booleans(),
-    cd._role: st.sampled_from(list(Role)),
-    cd._scope: st.one_of(
-        st.sampled_from(["m", "s", "y"]),
-        st.integers(0, cd.MAX_INT).map(lambda n: f"c{n}"),
-        st.dates(date(1000, 1, 1)).map(lambda d: periods.Period(d, d).code),
-    ),
-}
-
-
-def _args(parse: object) -> st.SearchStrategy[object]:
-    if parse in _VALID:
-        return _VALID[parse]
-    allowed: tuple[str, ...] = parse.__closure__[0].cell_contents  # type: ignore[attr-defined]
-    return st.sampled_from(allowed)
-
-
-@st.composite
-def pressed(draw: st.DrawFn) -> tuple[str, tuple[object, ...]]:
-    """A kind and arguments the bot may put on a button."""
-    kind = draw(st.sampled_from(sorted(cd.SPEC)))
-    return kind, tuple(draw(_args(parse)) for parse in cd.SPEC[kind])
-
-
-# Data shaped like the bot's, with every part drawn from trouble: other digits, signs, spaces.
-PART = st.one_of(
-    st.sampled_from(sorted(cd.SPEC)),
-    st.integers(-5, 2**40).map(str),
-    st.sampled_from(["", " 1", "1 ", "+1", "01", "1٢", "²", "١", "1e3", "true", "vi", "approve"]),
-    st.text(max_size=8),
-)
-shaped = st.lists(PART, max_size=6).map(lambda parts: ":".join(["v1", *parts]))
-
-
-@given(st.one_of(st.text(max_size=120), shaped))
-@example("v1:m:1٢")  # Arabic-Indic digits are digits to `\d`, and to int()
-@example("v1:tl:r٢٠٢٤٠١٠١-20240102")
-def test_the_button_parser_refuses_anything_but_exactly_what_the_bot_writes(data: str) -> None:
-    try:
-        parsed = cd.unpack(data)
-    except cd.BadCallback:
-        return
-    assert cd.pack(parsed.kind, *parsed.args) == data  # one spelling per button, no aliases
-    assert len(data.encode()) <= cd.MAX_BYTES
-
-
-@given(pressed())
-def test_every_button_the_bot_can_write_fits_64_bytes_and_parses_back(
-    button: tuple[str, tuple[object, ...]],
-) -> None:
-    kind, args = button
-    data = cd.pack(kind, *args)
-    assert len(data.encode()) <= cd.MAX_BYTES
-    assert cd.unpack(data) == cd.Callback(kind, args)
+# Button data: tests/unit/test_buttons.py (every typed kind, drawn from its field types).
 
 
 # ---------------------------------------------------------------------------- typed dates
@@ -250,7 +192,7 @@ def test_a_name_is_tidied_or_refused_and_tidying_twice_changes_nothing(raw: str)
 def story(**overrides: object) -> StoryView:
     """A story view with everything a card shows."""
     values: dict[str, object] = {
-        "id": cd.MAX_INT,
+        "id": MAX_INT,
         "org_name": "Trường Tiểu học Thượng Thanh",
         "author": "Vũ Thị Mai",
         "author_tg_id": 1004,
@@ -264,7 +206,7 @@ def story(**overrides: object) -> StoryView:
         "decided_by": "Phạm Thị Lan",
         "decided_at": WHEN,
         "reason": "Cần bổ sung",
-        "previous_id": cd.MAX_INT - 1,
+        "previous_id": MAX_INT - 1,
         "submitted_at": WHEN,
         "campaign": "Người tốt, việc tốt",
     }

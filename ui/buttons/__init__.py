@@ -1,4 +1,4 @@
-"""Button data: the typed kinds (one module per area, see base.py) and the legacy kinds' parser.
+"""Button data: the typed kinds, one module per area (see base.py).
 
 Importing the package registers every kind, so a press of any kind parses.
 """
@@ -17,17 +17,12 @@ from ui.buttons import (  # noqa: F401  (registers the kinds)
     tallies,
 )
 from ui.buttons.base import MAX_BYTES, MAX_INT, BadCallback, Button, any_of, parse
-from ui.buttons.legacy import SPEC, Callback, pack, unpack
 
 __all__ = [
     "MAX_BYTES",
     "MAX_INT",
-    "SPEC",
     "BadCallback",
     "Button",
-    "Callback",
     "any_of",
-    "pack",
     "parse",
-    "unpack",
 ]

@@ -2,7 +2,90 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass  # noqa: F401
-from typing import Literal  # noqa: F401
+from dataclasses import dataclass
+from typing import Literal
 
-from ui.buttons.base import Button  # noqa: F401
+from ui.buttons.base import Button
+
+ReportAction = Literal["text", "photos", "send", "edit", "cancel", "et", "ep", "en"]
+Verdict = Literal["approve", "reject", "changes"]
+
+
+@dataclass(frozen=True)
+class ReportStep(Button, kind="rp"):
+    """The story dialogue: text done, photos done, send, edit, cancel, edit which part."""
+
+    action: ReportAction
+
+
+@dataclass(frozen=True)
+class NomineeChosen(Button, kind="rn"):
+    """Who did it: oneself, a colleague, a pupil or class, a group."""
+
+    nominee: Literal["self", "colleague", "pupil", "group"]
+
+
+@dataclass(frozen=True)
+class ColleagueChosen(Button, kind="rc"):
+    """A colleague picked as the doer (membership id)."""
+
+    membership_id: int
+
+
+@dataclass(frozen=True)
+class ColleaguePage(Button, kind="rcp"):
+    """A page of the colleague list."""
+
+    page: int
+
+
+@dataclass(frozen=True)
+class ConsentGiven(Button, kind="rk"):
+    """Whether the pupil's parents agreed to publication."""
+
+    consent: bool
+
+
+@dataclass(frozen=True)
+class CampaignAttached(Button, kind="rg"):
+    """The campaign to attach the story to (0: none)."""
+
+    campaign_id: int
+
+
+@dataclass(frozen=True)
+class StoryDecision(Button, kind="sd"):
+    """A council button on a story's card."""
+
+    story_id: int
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class StoryReason(Button, kind="sr"):
+    """A canned reason picked on the prompt (index in the list)."""
+
+    story_id: int
+    verdict: Literal["reject", "changes"]
+    index: int
+
+
+@dataclass(frozen=True)
+class StoryReopen(Button, kind="so"):
+    """The chair reopens a decided story."""
+
+    story_id: int
+
+
+@dataclass(frozen=True)
+class StoryResubmit(Button, kind="se"):
+    """The author edits and resubmits a story the council asked changes for."""
+
+    story_id: int
+
+
+@dataclass(frozen=True)
+class StoryWithdraw(Button, kind="sw"):
+    """The author withdraws a story still waiting."""
+
+    story_id: int

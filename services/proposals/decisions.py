@@ -1,11 +1,5 @@
-"""Commendation proposals (đề nghị khen thưởng): a council member proposes, the chair decides.
-
-A proposal starts from an approved story (its doer is commended) or from a title registration
-(the registrant). The form comes from the school's list (Org.commendation_forms, plus the title
-itself for a registrant) and the level from the school's levels; both are school settings. The
-chair confirms or declines with a reason; one conditional UPDATE decides, so of two presses only
-one wins. Every step is audited, and the notices go through the outbox in the same commit.
-"""
+"""A proposal recorded and the chair told; the chair's decision (a reason to decline: see
+services/reasons.py)."""
 
 from __future__ import annotations
 
@@ -16,69 +10,33 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from services import audit, conversations, outbox
-from services.base import UseCases
-from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
-from services.people import COUNCIL_ROLES, Actor, require_role
+from services import audit, outbox, reasons
+from services.conversations import Kind
+from services.errors import AlreadyDone, Invalid, NotFound
+from services.people import Actor
+from services.proposals.targets import chair, council, department_of, target
+from services.reasons import ReasonDialogue
 from storage.models import (
-    DEFAULT_FORMS,
-    DEFAULT_LEVELS,
-    Campaign,
-    Department,
     Membership,
     MemberStatus,
-    Org,
     Person,
     Proposal,
     ProposalStatus,
     Registration,
     Role,
-    Story,
-    StoryStatus,
     Title,
 )
-from ui.buttons import pack
+from ui.buttons.proposals import ProposalChair
 from ui.texts import Texts
 
-SOURCES = ("s", "r")  # a story, a registration
-REASON_MAX = 500
-TITLE_LEVEL = "Trường"  # a title registered at school is first recognised by the school
 # Canned reasons to decline (defaults; free text is always possible in the private chat).
 DECLINE_REASONS = (
     "Thành tích chưa đủ tiêu chuẩn cho hình thức này",
     "Đề nghị hình thức hoặc cấp khen khác",
     "Cần bình xét tại cuộc họp Hội đồng",
 )
-REASON_KIND = "proposal_reason"
-
-
-@dataclass(frozen=True)
-class FormChoice:
-    """A form of commendation and the level that usually awards it."""
-
-    name: str
-    level: str
-
-
-@dataclass(frozen=True)
-class Target:
-    """Who would be commended, for what, and the choices offered."""
-
-    source: str
-    source_id: int
-    org_id: int
-    person_id: int | None
-    nominee: str
-    nominee_text: str | None
-    department: str
-    achievement: str
-    forms: list[FormChoice]
-    levels: list[str]
-
-    def default_level(self, form_index: int) -> int:
-        """The index of the form's usual level among the levels."""
-        level = self.forms[form_index].level
-        return self.levels.index(level) if level in self.levels else 0
+# The chair's reason to decline, typed in the private chat: its row keeps {"proposal_id"}.
+REASONS = ReasonDialogue(Kind.PROPOSAL_REASON, "proposal_id")
 
 
 @dataclass(frozen=True)
@@ -104,123 +62,6 @@ def card_ref(proposal_id: int) -> str:
     return f"proposal:{proposal_id}"
 
 
-async def _council(session: AsyncSession, tg_user_id: int) -> Actor:
-    try:
-        who = await require_role(session, tg_user_id, COUNCIL_ROLES)
-    except NotAllowed as refusal:
-        if refusal.key in ("errors.not_member", "errors.role_needed"):
-            raise NotAllowed("proposals.council_only") from None
-        raise
-    return who
-
-
-async def check_council(session: AsyncSession, *, tg_user_id: int) -> None:
-    """Refuse anyone but an active council member (who may dismiss a picker)."""
-    await _council(session, tg_user_id)
-
-
-async def _chair(session: AsyncSession, tg_user_id: int) -> Actor:
-    try:
-        return await require_role(session, tg_user_id, {Role.CHAIR})
-    except NotAllowed as refusal:
-        if refusal.key in ("errors.not_member", "errors.role_needed"):
-            raise NotAllowed("errors.chair_only") from None
-        raise
-
-
-def _choices(org: Org) -> tuple[list[FormChoice], list[str]]:
-    forms = [
-        FormChoice(str(f.get("name", "")), str(f.get("level", "")))
-        for f in (org.commendation_forms or list(DEFAULT_FORMS))
-        if f.get("name")
-    ]
-    levels = list(org.levels or DEFAULT_LEVELS)
-    for form in forms:
-        if form.level and form.level not in levels:
-            levels.append(form.level)
-    return forms, levels
-
-
-async def _department(session: AsyncSession, org_id: int, person_id: int | None) -> str:
-    if person_id is None:
-        return ""
-    name = await session.scalar(
-        select(Department.name)
-        .join(Membership, Membership.department_id == Department.id)
-        .where(Membership.org_id == org_id, Membership.person_id == person_id)
-    )
-    return name or ""
-
-
-async def target(session: AsyncSession, *, tg_user_id: int, source: str, source_id: int) -> Target:
-    """What a council member may propose for this story or registration (checked, not saved)."""
-    who = await _council(session, tg_user_id)
-    assert who.membership is not None and who.person is not None
-    org = who.membership.org
-    forms, levels = _choices(org)
-    if source == "s":
-        nominee_person = aliased(Person)
-        row = (
-            await session.execute(
-                select(Story, nominee_person.full_name, Department.name)
-                .outerjoin(nominee_person, nominee_person.id == Story.nominee_person_id)
-                .outerjoin(Department, Department.id == Story.author_department_id)
-                .where(Story.id == source_id)
-            )
-        ).first()
-        if row is None or row[0].org_id != org.id:
-            raise NotFound("errors.stale_button")
-        story, person_name, author_dept = row
-        if story.status != StoryStatus.APPROVED:
-            raise Invalid("proposals.story_not_approved", story_id=story.id)
-        person_id = story.nominee_person_id
-        department = await _department(session, org.id, person_id) or (author_dept or "")
-        result = Target(
-            source,
-            source_id,
-            org.id,
-            person_id,
-            person_name or story.nominee_text or "",
-            None if person_id else story.nominee_text,
-            department,
-            f"câu chuyện #{story.id}",
-            forms,
-            levels,
-        )
-    elif source == "r":
-        found = (
-            await session.execute(
-                select(Registration, Person.full_name, Title.name, Campaign.org_id)
-                .join(Person, Person.id == Registration.person_id)
-                .join(Title, Title.id == Registration.title_id)
-                .join(Campaign, Campaign.id == Registration.campaign_id)
-                .where(Registration.id == source_id)
-            )
-        ).first()
-        if found is None or found[3] != org.id:
-            raise NotFound("errors.stale_button")
-        registration, person_name, title, _ = found
-        if registration.withdrawn_at is not None:
-            raise Invalid("proposals.registration_withdrawn")
-        result = Target(
-            source,
-            source_id,
-            org.id,
-            registration.person_id,
-            person_name,
-            None,
-            await _department(session, org.id, registration.person_id),
-            f"đăng ký danh hiệu {title}",
-            [FormChoice(title, TITLE_LEVEL), *forms],
-            levels if TITLE_LEVEL in levels else [*levels, TITLE_LEVEL],
-        )
-    else:
-        raise Invalid("errors.bad_button")
-    if result.person_id is not None and result.person_id == who.person.id:
-        raise NotAllowed("proposals.own")
-    return result
-
-
 async def propose(
     session: AsyncSession,
     *,
@@ -237,7 +78,7 @@ async def propose(
     if form_index >= len(goal.forms) or level_index >= len(goal.levels):
         raise Invalid("errors.stale_button")
     form, level = goal.forms[form_index].name, goal.levels[level_index]
-    who = await _council(session, tg_user_id)
+    who = await council(session, tg_user_id)
     assert who.person is not None
     story_id = source_id if source == "s" else None
     registration_id = source_id if source == "r" else None
@@ -304,11 +145,11 @@ async def propose(
                 [
                     (
                         texts.plain(locale, "proposals.confirm_button"),
-                        pack("pc", proposal.id, True),
+                        ProposalChair(proposal.id, confirm=True).pack(),
                     ),
                     (
                         texts.plain(locale, "proposals.decline_button"),
-                        pack("pc", proposal.id, False),
+                        ProposalChair(proposal.id, confirm=False).pack(),
                     ),
                 ]
             ],
@@ -349,7 +190,7 @@ async def view(session: AsyncSession, proposal_id: int) -> ProposalView:
     return ProposalView(
         id=proposal.id,
         nominee=nominee_name or proposal.nominee_text or "",
-        department=await _department(session, proposal.org_id, proposal.person_id),
+        department=await department_of(session, proposal.org_id, proposal.person_id),
         achievement=achievement,
         form=proposal.form,
         level=proposal.level,
@@ -373,7 +214,7 @@ async def check_can_decide(
     session: AsyncSession, *, proposal_id: int, chair_tg_id: int
 ) -> ProposalView:
     """Refuse early (before asking for a reason) when this person may not decide this proposal."""
-    who = await _chair(session, chair_tg_id)
+    who = await chair(session, chair_tg_id)
     proposal = await _own(session, proposal_id, who)
     if proposal.status != ProposalStatus.PROPOSED:
         raise AlreadyDone("proposals.already_decided", proposal_id=proposal_id)
@@ -391,14 +232,10 @@ async def decide(
     now: datetime,
 ) -> ProposalView:
     """The chair confirms, or declines with a reason; exactly one decision wins; all are told."""
-    who = await _chair(session, chair_tg_id)
+    who = await chair(session, chair_tg_id)
     assert who.person is not None
     proposal = await _own(session, proposal_id, who)
-    reason = " ".join((reason or "").split()) or None
-    if not confirm and not reason:
-        raise Invalid("stories.reason_needed")
-    if reason and len(reason) > REASON_MAX:
-        raise Invalid("stories.reason_too_long", limit=REASON_MAX)
+    reason = reasons.clean(reason, required=not confirm)
     status = ProposalStatus.CONFIRMED if confirm else ProposalStatus.DECLINED
     changed = await session.execute(
         update(Proposal)
@@ -436,19 +273,9 @@ async def decide(
                 texts.locale(proposer.locale), "proposals.decided_notice", proposal=result
             ),
         )
-    if await _awaiting(session, chair_tg_id, proposal_id):
-        await conversations.end(session, chat_id=chair_tg_id, user_id=chair_tg_id)
+    await REASONS.forget(session, user_id=chair_tg_id, subject_id=proposal_id)
     await session.commit()
     return result
-
-
-async def _awaiting(session: AsyncSession, user_id: int, proposal_id: int) -> bool:
-    convo = await conversations.current(session, chat_id=user_id, user_id=user_id)
-    return (
-        convo is not None
-        and convo.kind == REASON_KIND
-        and int(convo.data.get("proposal_id", 0)) == proposal_id
-    )
 
 
 async def await_reason(
@@ -457,29 +284,10 @@ async def await_reason(
     """Wait for the chair's typed reason in the private chat; False if another dialogue is open
     there (then only the canned reasons are offered, so no draft is ever overwritten)."""
     await check_can_decide(session, proposal_id=proposal_id, chair_tg_id=chair_tg_id)
-    convo = await conversations.current(session, chat_id=chair_tg_id, user_id=chair_tg_id)
-    if convo is not None and convo.kind != REASON_KIND:
-        return False
-    await conversations.put(
-        session,
-        chat_id=chair_tg_id,
-        user_id=chair_tg_id,
-        kind=REASON_KIND,
-        step="reason",
-        data={"proposal_id": proposal_id},
-        now=now,
-    )
-    await session.commit()
-    return True
+    return await REASONS.wait(session, user_id=chair_tg_id, subject_id=proposal_id, now=now)
 
 
 async def awaited(session: AsyncSession, *, chair_tg_id: int) -> int | None:
     """The proposal whose decline reason this chair is typing, if any."""
-    convo = await conversations.current(session, chat_id=chair_tg_id, user_id=chair_tg_id)
-    if convo is None or convo.kind != REASON_KIND:
-        return None
-    return int(convo.data["proposal_id"])
-
-
-class Proposals(UseCases):
-    """Commendation proposals: proposed by the council, confirmed by the chair."""
+    owed = await REASONS.owed(session, chat_id=chair_tg_id, user_id=chair_tg_id)
+    return None if owed is None else owed.subject_id

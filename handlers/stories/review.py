@@ -1,0 +1,136 @@
+"""The council's buttons on a story's card: decide (a reason asked when not approving), the
+chair's reopening; the reason given by a canned button or typed."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+
+from handlers.base import Buttons, refusals, say, user_locale
+from handlers.reasons import close_prompts, presser_name, reply_to_pressed
+from runtime.context import BotContext
+from services import reasons, stories
+from services.errors import Invalid
+from ui.buttons.stories import StoryDecision, StoryReason, StoryReopen
+
+
+@refusals
+async def on_decision(update: Update, context: BotContext) -> None:
+    """A council button on a card: approve at once; reject / ask for changes wants a reason."""
+    query = update.callback_query
+    assert query is not None
+    pressed = StoryDecision.unpack(query.data)
+    story_id, verdict, user = pressed.story_id, pressed.verdict, query.from_user
+    use = context.services.stories
+    if verdict == "approve":
+        await use.approve(story_id=story_id, reviewer_tg_id=user.id)
+        locale = await user_locale(context, update)
+        await query.answer(
+            context.deps.texts.plain(locale, "stories.decided_toast", verdict=verdict)
+        )
+        return
+    await use.check_can_decide(story_id=story_id, reviewer_tg_id=user.id)
+    await query.answer()
+    buttons = [
+        [(reason, StoryReason(story_id, verdict, i).pack())]
+        for i, reason in enumerate(stories.DEFAULT_REASONS[verdict])
+    ]
+    await _ask_reason(update, context, story_id, verdict, "stories.reason_prompt", buttons)
+
+
+@refusals
+async def on_reopen(update: Update, context: BotContext) -> None:
+    """The chair's reopen button: a reason is asked (chair only; others get an alert)."""
+    query = update.callback_query
+    assert query is not None
+    story_id = StoryReopen.unpack(query.data).story_id
+    await context.services.stories.check_can_reopen(
+        story_id=story_id, chair_tg_id=query.from_user.id
+    )
+    await query.answer()
+    await _ask_reason(update, context, story_id, "reopen", "stories.reopen_prompt", None)
+
+
+async def _ask_reason(
+    update: Update,
+    context: BotContext,
+    story_id: int,
+    verdict: str,
+    key: str,
+    buttons: Buttons | None,
+) -> None:
+    """Prompt for a reason (reply in the group, or privately) and remember that we wait for it."""
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message)
+    texts = context.deps.texts
+    text = texts.render(
+        texts.default_locale, key, name=presser_name(update), story_id=story_id, verdict=verdict
+    )
+    prompt = await reply_to_pressed(update, context, text, buttons)
+    await context.services.stories.await_reason(
+        user_id=query.from_user.id,
+        story_id=story_id,
+        verdict=verdict,
+        prompt=(prompt.chat.id, prompt.message_id),
+    )
+
+
+@refusals
+async def on_canned_reason(update: Update, context: BotContext) -> None:
+    """A canned reason was picked on the prompt: the decision is taken now."""
+    query = update.callback_query
+    assert query is not None
+    pressed = StoryReason.unpack(query.data)
+    reason = reasons.canned(stories.DEFAULT_REASONS[pressed.verdict], pressed.index)
+    await _decide_with_reason(update, context, pressed.story_id, pressed.verdict, reason)
+    locale = await user_locale(context, update)
+    await query.answer(
+        context.deps.texts.plain(locale, "stories.decided_toast", verdict=pressed.verdict)
+    )
+
+
+async def _decide_with_reason(
+    update: Update, context: BotContext, story_id: int, verdict: str, reason: str
+) -> None:
+    user = update.effective_user
+    assert user is not None
+    texts = context.deps.texts
+    given = await context.services.stories.give_reason(
+        user_id=user.id, story_id=story_id, verdict=verdict, reason=reason
+    )
+    if given.closed is not None:
+        # Decided, withdrawn or superseded meanwhile: stop waiting for a reason, and let the
+        # prompt say why (without its buttons), so nobody keeps answering it.
+        closed = given.closed
+        why = texts.render(texts.default_locale, closed.key, **closed.values)
+        await close_prompts(context, given.prompts, why)
+        raise closed
+    done = texts.render(
+        texts.default_locale,
+        "stories.reason_done",
+        name=presser_name(update),
+        story_id=story_id,
+        verdict=verdict,
+    )
+    await close_prompts(context, given.prompts, done)
+
+
+@refusals
+async def on_reason_text(update: Update, context: BotContext) -> None:
+    """A free-text reason: a reply to the prompt in the group, or a private message."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    assert message is not None and user is not None and chat is not None
+    owed = await context.services.stories.owed_reason(chat_id=chat.id, user_id=user.id)
+    if owed is None:
+        if chat.type != ChatType.PRIVATE:
+            return  # a reply to some other bot message in the group: nothing to do
+        raise Invalid("errors.no_dialogue")
+    if chat.type != ChatType.PRIVATE and (
+        message.reply_to_message is None
+        or owed.prompt is None
+        or message.reply_to_message.message_id != owed.prompt[1]
+    ):
+        return
+    await _decide_with_reason(update, context, owed.subject_id, owed.verdict, message.text or "")
+    if chat.type == ChatType.PRIVATE:  # in the group, the edited prompt already says it
+        await say(update, context, "stories.decided_toast", verdict=owed.verdict)
