@@ -1,8 +1,9 @@
 """What every use case is bound to, once, at start-up: sessions, texts, the clock, the zone.
 
-A handler calls one method of an area's use cases (`context.services.stories.decide(...)`); the
-method is the unit of work: it opens the session, does the work, commits, and closes the session
-before the handler talks to Telegram. Handlers never open a session or commit.
+A handler calls one method of an area's use cases
+(`context.services.stories.approve(story_id=…, reviewer_tg_id=…)`); the method is the unit of
+work: it opens the session, does the work, commits, and closes the session before the handler
+talks to Telegram. Handlers never open a session or commit.
 """
 
 from __future__ import annotations
