@@ -27,7 +27,6 @@ from services.proposals.decisions import (
 )
 from services.proposals.targets import (
     SOURCES,
-    TITLE_LEVEL,
     FormChoice,
     Target,
     check_council,
@@ -39,7 +38,6 @@ __all__ = [
     "DECLINE_REASONS",
     "REASONS",
     "SOURCES",
-    "TITLE_LEVEL",
     "FormChoice",
     "ProposalView",
     "Proposals",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from services import school
 from services.errors import Invalid, NotAllowed, NotFound
 from services.people import COUNCIL_ROLES, Actor, require_role
 from storage.models import (
@@ -27,7 +28,6 @@ from storage.models import (
 )
 
 SOURCES = ("s", "r")  # a story, a registration
-TITLE_LEVEL = "Trường"  # a title registered at school is first recognised by the school
 
 
 @dataclass(frozen=True)
@@ -120,19 +120,19 @@ async def target(session: AsyncSession, *, tg_user_id: int, source: str, source_
         nominee_person = aliased(Person)
         row = (
             await session.execute(
-                select(Story, nominee_person.full_name, Department.name)
+                select(Story, nominee_person.full_name)
                 .outerjoin(nominee_person, nominee_person.id == Story.nominee_person_id)
-                .outerjoin(Department, Department.id == Story.author_department_id)
                 .where(Story.id == source_id)
             )
         ).first()
         if row is None or row[0].org_id != org.id:
             raise NotFound("errors.stale_button")
-        story, person_name, author_dept = row
+        story, person_name = row
         if story.status != StoryStatus.APPROVED:
             raise Invalid("proposals.story_not_approved", story_id=story.id)
         person_id = story.nominee_person_id
-        department = await department_of(session, org.id, person_id) or (author_dept or "")
+        # A colleague's department; a pupil or a class is not of the author's department.
+        department = await department_of(session, org.id, person_id) if person_id else ""
         result = Target(
             source,
             source_id,
@@ -160,6 +160,9 @@ async def target(session: AsyncSession, *, tg_user_id: int, source: str, source_
         registration, person_name, title, _ = found
         if registration.withdrawn_at is not None:
             raise Invalid("proposals.registration_withdrawn")
+        # Who awards the title is the school's setting (Luật Thi đua, khen thưởng 2022, Điều 80;
+        # the defaults and their sources: services/school/defaults.toml).
+        level = school.title_authority(await school.values(session, org), title)
         result = Target(
             source,
             source_id,
@@ -169,8 +172,8 @@ async def target(session: AsyncSession, *, tg_user_id: int, source: str, source_
             None,
             await department_of(session, org.id, registration.person_id),
             f"đăng ký danh hiệu {title}",
-            [FormChoice(title, TITLE_LEVEL), *forms],
-            levels if TITLE_LEVEL in levels else [*levels, TITLE_LEVEL],
+            [FormChoice(title, level), *forms],
+            levels if level in levels else [*levels, level],
         )
     else:
         raise Invalid("errors.bad_button")

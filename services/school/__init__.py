@@ -27,12 +27,24 @@ __all__ = [
     "change",
     "in_section",
     "setting",
+    "title_authority",
     "value",
     "values",
 ]
 
 
 _EDITING = Drafts(Kind.SETTING)
+
+
+def title_authority(settings: dict[str, Value], title: str) -> str:
+    """The level that awards this emulation title, as the school set it (rules.authority_*)."""
+    name = title.casefold()
+    if name == "chiến sĩ thi đua cơ sở":
+        return str(settings["rules.authority_cstdcs"].value)
+    collective = {t.casefold() for t in settings["lists.titles_collective"].value}
+    if name in collective or name.startswith("tập thể"):
+        return str(settings["rules.authority_collective"].value)
+    return str(settings["rules.authority_ldtt"].value)
 
 
 @dataclass(frozen=True)

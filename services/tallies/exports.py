@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from reports.columns import HIDDEN_PUPIL, STORIES_SHEET, STORY_COLUMNS, achievement, filenames
 from reports.model import ProposalLine, ReportInfo, Scope, Sheet
+from services import school
 from services.tallies.figures import compute
 from services.tallies.rows import Proposer, Pull, sheets, story_rows
 from services.tallies.scope import local_date, proposals_in, reader, resolve
@@ -79,7 +80,7 @@ async def report_info(
         )
         .limit(1)
     )
-    nominee, author_dept, nominee_dept = aliased(Person), aliased(Department), aliased(Department)
+    nominee, nominee_dept = aliased(Person), aliased(Department)
     nominee_membership = aliased(Membership)
     rows = (
         await session.execute(
@@ -88,7 +89,6 @@ async def report_info(
                 nominee.full_name,
                 Proposal.nominee_text,
                 nominee_dept.name,
-                author_dept.name,
                 Story.id,
                 Story.text,
                 Story.nominee_kind,
@@ -111,7 +111,6 @@ async def report_info(
             )
             .outerjoin(nominee_dept, nominee_dept.id == nominee_membership.department_id)
             .outerjoin(Story, Story.id == Proposal.story_id)
-            .outerjoin(author_dept, author_dept.id == Story.author_department_id)
             .outerjoin(Registration, Registration.id == Proposal.registration_id)
             .outerjoin(Title, Title.id == Registration.title_id)
             .join(Proposer, Proposer.id == Proposal.proposed_by)
@@ -125,8 +124,8 @@ async def report_info(
     confirmed: list[ProposalLine] = []
     pending = 0
     for row in rows:
-        (_, person, nominee_text, person_dept, story_dept, story_id, text, kind, consent) = row[:9]
-        title, form, level, status, proposer, decided_at = row[9:]
+        (_, person, nominee_text, person_dept, story_id, text, kind, consent) = row[:8]
+        title, form, level, status, proposer, decided_at = row[8:]
         if status != ProposalStatus.CONFIRMED:
             pending += 1
             continue
@@ -137,7 +136,9 @@ async def report_info(
             ProposalLine(
                 number=len(confirmed) + 1,
                 nominee=name,
-                department=person_dept or story_dept or "",
+                # A colleague's department; a pupil or a class is not of a department (the
+                # author's department is not theirs).
+                department=(person_dept or "") if person else "",
                 achievement=achievement(story_id, text, title, hidden),
                 form=form,
                 level=level,
@@ -151,6 +152,7 @@ async def report_info(
         parent_name=org.parent_name or "",
         place=org.place or "",
         chair_name=chair or "",
+        signer_name=str(await school.value(session, org, "facts.signer_council") or ""),
         today=local_date(now, tz),
         proposals=confirmed,
         pending_proposals=pending,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -238,9 +238,8 @@ async def test_who_may_propose_what(
         )
 
 
-async def test_a_registrant_is_proposed_for_the_title_itself(
-    sessions: SessionFactory, school: School, texts: Texts, now: datetime
-) -> None:
+async def _registration(sessions: SessionFactory, school: School, now: datetime) -> None:
+    """The council member registered for Lao động tiên tiến (registration #1)."""
     async with sessions() as s:
         council = await s.scalar(select(Person).where(Person.tg_user_id == COUNCIL))
         title = await s.scalar(select(Title).where(Title.name == "Lao động tiên tiến"))
@@ -262,11 +261,10 @@ async def test_a_registrant_is_proposed_for_the_title_itself(
             )
         )
         await s.commit()
-        await _refused(
-            proposals.target(s, tg_user_id=COUNCIL, source="r", source_id=1),
-            NotAllowed,
-            "proposals.own",
-        )
+
+
+async def _propose_title(sessions: SessionFactory, texts: Texts, now: datetime) -> Proposal:
+    async with sessions() as s:
         goal = await proposals.target(s, tg_user_id=VICE, source="r", source_id=1)
         assert goal.forms[0].name == "Lao động tiên tiến" and goal.achievement.endswith(
             "Lao động tiên tiến"
@@ -281,9 +279,61 @@ async def test_a_registrant_is_proposed_for_the_title_itself(
             texts=texts,
             now=now,
         )
-        row = await s.scalar(select(Proposal))
-    assert row is not None and (row.registration_id, row.level, row.status) == (
+        row = await s.scalar(select(Proposal).order_by(Proposal.id.desc()))
+    assert row is not None
+    return row
+
+
+async def test_a_registrant_is_proposed_for_the_title_to_the_level_that_awards_it(
+    sessions: SessionFactory, school: School, texts: Texts, now: datetime
+) -> None:
+    await _registration(sessions, school, now)
+    async with sessions() as s:
+        await _refused(
+            proposals.target(s, tg_user_id=COUNCIL, source="r", source_id=1),
+            NotAllowed,
+            "proposals.own",
+        )
+    row = await _propose_title(sessions, texts, now)
+    # The default: the ward's People's Committee awards LĐTT to a public primary school's staff
+    # (Luật Thi đua, khen thưởng 2022, Điều 80; services/school/defaults.toml).
+    assert (row.registration_id, row.level, row.status) == (
         1,
-        "Trường",
+        "Phường/Xã",
         ProposalStatus.PROPOSED,
     )
+
+
+async def test_who_awards_a_title_is_the_schools_setting_in_the_next_proposal_and_the_report(
+    sessions: SessionFactory, school: School, texts: Texts, now: datetime
+) -> None:
+    from reports.model import Scope
+    from services import school as settings
+    from services.tallies import report_info
+    from storage.models import Org
+
+    await _registration(sessions, school, now)
+    async with sessions() as s:
+        org = await s.get_one(Org, school.org_id)
+        await settings.change(
+            s, org=org, key="rules.authority_ldtt", raw="UBND phường Bồ Đề", actor_id=None, now=now
+        )
+        await s.commit()
+    row = await _propose_title(sessions, texts, now)
+    assert row.level == "UBND phường Bồ Đề"
+    async with sessions() as s:
+        await proposals.decide(
+            s,
+            proposal_id=row.id,
+            chair_tg_id=CHAIR,
+            confirm=True,
+            reason=None,
+            texts=texts,
+            now=now,
+        )
+        org = await s.get_one(Org, school.org_id)
+        scope = Scope("r", "range", date(2000, 1, 1), date(2100, 1, 1))
+        info = await report_info(s, org, scope, texts.tz, now)
+    assert [(p.nominee, p.form, p.level) for p in info.proposals] == [
+        ("Phạm Thị Lan", "Lao động tiên tiến", "UBND phường Bồ Đề")
+    ]
