@@ -15,9 +15,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from services import orgs
 from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.factories import CHAIR, COUNCIL_GROUP, School, make_school
 from tgemu import EmuClient, Emulator
 from tgemu.client import DEFAULT_TOKEN
 from ui.texts import Texts
@@ -173,3 +175,19 @@ async def client(emu: Emulator) -> AsyncIterator[EmuClient]:
     await client.create_bot(DEFAULT_TOKEN, username="thidua_test_bot")
     yield client
     await client.close()
+
+
+@pytest.fixture
+async def school(sessions: SessionFactory, texts: Texts, now: datetime) -> School:
+    """The school with its chair, vice-chair, council member and teacher (tests/factories.py),
+    with nothing left to send; an e2e test lists it before `bot`, so it exists before the bot
+    starts (as after `org create`)."""
+    return await make_school(sessions, texts, now)
+
+
+@pytest.fixture
+async def council_school(sessions: SessionFactory, school: School, now: datetime) -> School:
+    """The school with its council group (COUNCIL_GROUP, a supergroup) bound."""
+    async with sessions() as s:
+        await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=COUNCIL_GROUP, now=now)
+    return school

@@ -14,6 +14,7 @@ from storage.models import Department, Membership, OutboxMessage, Role
 from ui.texts import Texts
 
 CHAIR, VICE, COUNCIL, TEACHER, STRANGER = 1001, 1002, 1003, 1004, 1666
+COUNCIL_GROUP = -1001234567890  # a supergroup, so /pending can link to the cards
 
 
 @dataclass

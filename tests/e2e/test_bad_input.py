@@ -11,7 +11,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -35,7 +34,6 @@ from tests.factories import (
     VICE,
     School,
     join,
-    make_school,
     membership_of,
 )
 from tgemu import EmuClient
@@ -44,13 +42,6 @@ from ui.texts import Texts
 
 BOT = "thidua_test_bot"
 NEWCOMER = 2001
-
-
-@pytest.fixture
-async def school(sessions: SessionFactory, texts: Texts, now: datetime) -> School:
-    """The school with its chair, vice-chair, council member and teacher; list it before `bot`
-    so it exists before the bot starts (as after `org create`), with nothing left to send."""
-    return await make_school(sessions, texts, now)
 
 
 async def db_state(sessions: SessionFactory) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from storage.models import (
 )
 from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import png
-from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, School, make_school
+from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, School
 from tgemu import Chat, EmuClient, Msg, User
 from ui.texts import Texts
 
@@ -49,12 +49,6 @@ class Staff:
     vice: User
     member: User
     teacher: User
-
-
-@pytest.fixture
-async def school(sessions: SessionFactory, texts: Texts, now: datetime) -> School:
-    """The school, made before the bot starts (setting up deletes its outbox rows)."""
-    return await make_school(sessions, texts, now)
 
 
 @pytest.fixture

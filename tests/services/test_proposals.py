@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from services import orgs, proposals
+from services import proposals
 from services.errors import AlreadyDone, Invalid, NotAllowed, ServiceError
 from storage.db import SessionFactory
 from storage.models import (
@@ -24,18 +24,17 @@ from storage.models import (
     StoryStatus,
     Title,
 )
-from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, School, make_school
+from tests.factories import CHAIR, COUNCIL, COUNCIL_GROUP, TEACHER, VICE, School
 from ui.texts import Texts
 
-GROUP = -1001234567890
+GROUP = COUNCIL_GROUP
 
 
 @pytest.fixture
-async def school(sessions: SessionFactory, texts: Texts, now: datetime) -> School:
+async def school(sessions: SessionFactory, council_school: School, now: datetime) -> School:
     """The school, its council group bound, and approved story #1 about the teacher."""
-    made = await make_school(sessions, texts, now)
+    made = council_school
     async with sessions() as s:
-        await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=GROUP, now=now)
         teacher = await s.scalar(select(Person).where(Person.tg_user_id == TEACHER))
         council = await s.scalar(select(Person).where(Person.tg_user_id == COUNCIL))
         assert teacher is not None and council is not None

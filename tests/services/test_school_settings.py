@@ -19,16 +19,10 @@ from services.base import Env
 from services.errors import Invalid, NotAllowed
 from storage.db import SessionFactory
 from storage.models import AuditEntry, Membership, MemberStatus, Org, Person
-from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, make_school
+from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School
 from ui.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def school_(sessions: SessionFactory, texts: Texts, now: datetime) -> School:
-    """The school with its chair, vice-chair, council member and teacher."""
-    return await make_school(sessions, texts, now)
 
 
 def use_cases(sessions: SessionFactory, texts: Texts, now: datetime) -> school.SchoolSettings:
@@ -111,7 +105,7 @@ def test_every_refusal_has_a_text(texts: Texts, locale: str) -> None:
 
 
 async def test_the_chair_changes_a_setting_and_it_is_audited_with_old_and_new(
-    sessions: SessionFactory, texts: Texts, now: datetime, school_: School
+    sessions: SessionFactory, texts: Texts, now: datetime, school: School
 ) -> None:
     cases = use_cases(sessions, texts, now)
     before = await cases.view(tg_user_id=CHAIR)
@@ -128,7 +122,7 @@ async def test_the_chair_changes_a_setting_and_it_is_audited_with_old_and_new(
     assert not after.values["rules.approval_ldtt"].is_default
     assert after.values["facts.place"].value == "Long Biên"
     async with sessions() as s:
-        org = await s.get(Org, school_.org_id)
+        org = await s.get(Org, school.org_id)
         assert org is not None
         # Settings that already had a column keep it: its readers see the change.
         assert (org.place, org.school_year_start) == ("Long Biên", "09-01")
@@ -142,7 +136,7 @@ async def test_the_chair_changes_a_setting_and_it_is_audited_with_old_and_new(
         ("calendar.year_start", {"old": "05/09", "new": "01/09"}),
     ]
     assert chair is not None and {e.actor_id for e in entries} == {chair.id}
-    assert {e.org_id for e in entries} == {school_.org_id}
+    assert {e.org_id for e in entries} == {school.org_id}
 
     back = await cases.change(tg_user_id=CHAIR, key="rules.approval_ldtt", raw=None)
     assert (back.old, back.new) == (75, 70)
@@ -150,7 +144,7 @@ async def test_the_chair_changes_a_setting_and_it_is_audited_with_old_and_new(
 
 @pytest.mark.parametrize("who", [VICE, COUNCIL, TEACHER, STRANGER, "deactivated", "other chair"])
 async def test_only_the_chair_of_the_school_changes_its_settings(
-    sessions: SessionFactory, texts: Texts, now: datetime, school_: School, who: object
+    sessions: SessionFactory, texts: Texts, now: datetime, school: School, who: object
 ) -> None:
     cases = use_cases(sessions, texts, now)
     tg = who if isinstance(who, int) else CHAIR
@@ -168,13 +162,13 @@ async def test_only_the_chair_of_the_school_changes_its_settings(
         done = await cases.change(tg_user_id=other, key="facts.place", raw="Gia Lâm")
         assert done.new == "Gia Lâm"
         async with sessions() as s:
-            org = await s.get(Org, school_.org_id)
+            org = await s.get(Org, school.org_id)
             assert org is not None and org.place is None
         return
     with pytest.raises(NotAllowed):
         await cases.change(tg_user_id=tg, key="facts.place", raw="Gia Lâm")
     async with sessions() as s:
-        org = await s.get(Org, school_.org_id)
+        org = await s.get(Org, school.org_id)
         assert org is not None and org.place is None
 
 
@@ -209,9 +203,9 @@ def _cli(db_url: str, *args: str, stdin: str | None = None) -> subprocess.Comple
 
 
 async def test_an_operator_sets_and_shows_settings_from_the_command_line(
-    db_url: str, sessions: SessionFactory, texts: Texts, now: datetime, school_: School
+    db_url: str, sessions: SessionFactory, texts: Texts, now: datetime, school: School
 ) -> None:
-    org = str(school_.org_id)
+    org = str(school.org_id)
     done = _cli(db_url, "set", org, "facts.place=Long Biên", "rules.quorum=3/4")
     assert done.returncode == 0, done.stderr
     assert '"2/3" -> "3/4"' in done.stdout

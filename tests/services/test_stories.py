@@ -27,21 +27,28 @@ from storage.models import (
     StoryPhoto,
     StoryStatus,
 )
-from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, join, make_school
+from tests.factories import (
+    CHAIR,
+    COUNCIL,
+    COUNCIL_GROUP,
+    STRANGER,
+    TEACHER,
+    VICE,
+    School,
+    join,
+    make_school,
+)
 from ui.texts import Texts
 
-GROUP = -1001234567890  # a supergroup, so /pending can link to the cards
+GROUP = COUNCIL_GROUP
 STORY = "Sáng 12/3, em Gia Bảo (lớp 1A2) nhặt được ví và trả lại <b>ngay</b> & <script>x</script>"
 PENDING_TEACHER = 2001
 
 
 @pytest.fixture
-async def school(sessions: SessionFactory, texts: Texts, now: datetime) -> School:
+def school(council_school: School) -> School:
     """The school with its four people and the council group bound."""
-    made = await make_school(sessions, texts, now)
-    async with sessions() as s:
-        await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=GROUP, now=now)
-    return made
+    return council_school
 
 
 @contextmanager
