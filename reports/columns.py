@@ -7,6 +7,8 @@ below are applied there by the database (a CASE over the stored value), so rows 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -144,10 +146,17 @@ def achievement(story_id: int | None, text: str, title: str | None, hidden: bool
 # ---------------------------------------------------------------------------- file names
 
 
+def ascii_slug(text: str, limit: int = 50) -> str:
+    """'Người tốt, việc tốt 2026' -> 'nguoi-tot-viec-tot-2026' (for file names)."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:limit].strip("-")
+
+
 def slug(scope: Scope) -> str:
-    """The part of the file names that says what they cover."""
+    """The part of the file names that says what they cover (a campaign: its name)."""
     if scope.kind == "campaign":
-        return f"phong-trao-{scope.campaign_id}"
+        return ascii_slug(scope.campaign_name) or f"phong-trao-{scope.campaign_id}"
     if scope.kind == "year":
         return f"nam-hoc-{scope.school_year}"
     if scope.kind == "semester":

@@ -181,7 +181,16 @@ async def workbook(
     scope = await resolve(session, org, code, tz, now)
     figures = await compute(session, org, scope, tz, now)
     tables = await sheets(session, org, scope, figures, tz)
-    return await asyncio.to_thread(write_xlsx, out, tables, tz)
+    title = workbook_title(org.name, scope)
+    return await asyncio.to_thread(write_xlsx, out, tables, tz, title)
+
+
+def workbook_title(org_name: str, scope: Scope) -> str:
+    """The title row of every sheet: the school and what the figures cover."""
+    from reports.docx_report import scope_label
+
+    start, end = f"{scope.start:%d/%m/%Y}", f"{scope.end:%d/%m/%Y}"
+    return f"{org_name} – thi đua {scope_label(scope)} ({start} – {end})"
 
 
 async def export(
@@ -212,7 +221,7 @@ async def export(
         try:
             book = _spool()
             files.append(ExportFile(xlsx_name, book, 0))
-            files[-1].rows = write_xlsx(book, tables, tz)
+            files[-1].rows = write_xlsx(book, tables, tz, workbook_title(org.name, scope))
             table = _spool()
             files.append(ExportFile(csv_name, table, 0))
             files[-1].rows = write_csv(table, stories_csv, tz)

@@ -51,6 +51,7 @@ from reports.columns import (
     audit_row,
 )
 from reports.model import Scope, Sheet, Tally
+from services.naming import sort_key
 from services.tallies.scope import proposals_in, registrations_in, stories_in, window
 from storage.models import (
     AuditEntry,
@@ -298,16 +299,20 @@ async def person_rows(
     )
     people = (
         await session.execute(
-            select(Person.id, Person.full_name, Department.name, Membership.status)
+            select(
+                Person.id, Person.full_name, Department.name, Membership.status, Department.position
+            )
             .select_from(Membership)
             .join(Person, Person.id == Membership.person_id)
             .outerjoin(Department, Department.id == Membership.department_id)
             .where(Membership.org_id == org_id)
-            .order_by(Department.position, Person.full_name, Person.id)
         )
     ).all()
+    # Department by department in the school's order, then as schools list people: by given
+    # name, in the Vietnamese alphabet (services/naming.py), not by the bytes of the full name.
+    people = sorted(people, key=lambda p: (p[4] is None, p[4] or 0, p[2] or "", sort_key(p[1])))
     rows = []
-    for pid, name, dept, status in people:
+    for pid, name, dept, status, _ in people:
         sent, ok = written.get(pid, (0, 0))
         nominated = int(named.get(pid, 0))
         if status == MemberStatus.ACTIVE or sent or nominated:
@@ -365,6 +370,11 @@ async def sheets(
     # Moments come as Excel serial numbers, or as datetimes when `serials` is false.
     people = await person_rows(session, org.id, scope, tz)
     moment = excel_serials(session, scope, tz) if serials else as_stored
+    # A few rows a person (their titles): read at once, in the Vietnamese order of names.
+    registrations = sorted(
+        (await session.execute(registration_rows(org.id, scope, tz, moment))).all(),
+        key=lambda r: (r[2], sort_key(r[0])),
+    )
     return [
         Sheet(STORIES_SHEET, STORY_COLUMNS, Pull(session, story_rows(org.id, scope, tz, moment))),
         Sheet(
@@ -373,11 +383,7 @@ async def sheets(
             [(d.name, d.heads, d.approved, d.per_head) for d in figures.departments],
         ),
         Sheet(PEOPLE_SHEET, PERSON_COLUMNS, people),
-        Sheet(
-            REGISTRATIONS_SHEET,
-            REGISTRATION_COLUMNS,
-            Pull(session, registration_rows(org.id, scope, tz, moment)),
-        ),
+        Sheet(REGISTRATIONS_SHEET, REGISTRATION_COLUMNS, registrations),
         Sheet(
             PROPOSALS_SHEET,
             PROPOSAL_COLUMNS,

@@ -71,9 +71,9 @@ async def test_a_council_member_gets_a_tally_an_export_and_a_chart(
     await member.wait_edit(progress, contains="Đã gửi báo cáo", timeout=30)
     files = await documents(client, member, 3)
     book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
-    story = [c.value for c in book["Câu chuyện"][2]]
+    story = [c.value for c in book["Câu chuyện"][3]]  # under the title row and the header
     assert story[2] == "Vũ Thị Mai" and story[7] == DEED and story[8] == "Đã duyệt"
-    rows = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig")), delimiter=";"))
     assert rows[1][7] == DEED
     report_text = "\n".join(p.text for p in Document(io.BytesIO(files["docx"])).paragraphs)
     assert "đã duyệt 1" in report_text
@@ -143,7 +143,7 @@ async def test_a_proposal_goes_from_a_council_member_to_the_chair_and_into_the_r
     proposals = list(
         openpyxl.load_workbook(io.BytesIO(files["xlsx"]))["Đề nghị khen thưởng"].values
     )
-    assert proposals[1][1:6] == (
+    assert proposals[2][1:6] == (  # under the title row and the header
         "Vũ Thị Mai",
         "Câu chuyện #1",
         "Giấy khen của Hiệu trưởng",

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import unicodedata
 import zipfile
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
+import pytest
 from docx import Document
 from sqlalchemy import ColumnElement, func, select, update
 
+from reports.csv_export import write_csv
+from reports.model import Column, Sheet
 from reports.periods import place_and_date
 from reports.xlsx import write_xlsx
 from services import tallies
@@ -40,6 +44,22 @@ async def _export(sessions: SessionFactory, now: datetime, code: str = "y") -> d
         result.close()
 
 
+VI_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+TONE_MARKS = {"\u0300", "\u0309", "\u0303", "\u0301", "\u0323"}
+
+
+def vietnamese_order(name: str) -> list[list[int]]:
+    """How a school lists names (written here apart from services/naming.py): given name first,
+    letters in the Vietnamese alphabet (ă after a, đ after d, ơ after ô), tones ignored."""
+    words = name.split()
+    key = []
+    for word in [*words[-1:], *words[:-1]]:
+        bare = "".join(c for c in unicodedata.normalize("NFD", word.lower()) if c not in TONE_MARKS)
+        letters = unicodedata.normalize("NFC", bare)
+        key.append([VI_ALPHABET.find(c) if c in VI_ALPHABET else 100 + ord(c) for c in letters])
+    return key
+
+
 async def _count(sessions: SessionFactory, *where: ColumnElement[bool]) -> int:
     async with sessions() as s:
         return int(await s.scalar(select(func.count()).select_from(Story).where(*where)) or 0)
@@ -59,13 +79,24 @@ async def test_the_workbook_has_typed_dates_frozen_headers_and_neutral_formulas(
         "Nhật ký quyết định",
     ]
     for sheet in book.worksheets:
-        assert sheet.freeze_panes == "A2"
+        # Ready to print: the school and the period on top, the header frozen and repeated on
+        # every page, A4 landscape as wide as one page, long text wrapped.
+        assert sheet["A1"].value == (
+            "Trường Tiểu học Thượng Thanh – thi đua năm học 2023-2024 (05/09/2023 – 04/09/2024)"
+        )
+        assert sheet.freeze_panes == "A3"
+        assert sheet.print_title_rows == "$2:$2"
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        # One page wide (1 is the default, so the file may leave it out), as many pages down.
+        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
     stories = book["Câu chuyện"]
-    header = [c.value for c in stories[1]]
+    assert stories.column_dimensions["H"].alignment.wrap_text  # the story's text
+    header = [c.value for c in stories[2]]
     assert (
         header[:3] == ["Mã", "Ngày gửi", "Người gửi"] and "Người, tập thể được nêu gương" in header
     )
-    rows = list(stories.iter_rows(min_row=2))
+    rows = list(stories.iter_rows(min_row=3))
     total = await _count(
         sessions,
         Story.status != StoryStatus.SUPERSEDED,
@@ -85,16 +116,25 @@ async def test_the_workbook_has_typed_dates_frozen_headers_and_neutral_formulas(
     assert statuses <= {"Chờ xét", "Đã duyệt", "Không duyệt", "Yêu cầu bổ sung", "Đã rút"}
     reasons = [r[11] for r in rows if r[11].value == RISKY_REASON]
     assert reasons and all(c.data_type == "s" and c.quotePrefix for c in reasons)
-    people = [r[0] for r in book["Theo cá nhân"].iter_rows(min_row=2) if r[0].value == RISKY_NAME]
+    people = [r[0] for r in book["Theo cá nhân"].iter_rows(min_row=3) if r[0].value == RISKY_NAME]
     assert people and people[0].data_type == "s" and people[0].quotePrefix
-    by_department = {r[0]: r for r in book["Theo tổ"].iter_rows(min_row=2, values_only=True)}
+    by_department = {r[0]: r for r in book["Theo tổ"].iter_rows(min_row=3, values_only=True)}
     assert set(by_department) >= {"Tổ 1", "Tổ 2", "Tổ Văn phòng", "Tổ Năng khiếu"}
     approved = sum(r[2] for r in by_department.values())
     assert approved == sum(1 for r in rows if r[8].value == "Đã duyệt")
-    audit = list(book["Nhật ký quyết định"].iter_rows(min_row=2))
+    audit = list(book["Nhật ký quyết định"].iter_rows(min_row=3))
     assert audit and all(r[0].is_date for r in audit)
-    registrations = list(book["Đăng ký danh hiệu"].iter_rows(min_row=2, values_only=True))
+    registrations = list(book["Đăng ký danh hiệu"].iter_rows(min_row=3, values_only=True))
     assert {r[2] for r in registrations} == {"Lao động tiên tiến", "Chiến sĩ thi đua cơ sở"}
+    # Names as a school lists them: by title, then by given name in the Vietnamese alphabet.
+    for title in ("Lao động tiên tiến", "Chiến sĩ thi đua cơ sở"):
+        names = [r[0] for r in registrations if r[2] == title]
+        assert names == sorted(names, key=vietnamese_order), names
+    per_department: dict[str, list[str]] = {}
+    for name, department, *_ in book["Theo cá nhân"].iter_rows(min_row=3, values_only=True):
+        per_department.setdefault(department, []).append(name)
+    for names in per_department.values():
+        assert names == sorted(names, key=vietnamese_order), names
 
 
 async def test_dates_computed_by_the_database_are_the_numbers_xlsxwriter_writes(
@@ -147,7 +187,7 @@ async def test_dates_computed_by_the_database_are_the_numbers_xlsxwriter_writes(
     assert all(isinstance(v, datetime) for v in moments)
     assert by_sql == by_python
     audit = openpyxl.load_workbook(io.BytesIO(await _xlsx(sessions, now)))["Nhật ký quyết định"]
-    reasons = [r[4] for r in audit.iter_rows(min_row=2) if r[4].value == RISKY_REASON]
+    reasons = [r[4] for r in audit.iter_rows(min_row=3) if r[4].value == RISKY_REASON]
     assert reasons and all(c.data_type == "s" and c.quotePrefix for c in reasons)
 
 
@@ -160,12 +200,18 @@ async def test_the_csv_has_a_bom_vietnamese_intact_and_formulas_as_text(
 ) -> None:
     data = (await _export(sessions, now))["csv"]
     assert data.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Mã", "Ngày gửi", "Người gửi"]
     texts = [r[7] for r in rows[1:]]
     assert "'" + RISKY_TEXT in texts and RISKY_TEXT not in texts
     assert any(r[11] == "'" + RISKY_REASON for r in rows[1:])
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
+    # However a spreadsheet splits the lines (";" in Vietnamese settings, "," in English), no
+    # cell it makes starts a formula: not even a piece of a story after a separator.
+    text = data.decode("utf-8-sig")
+    for separator in (";", ",", "\t"):
+        cells = [c.strip() for r in csv.reader(io.StringIO(text), delimiter=separator) for c in r]
+        assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))], separator
     assert any("giúp học sinh vượt khó, đến trường an toàn" in t for t in texts)
     assert all(len(r[1]) == 16 and r[1][2] == "/" for r in rows[1:])  # dd/mm/yyyy hh:mm
 
@@ -239,3 +285,27 @@ def test_dates_are_written_as_decree_30_asks() -> None:
     assert place_and_date("Long Biên", date(2024, 12, 10)) == "Long Biên, ngày 10 tháng 12 năm 2024"
     assert place_and_date("Long Biên", date(2025, 1, 9)) == "Long Biên, ngày 09 tháng 01 năm 2025"
     assert place_and_date(None, date(2024, 10, 1)) == "Ngày 01 tháng 10 năm 2024"
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        'Cảm ơn cô;=HYPERLINK("http://x.example";"Bấm vào đây")',
+        "Lớp 2A, =1+2 học sinh",
+        "Tổ 1;\t@SUM(A1)",
+        "Một dòng\n-2 điểm",
+    ],
+)
+def test_a_formula_hidden_after_a_separator_stays_text_wherever_the_line_is_split(
+    story: str,
+) -> None:
+    out = io.BytesIO()
+    sheet = Sheet("Câu chuyện", [Column("Nội dung", "user")], [(story,)])
+    write_csv(out, sheet, TZ)
+    text = out.getvalue().decode("utf-8-sig")
+    for separator in (";", ",", "\t"):
+        cells = [c.strip() for r in csv.reader(io.StringIO(text), delimiter=separator) for c in r]
+        assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))], (separator, cells)
+    # Nothing of the story is lost: only apostrophes were added.
+    [[kept]] = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
+    assert kept.replace("'", "") == story.replace("'", "")
