@@ -145,7 +145,13 @@ async def _export(update: Update, context: BotContext, code: str) -> None:
         if progress:  # this export's flag (a refused one set none, and clears none)
             chat_data.pop(BUSY, None)
     await progress[0].edit_text(
-        texts.render(locale, "reports.exported", scope=result.scope, rows=result.rows),
+        texts.render(
+            locale,
+            "reports.exported",
+            scope=result.scope,
+            rows=result.rows,
+            pdf=any(f.filename.endswith(".pdf") for f in result.files),
+        ),
         parse_mode=ParseMode.HTML,
     )
 

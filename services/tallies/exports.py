@@ -206,6 +206,7 @@ async def export(
     """The XLSX workbook, the CSV of stories and the formal report, for a campaign or period."""
     from reports.csv_export import write_csv
     from reports.docx_report import render_docx
+    from reports.pdf import to_pdf
     from reports.xlsx import write_xlsx
 
     org = await reader(session, tg_user_id, chat_id)
@@ -227,7 +228,12 @@ async def export(
             files[-1].rows = write_csv(table, stories_csv, tz)
             document = _spool()
             files.append(ExportFile(docx_name, document, 1))
-            document.write(render_docx(figures, info, template))
+            docx = render_docx(figures, info, template)
+            document.write(docx)
+            pdf = to_pdf(docx)  # the same report, ready to print, when LibreOffice is there
+            if pdf is not None:
+                files.append(ExportFile(docx_name.removesuffix(".docx") + ".pdf", _spool(), 1))
+                files[-1].data.write(pdf)
         except BaseException:
             for file in files:
                 file.data.close()

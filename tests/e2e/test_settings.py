@@ -3,18 +3,53 @@ refused; a value that is not one is refused politely and the chair types it agai
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from reports.pdf import converter
 from storage.db import SessionFactory
 from storage.models import AuditEntry, Org
 from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import plant
 from tests.factories import CHAIR, TEACHER, VICE, make_school
-from tgemu import EmuClient
+from tgemu import EmuClient, User
 from ui.buttons.settings import SettingEdit, SettingReset, SettingsSection
 from ui.texts import Texts
+
+HN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+async def check_the_report(chair: User, client: EmuClient, *, place: str, signer: str) -> None:
+    """/export, then the PDF the bot sent, as LibreOffice laid it out: the national title on
+    one line, "<place>, ngày dd tháng mm năm yyyy" on the number's row, the signer's name."""
+    await chair.send("/export")
+    await chair.wait_message(contains="Đã gửi báo cáo", timeout=60)
+    if converter() is None:  # CI installs LibreOffice (REQUIRE_LIBREOFFICE=1)
+        assert os.environ.get("REQUIRE_LIBREOFFICE") != "1", "LibreOffice is required"
+        return
+    sent = [m for m in await client.messages(chair) if m.document]
+    pdf = next(m for m in reversed(sent) if m.document and m.document["file_name"].endswith(".pdf"))
+    assert pdf.document is not None
+    data = await client.download(pdf.document["file_id"])
+    laid_out = await asyncio.to_thread(
+        subprocess.run,
+        ["pdftotext", "-layout", "-", "-"],
+        input=data,
+        capture_output=True,
+        check=True,
+    )
+    text = laid_out.stdout.decode()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert lines[0].endswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    today = datetime.now(HN)
+    dated = next(line for line in lines if "/BC-HĐTĐKT" in line)
+    assert dated.endswith(f"{place}, ngày {today:%d} tháng {today:%m} năm {today:%Y}"), dated
+    assert signer in text.split("TM. HỘI ĐỒNG", 1)[1]
 
 
 async def test_the_chair_changes_a_rule_in_chat_and_the_vice_chair_sees_it(
@@ -56,6 +91,15 @@ async def test_the_chair_changes_a_rule_in_chat_and_the_vice_chair_sees_it(
         org = await s.get(Org, school.org_id)
         assert org is not None and org.place == "Long Biên"
 
+    # The signer too; then the formal report, as the bot sends it, carries them.
+    for key, value in (("facts.signer_council", "Trần Thị Thu Hà"),):
+        prompt = await plant(bot.app.bot, CHAIR, chair, SettingEdit(key=key).pack())
+        await chair.press(prompt, callback_data=SettingEdit(key=key).pack())
+        await chair.wait_edit(prompt, contains="Hiện tại: (chưa đặt)")
+        await chair.send(value)
+        await chair.wait_message(contains=f"→ {value}")
+    await check_the_report(chair, client, place="Long Biên", signer="Trần Thị Thu Hà")
+
     vice = await client.user(VICE, "Tuấn", started=True)
     await vice.send("/settings")
     home = await vice.wait_message(contains="chỉ Chủ tịch sửa")
@@ -78,4 +122,5 @@ async def test_the_chair_changes_a_rule_in_chat_and_the_vice_chair_sees_it(
     assert [(c.target, c.details["new"]) for c in changes] == [
         ("rules.approval_ldtt", 75),
         ("facts.place", "Long Biên"),
+        ("facts.signer_council", "Trần Thị Thu Hà"),
     ]
