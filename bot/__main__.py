@@ -33,7 +33,10 @@ def _parser() -> argparse.ArgumentParser:
         nargs="?",
         help="where to write it (default: backup-YYYYmmdd-HHMMSS.sqlite3 beside the database)",
     )
-    sub.add_parser("demo", help="play the journeys against the local emulator (no token)")
+    demo = sub.add_parser("demo", help="play the journeys against the local emulator (no token)")
+    demo.add_argument(
+        "--out", metavar="DIR", help="write every document and chart the people received here"
+    )
     org = sub.add_parser("org", help="organisations").add_subparsers(
         dest="org_command", required=True
     )
@@ -206,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "demo":
             from bot.demo import run_demo
 
-            return asyncio.run(run_demo())
+            return asyncio.run(run_demo(out_dir=Path(args.out) if args.out else None))
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2

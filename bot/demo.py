@@ -101,6 +101,18 @@ class Transcript:
             self.line(pad + " ".join(f"[ {b} ]" for b in row))
 
 
+def shown_text(msg: Msg) -> str:
+    """What a person sees of a message: its text, or what is attached (a file, a photo)."""
+    attached = ""
+    if msg.document:
+        attached = f"📎 {msg.document.get('file_name', '')}"
+    elif msg.photo:
+        attached = "🖼"
+    if attached and msg.text:
+        return f"{attached}\n{msg.text}"
+    return attached or msg.text
+
+
 def button_rows(msg: Msg) -> list[list[str]]:
     """The inline buttons' texts, row by row."""
     return [[text for text, _ in row] for row in msg.buttons]
@@ -146,7 +158,7 @@ class Player:
         label = self._label(chat_id)
         for msg in await self.demo.client.messages(chat_id):
             if msg.from_bot and shown < msg.message_id <= found.message_id:
-                self.demo.out.message(label, msg.text, button_rows(msg))
+                self.demo.out.message(label, shown_text(msg), button_rows(msg))
         self.demo.shown[chat_id] = max(shown, found.message_id)
         return found
 
@@ -463,6 +475,28 @@ async def the_council_looks_at_the_figures(demo: Demo) -> None:
     await chair.sees("Thống kê thi đua")
 
 
+async def the_chair_sets_the_schools_facts(demo: Demo) -> None:
+    """The chair sets the school's place name, for the date line of its documents."""
+    chair = demo["chair"]
+    await chair.send("/settings")
+    home = await chair.sees("Cài đặt của")
+    await chair.taps(home, "🏫 Thông tin nhà trường")
+    facts = await chair.sees_edit(home, "Địa danh")
+    await chair.taps(facts, "✏️ 2")
+    await chair.sees_edit(facts, "Hiện tại")
+    await chair.send("Long Biên")
+    await chair.sees("Đã lưu")
+
+
+async def the_council_exports_the_report(demo: Demo) -> None:
+    """The chair exports the documents: Excel, CSV, the formal report (and its PDF)."""
+    chair = demo["chair"]
+    await chair.send("/export")
+    await chair.sees("Đã gửi báo cáo")
+    await chair.send("/stats")
+    await chair.sees("Câu chuyện đã duyệt")
+
+
 def _png(seed: int) -> bytes:
     """A tiny valid PNG (1×1), different per seed: the photos of the demo."""
     import struct
@@ -508,6 +542,8 @@ SCENES: list[Scene] = [
     a_teacher_reports_a_good_deed,
     the_council_approves_it,
     the_council_looks_at_the_figures,
+    the_chair_sets_the_schools_facts,
+    the_council_exports_the_report,
     a_stranger_without_a_link,
     a_teacher_switches_to_english,
 ]
@@ -535,8 +571,34 @@ async def _wait_until_serving(deps: Deps, task: asyncio.Task[None]) -> None:
         await asyncio.sleep(0.02)
 
 
+async def _save_documents(demo: Demo, folder: Path) -> list[Path]:
+    """Every document and chart the bot sent to the demo's people, written into `folder`."""
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    chats = [p.user.id for p in demo.players.values()] + list(demo.titles)
+    saved: list[Path] = []
+    for chat_id in chats:
+        who = next((r for r, p in demo.players.items() if p.user.id == chat_id), "nhom")
+        for msg in await demo.client.messages(chat_id):
+            if not msg.from_bot:
+                continue
+            if msg.document:
+                name, file_id = msg.document["file_name"], msg.document["file_id"]
+            elif msg.photo and msg.text:  # a chart (story photos have no caption of the bot's)
+                name, file_id = f"bieu-do-{msg.message_id}.png", msg.raw["photo"][-1]["file_id"]
+            else:
+                continue
+            path = folder / f"{who}-{name}"
+            await asyncio.to_thread(path.write_bytes, await demo.client.download(file_id))
+            saved.append(path)
+    return saved
+
+
 async def _play(
-    scenes: Sequence[Scene], emu: Emulator, db_url: str, out: Transcript
+    scenes: Sequence[Scene],
+    emu: Emulator,
+    db_url: str,
+    out: Transcript,
+    out_dir: Path | None = None,
 ) -> tuple[int, list[object]]:
     """Start the bot, play the scenes, stop the bot; returns (scenes played, handler errors)."""
     settings = load_settings(
@@ -580,6 +642,12 @@ async def _play(
             if errors := _bot_errors(app):
                 raise DemoFailed(f"scene {number} ({title}): a handler raised {errors[0]!r}")
             played = number
+        if out_dir is not None:
+            saved = await _save_documents(demo, out_dir)
+            out.line()
+            out.line(f"Documents the demo's people received ({len(saved)}), in {out_dir}:")
+            for path in saved:
+                out.line(f"  {path}")
     finally:
         stop.set()
         try:
@@ -590,8 +658,11 @@ async def _play(
     return played, _bot_errors(app)
 
 
-async def run_demo(scenes: Sequence[Scene] = SCENES, out: TextIO | None = None) -> int:
-    """Play `scenes` against the emulator; 0 when every step happened, 1 with a reason otherwise."""
+async def run_demo(
+    scenes: Sequence[Scene] = SCENES, out: TextIO | None = None, out_dir: Path | None = None
+) -> int:
+    """Play `scenes` against the emulator; 0 when every step happened, 1 with a reason otherwise.
+    With `out_dir`, every document and chart the people received is written there."""
     transcript = Transcript(out or sys.stdout)
     root = logging.getLogger()
     level = root.level
@@ -602,7 +673,7 @@ async def run_demo(scenes: Sequence[Scene] = SCENES, out: TextIO | None = None) 
         with tempfile.TemporaryDirectory(prefix="thidua-demo-") as tmp:
             db_url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}"
             async with Emulator(port=0, bot_username=BOT_USERNAME) as emu:
-                played, errors = await _play(scenes, emu, db_url, transcript)
+                played, errors = await _play(scenes, emu, db_url, transcript, out_dir)
     except DemoFailed as exc:
         print(f"\nDEMO FAILED: {exc}", file=sys.stderr, flush=True)
         return 1

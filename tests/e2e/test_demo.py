@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from docx import Document
 
 from tests.e2e.conftest import ROOT
 
 
 @pytest.mark.timeout(150)
-def test_the_demo_plays_every_journey_and_exits_cleanly() -> None:
+def test_the_demo_plays_every_journey_and_exits_cleanly(tmp_path: Path) -> None:
+    out_dir, scratch = tmp_path / "documents", tmp_path / "tmp"
+    scratch.mkdir()
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"],
+        [sys.executable, "-m", "bot", "demo", "--out", str(out_dir)],
         cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(scratch)},
         capture_output=True,
         text=True,
         timeout=120,
@@ -37,7 +43,21 @@ def test_the_demo_plays_every_journey_and_exits_cleanly() -> None:
         "[Người lạ ← bot] Kính chào Thầy/Cô! Đây là bot Thi đua – Khen thưởng",
         # A teacher reads /help in English.
         "[Vũ Thị Mai ← bot] Emulation & Commendation bot",
-        "Demo finished: 14 scenes",
+        # The chair sets the school's place, then exports: files, not empty lines.
+        "[Trần Thị Thu Hà ← bot] ✅ Đã lưu Địa danh",
+        "[Trần Thị Thu Hà ← bot] 📎 bao-cao-nam-hoc-",
+        "Demo finished: 16 scenes",
     ):
         assert moment in out, f"the transcript lacks {moment!r}:\n{out[-3000:]}"
     assert "DEMO FAILED" not in done.stderr
+    # --out: every document and chart the people received, listed at the end, and openable.
+    saved = sorted(p.name for p in out_dir.iterdir())
+    suffixes = {name.rsplit(".", 1)[1] for name in saved}
+    assert suffixes >= {"xlsx", "csv", "docx", "png"}, saved
+    for name in saved:
+        assert f"  {out_dir / name}" in out
+    report = next(out_dir.glob("*.docx"))
+    text = "\n".join(p.text for p in Document(str(report)).tables[0].rows[1].cells[1].paragraphs)
+    assert text.startswith("Long Biên, ngày ")  # the place the chair set in /settings
+    # Its database and the PDF conversion lived in temporary folders, all gone.
+    assert list(scratch.iterdir()) == []
