@@ -8,7 +8,6 @@ from telegram.constants import ChatType, ParseMode
 from handlers.base import Buttons, refusals, say, user_locale
 from handlers.reasons import presser_name, reply_to_pressed
 from runtime.context import BotContext
-from services import proposals, reasons
 from services.errors import Invalid
 from services.proposals import Target
 from ui.buttons.proposals import (
@@ -151,21 +150,29 @@ async def on_chair(update: Update, context: BotContext) -> None:
         await use.confirm(proposal_id=proposal_id, chair_tg_id=query.from_user.id)
         await query.answer(texts.plain(locale, "proposals.confirmed_toast"))
         return
-    proposal, typed = await use.ask_reason(proposal_id=proposal_id, chair_tg_id=query.from_user.id)
+    proposal, typed, picks = await use.ask_reason(
+        proposal_id=proposal_id, chair_tg_id=query.from_user.id
+    )
     await query.answer()
     text = texts.render(locale, "proposals.decline_prompt", proposal=proposal, typed=typed)
     buttons = [
-        [(reason, ProposalReason(proposal_id, i).pack())]
-        for i, reason in enumerate(proposals.DECLINE_REASONS)
+        [(reason[:64], ProposalReason(proposal_id, i).pack())] for i, reason in enumerate(picks)
     ]
     await reply_to_pressed(update, context, text, buttons)
 
 
-async def _decline(update: Update, context: BotContext, proposal_id: int, reason: str) -> None:
+async def _decline(
+    update: Update,
+    context: BotContext,
+    proposal_id: int,
+    reason: str | None = None,
+    *,
+    canned: int | None = None,
+) -> None:
     user = update.effective_user
     assert user is not None
     proposal = await context.services.proposals.decline(
-        proposal_id=proposal_id, chair_tg_id=user.id, reason=reason
+        proposal_id=proposal_id, chair_tg_id=user.id, reason=reason, canned=canned
     )
     locale = await user_locale(context, update)
     done = context.deps.texts.render(locale, "proposals.reason_done", proposal=proposal)
@@ -182,8 +189,7 @@ async def on_canned_reason(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     pressed = ProposalReason.unpack(query.data)
-    reason = reasons.canned(proposals.DECLINE_REASONS, pressed.index)
-    await _decline(update, context, pressed.proposal_id, reason)
+    await _decline(update, context, pressed.proposal_id, canned=pressed.index)
 
 
 @refusals

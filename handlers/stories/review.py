@@ -9,7 +9,6 @@ from telegram.constants import ChatType
 from handlers.base import Buttons, refusals, say, user_locale
 from handlers.reasons import close_prompts, presser_name, reply_to_pressed
 from runtime.context import BotContext
-from services import reasons, stories
 from services.errors import Invalid
 from ui.buttons.stories import StoryDecision, StoryReason, StoryReopen
 
@@ -29,11 +28,10 @@ async def on_decision(update: Update, context: BotContext) -> None:
             context.deps.texts.plain(locale, "stories.decided_toast", verdict=verdict)
         )
         return
-    await use.check_can_decide(story_id=story_id, reviewer_tg_id=user.id)
+    picks = await use.reasons_to_pick(story_id=story_id, reviewer_tg_id=user.id, verdict=verdict)
     await query.answer()
     buttons = [
-        [(reason, StoryReason(story_id, verdict, i).pack())]
-        for i, reason in enumerate(stories.DEFAULT_REASONS[verdict])
+        [(reason[:64], StoryReason(story_id, verdict, i).pack())] for i, reason in enumerate(picks)
     ]
     await _ask_reason(update, context, story_id, verdict, "stories.reason_prompt", buttons)
 
@@ -81,8 +79,9 @@ async def on_canned_reason(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     pressed = StoryReason.unpack(query.data)
-    reason = reasons.canned(stories.DEFAULT_REASONS[pressed.verdict], pressed.index)
-    await _decide_with_reason(update, context, pressed.story_id, pressed.verdict, reason)
+    await _decide_with_reason(
+        update, context, pressed.story_id, pressed.verdict, canned=pressed.index
+    )
     locale = await user_locale(context, update)
     await query.answer(
         context.deps.texts.plain(locale, "stories.decided_toast", verdict=pressed.verdict)
@@ -90,13 +89,19 @@ async def on_canned_reason(update: Update, context: BotContext) -> None:
 
 
 async def _decide_with_reason(
-    update: Update, context: BotContext, story_id: int, verdict: str, reason: str
+    update: Update,
+    context: BotContext,
+    story_id: int,
+    verdict: str,
+    reason: str | None = None,
+    *,
+    canned: int | None = None,
 ) -> None:
     user = update.effective_user
     assert user is not None
     texts = context.deps.texts
     given = await context.services.stories.give_reason(
-        user_id=user.id, story_id=story_id, verdict=verdict, reason=reason
+        user_id=user.id, story_id=story_id, verdict=verdict, reason=reason, canned=canned
     )
     if given.closed is not None:
         # Decided, withdrawn or superseded meanwhile: stop waiting for a reason, and let the

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import reasons, school
 from services.base import UseCases
+from services.people import actor
 from services.proposals import decisions, targets
 from services.proposals.decisions import ProposalView
 from services.proposals.targets import Target
@@ -52,23 +56,36 @@ class Proposals(UseCases):
                 now=self.now(),
             )
 
-    async def ask_reason(self, *, proposal_id: int, chair_tg_id: int) -> tuple[ProposalView, bool]:
-        """The chair means to decline: the proposal, and whether a typed reason is awaited in
-        the private chat (else only the canned reasons are offered)."""
+    async def ask_reason(
+        self, *, proposal_id: int, chair_tg_id: int
+    ) -> tuple[ProposalView, bool, list[str]]:
+        """The chair means to decline: the proposal, whether a typed reason is awaited in the
+        private chat, and the school's quick reasons (lists.reasons_decline)."""
         async with self.env.sessions() as session:
             typed = await decisions.await_reason(
                 session, chair_tg_id=chair_tg_id, proposal_id=proposal_id, now=self.now()
             )
-            return await decisions.view(session, proposal_id), typed
+            picks = await _decline_reasons(session, chair_tg_id)
+            return await decisions.view(session, proposal_id), typed, picks
 
     async def owed_reason(self, *, chair_tg_id: int) -> int | None:
         """The proposal whose decline reason this chair is typing, if any."""
         async with self.env.sessions() as session:
             return await decisions.awaited(session, chair_tg_id=chair_tg_id)
 
-    async def decline(self, *, proposal_id: int, chair_tg_id: int, reason: str) -> ProposalView:
-        """The chair declines a proposal with a reason; all are told."""
+    async def decline(
+        self,
+        *,
+        proposal_id: int,
+        chair_tg_id: int,
+        reason: str | None = None,
+        canned: int | None = None,
+    ) -> ProposalView:
+        """The chair declines a proposal with a reason (typed, or the school's quick reason
+        number `canned`); all are told."""
         async with self.env.sessions() as session:
+            if reason is None:
+                reason = reasons.canned(await _decline_reasons(session, chair_tg_id), canned or 0)
             return await decisions.decide(
                 session,
                 proposal_id=proposal_id,
@@ -78,3 +95,10 @@ class Proposals(UseCases):
                 texts=self.texts,
                 now=self.now(),
             )
+
+
+async def _decline_reasons(session: AsyncSession, chair_tg_id: int) -> list[str]:
+    who = await actor(session, chair_tg_id)
+    if who.membership is None:
+        return []
+    return list(await school.value(session, who.membership.org, "lists.reasons_decline"))

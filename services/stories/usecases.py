@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services import reasons
 from services.base import UseCases
 from services.errors import AlreadyDone, NotAllowed
 from services.people import actor
@@ -191,6 +192,15 @@ class Stories(UseCases):
                 session, story_id=story_id, reviewer_tg_id=reviewer_tg_id
             )
 
+    async def reasons_to_pick(
+        self, *, story_id: int, reviewer_tg_id: int, verdict: str
+    ) -> list[str]:
+        """Refuse early when this person may not decide; else the school's quick reasons for
+        this verdict (its setting, lists.reasons_reject or lists.reasons_changes)."""
+        async with self.env.sessions() as session:
+            await review.check_can_decide(session, story_id=story_id, reviewer_tg_id=reviewer_tg_id)
+            return await review.canned_reasons(session, reviewer_tg_id, verdict)
+
     async def check_can_reopen(self, *, story_id: int, chair_tg_id: int) -> None:
         """Refuse early (before asking for a reason) anyone but the chair, or a story that
         cannot be reopened."""
@@ -220,10 +230,22 @@ class Stories(UseCases):
         async with self.env.sessions() as session:
             return await review.REASONS.owed(session, chat_id=chat_id, user_id=user_id)
 
-    async def give_reason(self, *, user_id: int, story_id: int, verdict: str, reason: str) -> Given:
-        """Decide (or, for "reopen", reopen) with the reason given, and stop waiting for it; a
-        story closed meanwhile is not refused here but returned as `closed` with the prompts."""
+    async def give_reason(
+        self,
+        *,
+        user_id: int,
+        story_id: int,
+        verdict: str,
+        reason: str | None = None,
+        canned: int | None = None,
+    ) -> Given:
+        """Decide (or, for "reopen", reopen) with the reason given (typed, or the school's quick
+        reason number `canned`), and stop waiting for it; a story closed meanwhile is not
+        refused here but returned as `closed` with the prompts."""
         async with self.env.sessions() as session:
+            if reason is None:
+                picks = await review.canned_reasons(session, user_id, verdict)
+                reason = reasons.canned(picks, canned or 0)
             try:
                 if verdict == "reopen":
                     await review.reopen(

@@ -827,3 +827,46 @@ async def test_pending_lists_waiting_stories_oldest_first_with_links_for_the_cou
         async with sessions() as s:
             with pytest.raises(NotAllowed):
                 await stories.pending(s, tg_user_id=who)
+
+
+async def test_the_quick_reasons_are_the_schools_and_the_picked_one_is_the_decisions(
+    sessions: SessionFactory, texts: Texts, now: datetime, school: School
+) -> None:
+    from services import school as settings
+    from services.base import Env
+    from storage.models import Org
+
+    story = await submit(sessions, texts, now)
+    cases = stories.Stories(Env(sessions=sessions, texts=texts, clock=lambda: now, tz=texts.tz))
+    offered = await cases.reasons_to_pick(
+        story_id=story.id, reviewer_tg_id=COUNCIL, verdict="reject"
+    )
+    assert offered == stories.DEFAULT_REASONS["reject"]  # the defaults of a new school
+    async with sessions() as s:
+        org = await s.get_one(Org, school.org_id)
+        await settings.change(
+            s,
+            org=org,
+            key="lists.reasons_reject",
+            raw="Câu chuyện đã được nêu ở học kỳ trước\nChưa đúng đối tượng của phong trào",
+            actor_id=None,
+            now=now,
+        )
+        await s.commit()
+    offered = await cases.reasons_to_pick(
+        story_id=story.id, reviewer_tg_id=COUNCIL, verdict="reject"
+    )
+    assert offered == [
+        "Câu chuyện đã được nêu ở học kỳ trước",
+        "Chưa đúng đối tượng của phong trào",
+    ]
+    with refused(Invalid, "errors.bad_button"):  # a number past the school's list
+        await cases.give_reason(user_id=COUNCIL, story_id=story.id, verdict="reject", canned=2)
+    assert await status_of(sessions, story.id) == StoryStatus.PENDING
+    await cases.give_reason(user_id=COUNCIL, story_id=story.id, verdict="reject", canned=1)
+    async with sessions() as s:
+        decided = await s.get_one(Story, story.id)
+    assert (decided.status, decided.reason) == (
+        StoryStatus.REJECTED,
+        "Chưa đúng đối tượng của phong trào",
+    )
