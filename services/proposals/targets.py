@@ -13,11 +13,11 @@ from services import school
 from services.errors import Invalid, NotAllowed, NotFound
 from services.people import COUNCIL_ROLES, Actor, require_role
 from storage.models import (
-    DEFAULT_FORMS,
     DEFAULT_LEVELS,
     Campaign,
     Department,
     Membership,
+    NomineeKind,
     Org,
     Person,
     Registration,
@@ -85,11 +85,22 @@ async def chair(session: AsyncSession, tg_user_id: int) -> Actor:
         raise
 
 
-def _choices(org: Org) -> tuple[list[FormChoice], list[str]]:
+# Whose forms of commendation a nominee gets (the school's lists, services/school).
+FORMS_FOR: dict[str, str] = {
+    NomineeKind.PUPIL: "lists.forms_pupil",
+    NomineeKind.GROUP: "lists.forms_collective",
+}
+
+
+async def _choices(
+    session: AsyncSession, org: Org, nominee: str | None = None
+) -> tuple[list[FormChoice], list[str]]:
+    """The forms a nominee of this kind may be proposed for, and the levels to choose from."""
+    listed = await school.value(session, org, FORMS_FOR.get(nominee or "", "lists.forms"))
     forms = [
-        FormChoice(str(f.get("name", "")), str(f.get("level", "")))
-        for f in (org.commendation_forms or list(DEFAULT_FORMS))
-        if f.get("name")
+        FormChoice(name.strip(), level.strip())
+        for name, _, level in (str(line).partition("|") for line in listed)
+        if name.strip()
     ]
     levels = list(org.levels or DEFAULT_LEVELS)
     for form in forms:
@@ -115,7 +126,6 @@ async def target(session: AsyncSession, *, tg_user_id: int, source: str, source_
     who = await council(session, tg_user_id)
     assert who.membership is not None and who.person is not None
     org = who.membership.org
-    forms, levels = _choices(org)
     if source == "s":
         nominee_person = aliased(Person)
         row = (
@@ -130,6 +140,7 @@ async def target(session: AsyncSession, *, tg_user_id: int, source: str, source_
         story, person_name = row
         if story.status != StoryStatus.APPROVED:
             raise Invalid("proposals.story_not_approved", story_id=story.id)
+        forms, levels = await _choices(session, org, story.nominee_kind)
         person_id = story.nominee_person_id
         # A colleague's department; a pupil or a class is not of the author's department.
         department = await department_of(session, org.id, person_id) if person_id else ""
@@ -163,6 +174,7 @@ async def target(session: AsyncSession, *, tg_user_id: int, source: str, source_
         # Who awards the title is the school's setting (Luật Thi đua, khen thưởng 2022, Điều 80;
         # the defaults and their sources: services/school/defaults.toml).
         level = school.title_authority(await school.values(session, org), title)
+        forms, levels = await _choices(session, org)
         result = Target(
             source,
             source_id,

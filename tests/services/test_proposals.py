@@ -336,3 +336,38 @@ async def test_who_awards_a_title_is_the_schools_setting_in_the_next_proposal_an
     assert [(p.nominee, p.form, p.level) for p in info.proposals] == [
         ("Phạm Thị Lan", "Lao động tiên tiến", "UBND phường Bồ Đề")
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "forms"),
+    [
+        (NomineeKind.PUPIL, ["Giấy khen của Hiệu trưởng"]),
+        (
+            NomineeKind.GROUP,
+            ["Giấy khen của Hiệu trưởng", "Giấy khen của Chủ tịch UBND phường/xã"],
+        ),
+    ],
+)
+async def test_a_pupil_or_a_class_is_offered_their_own_forms_and_no_department(
+    sessions: SessionFactory, school: School, now: datetime, kind: NomineeKind, forms: list[str]
+) -> None:
+    async with sessions() as s:
+        council = await s.scalar(select(Person).where(Person.tg_user_id == COUNCIL))
+        assert council is not None
+        story = Story(
+            org_id=school.org_id,
+            author_id=council.id,
+            author_department_id=school.departments["Tổ 1"],
+            text="Em Gia Bảo nhặt được ví và trả lại ngay.",
+            nominee_kind=kind,
+            nominee_text="Nguyễn Gia Bảo (lớp 1A2)" if kind == NomineeKind.PUPIL else "Lớp 1A2",
+            pupil_consent=True,
+            status=StoryStatus.APPROVED,
+            submitted_at=now,
+            council_chat_id=GROUP,
+        )
+        s.add(story)
+        await s.commit()
+        goal = await proposals.target(s, tg_user_id=COUNCIL, source="s", source_id=story.id)
+    assert [f.name for f in goal.forms] == forms  # the school's lists (lists.forms_*)
+    assert goal.department == ""  # not the author's department
