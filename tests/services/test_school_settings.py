@@ -3,6 +3,7 @@ every change audited, only the chair of the school changes them."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from sqlalchemy import select
 
 from services import school
@@ -233,3 +235,47 @@ async def test_an_operator_sets_and_shows_settings_from_the_command_line(
             ).all()
         )
     assert count == 4
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The PDF's text as laid out on the page (pdftotext -layout)."""
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+async def test_what_an_operator_sets_on_the_command_line_is_in_the_exported_report(
+    db_url: str, sessions: SessionFactory, texts: Texts, now: datetime, school: School
+) -> None:
+    org = str(school.org_id)
+    done = _cli(
+        db_url,
+        "set",
+        org,
+        "facts.place=Gia Lâm",
+        "facts.signer_council=Lê Minh Tuấn",
+    )
+    assert done.returncode == 0, done.stderr
+    from services.tallies import Tallies
+
+    async def started(_: object) -> None:
+        return None
+
+    exports = Tallies(Env(sessions=sessions, texts=texts, clock=lambda: now, tz=texts.tz))
+    result = await exports.export(tg_user_id=CHAIR, chat_id=CHAIR, code="y", started=started)
+    try:
+        files = {f.filename.rsplit(".", 1)[1]: f.data.read() for f in result.files}
+    finally:
+        result.close()
+    document = Document(io.BytesIO(files["docx"]))
+    place_date = document.tables[0].rows[1].cells[1].text
+    local = now.astimezone(texts.tz)
+    assert place_date == f"Gia Lâm, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+    assert document.tables[-1].rows[0].cells[1].text.splitlines()[-1] == "Lê Minh Tuấn"
+    if "pdf" not in files:  # LibreOffice missing: allowed only outside CI
+        assert os.environ.get("REQUIRE_LIBREOFFICE") != "1", "LibreOffice is required in CI"
+        return
+    laid_out = _pdf_text(files["pdf"])
+    dated = next(line for line in laid_out.splitlines() if "/BC-HĐTĐKT" in line)
+    assert dated.strip().endswith(place_date)
+    assert "Lê Minh Tuấn" in laid_out.split("TM. HỘI ĐỒNG", 1)[1]
