@@ -16,6 +16,8 @@ from services.base import UseCases
 from services.conversations import Kind
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
 from services.people import LEADERS, ensure_person, require_role
+from services.school.catalog import CATALOG
+from services.school.store import TITLE_LISTS
 from storage.models import (
     DEFAULT_LEVELS,
     Department,
@@ -29,12 +31,6 @@ from storage.models import (
 from ui.texts import Texts
 
 DEFAULT_DEPARTMENTS = ("Tổ 1", "Tổ 2", "Tổ 3", "Tổ 4", "Tổ 5", "Tổ Năng khiếu", "Tổ Văn phòng")
-# (name, for a department rather than a person); the chair edits the list later.
-DEFAULT_TITLES = (
-    ("Lao động tiên tiến", False),
-    ("Chiến sĩ thi đua cơ sở", False),
-    ("Tập thể lao động tiên tiến", True),
-)
 CHAIR_PREFIX, JOIN_PREFIX = "c_", "j_"
 # What Telegram carries in a deep link's start parameter: 1-64 of these characters.
 START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -106,8 +102,11 @@ async def create_org(
     await session.flush()
     for position, dept in enumerate(departments):
         session.add(Department(org_id=org.id, name=dept, position=position))
-    for title, for_department in DEFAULT_TITLES:
-        session.add(Title(org_id=org.id, name=title, for_department=for_department))
+    # The titles it offers: the catalog's defaults (services/school/defaults.toml); the chair
+    # changes them in /settings.
+    for key, for_department in TITLE_LISTS.items():
+        for title in CATALOG[key].default:
+            session.add(Title(org_id=org.id, name=title, for_department=for_department))
     if chair_tg_id is not None:
         person = await ensure_person(session, tg_user_id=chair_tg_id, display_name="?", now=now)
         session.add(_active_member(org.id, person.id, Role.CHAIR, now))

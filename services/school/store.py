@@ -11,8 +11,39 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit
+from services.errors import Invalid
 from services.school.catalog import CATALOG, setting
-from storage.models import Org, OrgSetting
+from storage.models import Org, OrgSetting, Title
+
+# Lists kept in the `titles` table (campaigns register them): True for a department's titles.
+TITLE_LISTS = {"lists.titles_individual": False, "lists.titles_collective": True}
+
+
+async def _titles(session: AsyncSession, org_id: int) -> list[Title]:
+    return list(
+        (
+            await session.scalars(select(Title).where(Title.org_id == org_id).order_by(Title.id))
+        ).all()
+    )
+
+
+async def _sync_titles(
+    session: AsyncSession, org_id: int, collective: bool, names: list[str]
+) -> None:
+    """The school's active titles of one kind become exactly `names` (a title taken off the
+    list is kept inactive: registrations point at it)."""
+    existing = {t.name: t for t in await _titles(session, org_id)}
+    for title in existing.values():
+        if title.for_department == collective:
+            title.active = title.name in names
+    for name in names:
+        found = existing.get(name)
+        if found is None:
+            session.add(Title(org_id=org_id, name=name, for_department=collective))
+        elif found.for_department != collective:
+            raise Invalid("settings.title_kind_taken", name=name)
+        else:
+            found.active = True
 
 
 @dataclass(frozen=True)
@@ -30,9 +61,13 @@ async def values(session: AsyncSession, org: Org) -> dict[str, Value]:
         row.key: row.value
         for row in await session.scalars(select(OrgSetting).where(OrgSetting.org_id == org.id))
     }
+    titles = await _titles(session, org.id)
     out: dict[str, Value] = {}
     for key, item in CATALOG.items():
-        if item.column is not None:
+        if key in TITLE_LISTS:
+            collective = TITLE_LISTS[key]
+            value = [t.name for t in titles if t.active and t.for_department == collective]
+        elif item.column is not None:
             value = item.from_column(getattr(org, item.column))
         else:
             value = rows.get(key, item.default)
@@ -67,7 +102,9 @@ async def change(
     item = setting(key)
     new = item.default if raw is None else item.parse(raw)
     old = (await values(session, org))[key].value
-    if item.column is not None:
+    if key in TITLE_LISTS:
+        await _sync_titles(session, org.id, TITLE_LISTS[key], list(new))
+    elif item.column is not None:
         setattr(org, item.column, item.to_column(new))
     else:
         row = await session.scalar(

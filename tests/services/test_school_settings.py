@@ -279,3 +279,37 @@ async def test_what_an_operator_sets_on_the_command_line_is_in_the_exported_repo
     dated = next(line for line in laid_out.splitlines() if "/BC-HĐTĐKT" in line)
     assert dated.strip().endswith(place_date)
     assert "Lê Minh Tuấn" in laid_out.split("TM. HỘI ĐỒNG", 1)[1]
+
+
+async def test_the_titles_the_chair_lists_are_the_ones_staff_can_register_for(
+    sessions: SessionFactory, texts: Texts, now: datetime, school: School
+) -> None:
+    from services.campaigns.common import titles_of
+
+    cases = use_cases(sessions, texts, now)
+    view = await cases.view(tg_user_id=CHAIR)
+    assert view.values["lists.titles_individual"].value == [
+        "Lao động tiên tiến",
+        "Chiến sĩ thi đua cơ sở",
+    ]
+    assert view.values["lists.titles_collective"].value == ["Tập thể lao động tiên tiến"]
+    await cases.change(
+        tg_user_id=CHAIR,
+        key="lists.titles_individual",
+        raw="Lao động tiên tiến\nGiáo viên dạy giỏi cấp trường",
+    )
+    async with sessions() as s:
+        offered = [name for _, name in await titles_of(s, school.org_id)]
+    # Taken off the list, a title is no longer offered (its old registrations keep it).
+    assert offered == ["Lao động tiên tiến", "Giáo viên dạy giỏi cấp trường"]
+    with pytest.raises(Invalid) as refused:
+        await cases.change(
+            tg_user_id=CHAIR, key="lists.titles_individual", raw="Tập thể lao động tiên tiến"
+        )
+    assert refused.value.key == "settings.title_kind_taken"
+    async with sessions() as s:  # refused whole: nothing of it was kept
+        assert [name for _, name in await titles_of(s, school.org_id)] == offered
+    await cases.change(tg_user_id=CHAIR, key="lists.titles_individual", raw=None)
+    async with sessions() as s:
+        back = [name for _, name in await titles_of(s, school.org_id)]
+    assert back == ["Lao động tiên tiến", "Chiến sĩ thi đua cơ sở"]
