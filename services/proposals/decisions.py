@@ -12,9 +12,9 @@ from sqlalchemy.orm import aliased
 
 from services import audit, outbox, reasons
 from services.conversations import Kind
-from services.errors import AlreadyDone, Invalid, NotFound
-from services.people import Actor
-from services.proposals.targets import chair, council, department_of, target
+from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
+from services.people import LEADERS, Actor, require_role
+from services.proposals.targets import council, department_of, target
 from services.reasons import ReasonDialogue
 from storage.models import (
     Membership,
@@ -122,13 +122,17 @@ async def propose(
         level=level,
     )
     result = await view(session, proposal.id)
+    # The chair decides, unless the proposal names her: then the vice-chair does.
+    names_the_chair = goal.person_id is not None and goal.person_id == await _chair_id(
+        session, goal.org_id
+    )
     chairs = (
         await session.execute(
             select(Person.tg_user_id, Person.locale)
             .join(Membership, Membership.person_id == Person.id)
             .where(
                 Membership.org_id == goal.org_id,
-                Membership.role == Role.CHAIR,
+                Membership.role == (Role.VICE_CHAIR if names_the_chair else Role.CHAIR),
                 Membership.status == MemberStatus.ACTIVE,
             )
         )
@@ -210,12 +214,47 @@ async def _own(session: AsyncSession, proposal_id: int, who: Actor) -> Proposal:
     return proposal
 
 
+async def _chair_id(session: AsyncSession, org_id: int) -> int | None:
+    """The person who chairs the school's council now."""
+    return await session.scalar(
+        select(Membership.person_id).where(
+            Membership.org_id == org_id,
+            Membership.role == Role.CHAIR,
+            Membership.status == MemberStatus.ACTIVE,
+        )
+    )
+
+
+async def decider(
+    session: AsyncSession, tg_user_id: int, proposal_id: int
+) -> tuple[Actor, Proposal]:
+    """Who may decide this proposal: the chair, unless it names her; then the vice-chair.
+
+    Nobody decides anything that names them, the chair included.
+    """
+    try:
+        who = await require_role(session, tg_user_id, LEADERS)
+    except NotAllowed as refusal:
+        if refusal.key in ("errors.not_member", "errors.role_needed"):
+            raise NotAllowed("errors.chair_only") from None
+        raise
+    assert who.person is not None
+    proposal = await _own(session, proposal_id, who)
+    names_the_chair = proposal.person_id is not None and proposal.person_id == await _chair_id(
+        session, proposal.org_id
+    )
+    if who.role == Role.CHAIR and names_the_chair:
+        raise NotAllowed("proposals.own_decision")
+    if who.role != Role.CHAIR and not names_the_chair:
+        raise NotAllowed("errors.chair_only")
+    return who, proposal
+
+
 async def check_can_decide(
     session: AsyncSession, *, proposal_id: int, chair_tg_id: int
 ) -> ProposalView:
     """Refuse early (before asking for a reason) when this person may not decide this proposal."""
-    who = await chair(session, chair_tg_id)
-    proposal = await _own(session, proposal_id, who)
+    _, proposal = await decider(session, chair_tg_id, proposal_id)
     if proposal.status != ProposalStatus.PROPOSED:
         raise AlreadyDone("proposals.already_decided", proposal_id=proposal_id)
     return await view(session, proposal_id)
@@ -231,10 +270,10 @@ async def decide(
     texts: Texts,
     now: datetime,
 ) -> ProposalView:
-    """The chair confirms, or declines with a reason; exactly one decision wins; all are told."""
-    who = await chair(session, chair_tg_id)
+    """The chair (the vice-chair for a proposal naming the chair) confirms, or declines with a
+    reason; exactly one decision wins; all are told."""
+    who, proposal = await decider(session, chair_tg_id, proposal_id)
     assert who.person is not None
-    proposal = await _own(session, proposal_id, who)
     reason = reasons.clean(reason, required=not confirm)
     status = ProposalStatus.CONFIRMED if confirm else ProposalStatus.DECLINED
     changed = await session.execute(

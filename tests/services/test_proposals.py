@@ -371,3 +371,91 @@ async def test_a_pupil_or_a_class_is_offered_their_own_forms_and_no_department(
         goal = await proposals.target(s, tg_user_id=COUNCIL, source="s", source_id=story.id)
     assert [f.name for f in goal.forms] == forms  # the school's lists (lists.forms_*)
     assert goal.department == ""  # not the author's department
+
+
+async def test_a_proposal_naming_the_chair_is_decided_by_the_vice_chair_not_by_her(
+    sessions: SessionFactory, school: School, texts: Texts, now: datetime
+) -> None:
+    async with sessions() as s:
+        chair = await s.scalar(select(Person).where(Person.tg_user_id == CHAIR))
+        title = await s.scalar(select(Title).where(Title.name == "Lao động tiên tiến"))
+        assert chair is not None and title is not None
+        campaign = Campaign(
+            org_id=school.org_id,
+            name="Đăng ký danh hiệu thi đua",
+            launched_by="Trường",
+            kind=CampaignKind.REGISTRATION,
+            starts_at=now,
+            ends_at=datetime(2024, 9, 30, tzinfo=UTC),
+            created_at=now,
+        )
+        s.add(campaign)
+        await s.flush()
+        s.add(
+            Registration(
+                campaign_id=campaign.id, person_id=chair.id, title_id=title.id, registered_at=now
+            )
+        )
+        await s.commit()
+        goal = await proposals.target(s, tg_user_id=COUNCIL, source="r", source_id=1)
+        made = await proposals.propose(
+            s,
+            tg_user_id=COUNCIL,
+            source="r",
+            source_id=1,
+            form_index=0,
+            level_index=goal.default_level(0),
+            texts=texts,
+            now=now,
+        )
+        asked = (await s.scalars(select(OutboxMessage))).all()
+    assert [m.chat_id for m in asked] == [VICE]  # not the chair: it names her
+    async with sessions() as s:
+        await _refused(
+            proposals.decide(
+                s,
+                proposal_id=made.id,
+                chair_tg_id=CHAIR,
+                confirm=True,
+                reason=None,
+                texts=texts,
+                now=now,
+            ),
+            NotAllowed,
+            "proposals.own_decision",
+        )
+        done = await proposals.decide(
+            s,
+            proposal_id=made.id,
+            chair_tg_id=VICE,
+            confirm=True,
+            reason=None,
+            texts=texts,
+            now=now,
+        )
+    assert (done.status, done.decided_by) == ("confirmed", "Lê Minh Tuấn")
+    # Any other proposal stays the chair's to decide: the vice-chair is refused there.
+    async with sessions() as s:
+        other = await proposals.propose(
+            s,
+            tg_user_id=COUNCIL,
+            source="s",
+            source_id=1,
+            form_index=0,
+            level_index=0,
+            texts=texts,
+            now=now,
+        )
+        await _refused(
+            proposals.decide(
+                s,
+                proposal_id=other.id,
+                chair_tg_id=VICE,
+                confirm=True,
+                reason=None,
+                texts=texts,
+                now=now,
+            ),
+            NotAllowed,
+            "errors.chair_only",
+        )
