@@ -65,9 +65,9 @@ async def on_withdraw(update: Update, context: BotContext) -> None:
 @refusals
 async def pending_command(update: Update, context: BotContext) -> None:
     """/pending: stories waiting for the council, oldest first, with links to their cards."""
-    user = update.effective_user
-    assert user is not None
-    items = await context.services.stories.pending(tg_user_id=user.id)
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    items = await context.services.stories.pending(tg_user_id=user.id, chat_id=chat.id)
     if items:
         await say(update, context, "stories.pending", items=items)
     else:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from services.errors import NotAllowed
 from services.people import COUNCIL_ROLES, require_role
 from services.stories.common import StoryView, card_ref, member
 from storage.models import (
@@ -115,14 +116,20 @@ def message_link(chat_id: int, message_id: int | None) -> str | None:
     return f"https://t.me/c/{text[4:]}/{message_id}"
 
 
-async def pending(session: AsyncSession, *, tg_user_id: int, limit: int = 20) -> list[PendingItem]:
-    """Stories waiting for a decision, oldest first (council, chair and vice-chair).
+async def pending(
+    session: AsyncSession, *, tg_user_id: int, chat_id: int | None = None, limit: int = 20
+) -> list[PendingItem]:
+    """Stories waiting for a decision, oldest first (council, chair and vice-chair), asked in
+    private or in the school's council group: never in another group, where the authors and the
+    pupils named would be shown to people outside the council.
 
     Each line has the author, a link to the card and the story's first words: 20 lines stay well
     inside Telegram's 4096 characters.
     """
     who = await require_role(session, tg_user_id, COUNCIL_ROLES)
     assert who.membership is not None
+    if chat_id is not None and chat_id not in (tg_user_id, who.membership.org.council_chat_id):
+        raise NotAllowed("stories.pending_where")
     waiting = await _views(
         session,
         who.membership.org,

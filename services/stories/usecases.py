@@ -165,10 +165,11 @@ class Stories(UseCases):
         async with self.env.sessions() as session:
             return await lists.mine(session, tg_user_id=tg_user_id)
 
-    async def pending(self, *, tg_user_id: int) -> list[PendingItem]:
-        """Stories waiting for the council, oldest first, with links to their cards."""
+    async def pending(self, *, tg_user_id: int, chat_id: int) -> list[PendingItem]:
+        """Stories waiting for the council, oldest first, with links to their cards (asked in
+        private or in the school's council group)."""
         async with self.env.sessions() as session:
-            return await lists.pending(session, tg_user_id=tg_user_id)
+            return await lists.pending(session, tg_user_id=tg_user_id, chat_id=chat_id)
 
     # ------------------------------------------------------------------------ the council
 

@@ -870,3 +870,15 @@ async def test_the_quick_reasons_are_the_schools_and_the_picked_one_is_the_decis
         StoryStatus.REJECTED,
         "Chưa đúng đối tượng của phong trào",
     )
+
+
+async def test_pending_is_shown_in_private_or_the_council_group_never_in_another_group(
+    sessions: SessionFactory, texts: Texts, now: datetime, school: School
+) -> None:
+    story = await submit(sessions, texts, now)
+    async with sessions() as s:
+        for chat in (COUNCIL, GROUP):
+            items = await stories.pending(s, tg_user_id=COUNCIL, chat_id=chat)
+            assert [i.story.id for i in items] == [story.id], chat
+        with refused(NotAllowed, "stories.pending_where"):  # a staff-room group, say
+            await stories.pending(s, tg_user_id=COUNCIL, chat_id=-1009999)
