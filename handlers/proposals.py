@@ -128,7 +128,10 @@ async def on_dismiss(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     ProposalDismissed.unpack(query.data)
-    await context.services.proposals.check_council(tg_user_id=query.from_user.id)
+    chat = update.effective_chat
+    await context.services.proposals.check_council(
+        tg_user_id=query.from_user.id, chat_id=chat.id if chat is not None else None
+    )
     await query.answer()
     locale = await _locale(update, context)
     await _edit(

@@ -70,9 +70,15 @@ async def council(session: AsyncSession, tg_user_id: int) -> Actor:
     return who
 
 
-async def check_council(session: AsyncSession, *, tg_user_id: int) -> None:
-    """Refuse anyone but an active council member (who may dismiss a picker)."""
-    await council(session, tg_user_id)
+async def check_council(
+    session: AsyncSession, *, tg_user_id: int, chat_id: int | None = None
+) -> None:
+    """Refuse anyone but an active council member of the school whose picker this is (in
+    their private chat, or in their school's council group: never another school's)."""
+    who = await council(session, tg_user_id)
+    assert who.membership is not None
+    if chat_id is not None and chat_id not in (tg_user_id, who.membership.org.council_chat_id):
+        raise NotAllowed("proposals.council_only")
 
 
 async def chair(session: AsyncSession, tg_user_id: int) -> Actor:

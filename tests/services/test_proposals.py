@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from services import proposals
+from services import orgs, proposals
 from services.errors import AlreadyDone, Invalid, NotAllowed, ServiceError
 from storage.db import SessionFactory
 from storage.models import (
@@ -458,4 +458,29 @@ async def test_a_proposal_naming_the_chair_is_decided_by_the_vice_chair_not_by_h
             ),
             NotAllowed,
             "errors.chair_only",
+        )
+
+
+async def test_a_picker_is_dismissed_only_by_the_council_of_its_school(
+    sessions: SessionFactory, school: School, now: datetime
+) -> None:
+    async with sessions() as s:
+        other = await orgs.create_org(s, name="Trường Tiểu học Gia Thụy", now=now)
+    async with sessions() as s:
+        await orgs.claim_chair(
+            s, code=other.chair_code or "", tg_user_id=2001, display_name="Nga", now=now
+        )
+    async with sessions() as s:
+        await proposals.check_council(s, tg_user_id=COUNCIL, chat_id=GROUP)  # its own group
+        await proposals.check_council(s, tg_user_id=COUNCIL, chat_id=COUNCIL)  # privately
+        # The other school's chair, in this school's council group, dismisses nothing.
+        await _refused(
+            proposals.check_council(s, tg_user_id=2001, chat_id=GROUP),
+            NotAllowed,
+            "proposals.council_only",
+        )
+        await _refused(
+            proposals.check_council(s, tg_user_id=TEACHER, chat_id=GROUP),
+            NotAllowed,
+            "proposals.council_only",
         )
