@@ -85,6 +85,7 @@ class Proposals(UseCases):
         number `canned`); all are told."""
         async with self.env.sessions() as session:
             if reason is None:
+                await decisions.decider(session, chair_tg_id, proposal_id)  # who may, first
                 reason = reasons.canned(await _decline_reasons(session, chair_tg_id), canned or 0)
             return await decisions.decide(
                 session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from services import reasons
@@ -245,6 +246,12 @@ class Stories(UseCases):
         refused here but returned as `closed` with the prompts."""
         async with self.env.sessions() as session:
             if reason is None:
+                # Who may decide first (a refusal says why), then which quick reason it is.
+                # (Already decided: the decision below says so, and closes the prompts.)
+                with contextlib.suppress(AlreadyDone):
+                    await review.check_can_decide(
+                        session, story_id=story_id, reviewer_tg_id=user_id
+                    )
                 picks = await review.canned_reasons(session, user_id, verdict)
                 reason = reasons.canned(picks, canned or 0)
             try:
