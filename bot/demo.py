@@ -253,7 +253,7 @@ async def the_chair_claims_the_school(demo: Demo) -> None:
     await chair.send(f"/start {orgs.CHAIR_PREFIX}{demo.chair_code}")
     await chair.sees("Chủ tịch Hội đồng Thi đua – Khen thưởng")
     await chair.send(chair.name)
-    pick = await chair.sees("tổ chuyên môn nào")
+    pick = await chair.sees("thuộc tổ nào")
     await chair.taps(pick, chair.cast.department)
     await chair.sees_edit(pick, "Đã hoàn tất hồ sơ")
 
@@ -268,7 +268,7 @@ async def join(demo: Demo, role: str, *, forwarded_by: str = "") -> Msg:
     await person.send(f"/start {orgs.JOIN_PREFIX}{demo.invite_code}")
     await person.sees("họ và tên đầy đủ")
     await person.send(person.name)
-    pick = await person.sees("tổ chuyên môn nào")
+    pick = await person.sees("thuộc tổ nào")
     await person.taps(pick, person.cast.department)
     return await person.sees_edit(pick, "Đã gửi yêu cầu")
 

@@ -26,7 +26,7 @@ _DESCRIPTIONS = {
         "cancel": "Hủy thao tác đang làm",
         "invite": "Đường link mời giáo viên",
         "members": "Thành viên và vai trò",
-        "departments": "Tổ chuyên môn",
+        "departments": "Các tổ",
         "bind_council": "Gắn nhóm này làm nhóm Hội đồng",
         "broadcast": "Gửi thông báo",
         "bind_channel": "Gắn kênh của trường",

@@ -299,9 +299,9 @@ async def test_a_department_button_on_an_old_message_after_the_request_was_sent_
     newcomer = await client.user(NEWCOMER, "Đức", started=True)
     await start_joining(sessions, school, NEWCOMER, now)
     await newcomer.send("Bùi Văn Đức")
-    old = await newcomer.wait_message(contains="tổ chuyên môn nào")
+    old = await newcomer.wait_message(contains="thuộc tổ nào")
     await newcomer.send("Bùi Văn Đức")  # asked again: a second picker
-    picker = await newcomer.wait_message(contains="tổ chuyên môn nào")
+    picker = await newcomer.wait_message(contains="thuộc tổ nào")
     await newcomer.press(picker, "Tổ 2")
     await newcomer.wait_edit(picker, contains="Đã gửi yêu cầu")
     await chair.wait_message(contains="Yêu cầu tham gia")
@@ -422,15 +422,15 @@ async def test_a_deactivated_vice_chair_is_told_so_and_their_old_approve_button_
         await members.deactivate(
             s, tg_user_id=CHAIR, membership_id=vice_membership.id, texts=texts, now=now
         )
-    await vice.wait_message(contains="đã ngừng hoạt động")
+    await vice.wait_message(contains="đã khóa tài khoản của Thầy/Cô")
     before = await db_state(sessions)
 
     answer = await vice.press(notice, "✅ Duyệt")
     assert answer is not None and answer.show_alert
-    assert "đã ngừng hoạt động tại trường" in (answer.text or "")
+    assert "tại trường đã bị khóa" in (answer.text or "")
     await vice.send("/invite")
-    refusal = await vice.wait_message(contains="đã ngừng hoạt động tại trường")
-    assert "liên hệ Ban giám hiệu" in refusal.text
+    refusal = await vice.wait_message(contains="tại trường đã bị khóa")
+    assert "liên hệ Chủ tịch Hội đồng" in refusal.text
 
     assert await db_state(sessions) == before
     newcomer = await membership_of(sessions, NEWCOMER)
@@ -556,7 +556,7 @@ async def test_a_name_with_html_shows_exactly_as_typed_to_the_chair_in_the_list_
     name = "Bùi <b>Văn</b> & <script>alert(1)</script> Đức"
     await start_joining(sessions, school, NEWCOMER, now)
     await newcomer.send(name)
-    picker = await newcomer.wait_message(contains="tổ chuyên môn nào")
+    picker = await newcomer.wait_message(contains="thuộc tổ nào")
     assert f"Cảm ơn {name}." in picker.text
     await newcomer.press(picker, "Tổ 2")
 

@@ -143,10 +143,10 @@ async def test_the_chair_writes_picks_a_department_previews_and_only_it_receives
     assert pick.button_texts[:3] == [
         "👥 Toàn thể CBGVNV (3)",
         "🎖 Hội đồng TĐKT (2)",
-        "🏫 Một tổ chuyên môn…",
+        "🏫 Một tổ…",
     ]
-    await chair.press(pick, "🏫 Một tổ chuyên môn…")
-    departments = await chair.wait_edit(pick, contains="chọn tổ chuyên môn")
+    await chair.press(pick, "🏫 Một tổ…")
+    departments = await chair.wait_edit(pick, contains="chọn tổ nhận")
     assert "Tổ 1 (2)" in departments.button_texts and "Tổ 2 (0)" in departments.button_texts
     await chair.press(departments, "Tổ 1 (2)")
     preview = await chair.wait_message(contains="📢 Thông báo")

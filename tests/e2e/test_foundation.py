@@ -32,7 +32,7 @@ async def test_the_chair_claims_the_school_through_the_one_time_link(
     await chair.send(f"/start c_{created.chair_code}")
     await chair.wait_message(contains="Chủ tịch Hội đồng Thi đua – Khen thưởng")
     await chair.send("Trần Thị Thu Hà")
-    pick = await chair.wait_message(contains="tổ chuyên môn nào")
+    pick = await chair.wait_message(contains="thuộc tổ nào")
     assert "Tổ Văn phòng" in pick.button_texts and "Tổ 1" in pick.button_texts
     await chair.press(pick, "Tổ Văn phòng")
     done = await chair.wait_edit(pick, contains="Đã hoàn tất hồ sơ")
@@ -95,7 +95,7 @@ async def test_a_forwarded_invite_does_not_make_a_stranger_staff(
     parent = await client.user(7001, "Phụ huynh")
     await parent.send(f"/start j_{school.invite_code}")
     await parent.send("Nguyễn Văn Phụ Huynh")
-    pick = await parent.wait_message(contains="tổ chuyên môn nào")
+    pick = await parent.wait_message(contains="thuộc tổ nào")
     await parent.press(pick, "Tổ 3")
     notice = await chair.wait_message(contains="Nguyễn Văn Phụ Huynh")
     await parent.send("/members")
@@ -149,10 +149,10 @@ async def test_the_chair_sets_roles_and_deactivates_someone_who_left(
     assert any(scope_of(c).get("chat_id") == TEACHER for c in menus)
 
     card = (await client.messages(chair))[-1]
-    await chair.press(card, "Ngừng hoạt động")
-    await teacher.wait_message(contains="đã ngừng hoạt động")
+    await chair.press(card, "Khóa tài khoản")
+    await teacher.wait_message(contains="đã khóa tài khoản của Thầy/Cô")
     await teacher.send("xin chào")
-    await teacher.wait_message(contains="đã ngừng hoạt động tại trường")
+    await teacher.wait_message(contains="tại trường đã bị khóa")
     member = await membership_of(sessions, TEACHER)
     assert member is not None and member.status == MemberStatus.LEFT
 
@@ -163,7 +163,7 @@ async def test_the_chair_edits_departments(
     await make_school(sessions, texts, now, staff=False)
     chair = await client.user(CHAIR, "Hà", started=True)
     await chair.send("/departments")
-    listing = await chair.wait_message(contains="Tổ chuyên môn của")
+    listing = await chair.wait_message(contains="Các tổ của")
     await chair.press(listing, "➕ Thêm tổ")
     await chair.wait_edit(listing, contains="gửi tên tổ mới")
     await chair.send("Tổ <i>Tiếng Anh</i>")
@@ -175,7 +175,7 @@ async def test_the_chair_edits_departments(
     await chair.press(card, "Xóa")
     await chair.wait_edit(card, contains="Đã xóa tổ")
     await chair.send("/departments")
-    listing = await chair.wait_message(contains="Tổ chuyên môn của")
+    listing = await chair.wait_message(contains="Các tổ của")
     await chair.press(listing, "Tổ Văn phòng")
     card = await chair.wait_edit(listing, contains="Chọn việc cần làm")
     answer = await chair.press(card, "Xóa")

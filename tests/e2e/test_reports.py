@@ -129,10 +129,10 @@ async def test_a_proposal_goes_from_a_council_member_to_the_chair_and_into_the_r
 
     notice = await chair.wait_message(contains="Đề nghị khen thưởng #1")
     assert "Vũ Thị Mai" in notice.text and "Giấy khen của Hiệu trưởng" in notice.text
-    assert notice.button_texts == ["✅ Xác nhận", "✖️ Không xác nhận"]
-    refused = await council.vice.press(notice, "✅ Xác nhận")
+    assert notice.button_texts == ["✅ Đồng ý", "✖️ Không đồng ý"]
+    refused = await council.vice.press(notice, "✅ Đồng ý")
     assert refused is not None and refused.show_alert
-    await chair.press(notice, "✅ Xác nhận")
+    await chair.press(notice, "✅ Đồng ý")
     confirmed = await chair.wait_edit(notice, contains="Đã xác nhận – Trần Thị Thu Hà")
     assert confirmed.buttons == []
     await member.wait_message(contains="đã xác nhận đề nghị #1")
@@ -178,7 +178,7 @@ async def test_the_chair_declines_with_a_typed_reason(
     levels = await council.vice.wait_edit(picker, contains="cấp khen thưởng")
     await council.vice.press(levels, "Thành phố ✓")
     notice = await council.chair.wait_message(contains="Đề nghị khen thưởng #1")
-    await council.chair.press(notice, "✖️ Không xác nhận")
+    await council.chair.press(notice, "✖️ Không đồng ý")
     prompt = await council.chair.wait_message(contains="chọn lý do không xác nhận")
     assert "Cần bình xét tại cuộc họp Hội đồng" in prompt.button_texts
     await council.chair.send("Thành tích cấp trường, đề nghị <Giấy khen> của Hiệu trưởng")

@@ -78,7 +78,7 @@ async def test_a_teacher_killed_mid_join_continues_after_the_restart_where_they_
     await newcomer.send(f"/start j_{school.invite_code}")
     await newcomer.wait_message(contains="họ và tên đầy đủ")
     await newcomer.send(NAME)
-    picker = await newcomer.wait_message(contains="tổ chuyên môn nào")
+    picker = await newcomer.wait_message(contains="thuộc tổ nào")
 
     bot_process.kill()
     await bot_process.start()

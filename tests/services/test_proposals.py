@@ -92,7 +92,7 @@ async def test_a_council_member_proposes_and_the_chair_is_asked(
         ).all()
     assert [n.chat_id for n in notices] == [CHAIR]
     assert "Đề nghị khen thưởng #1" in notices[0].payload["text"]
-    assert [b[0] for b in notices[0].payload["buttons"][0]] == ["✅ Xác nhận", "✖️ Không xác nhận"]
+    assert [b[0] for b in notices[0].payload["buttons"][0]] == ["✅ Đồng ý", "✖️ Không đồng ý"]
     assert len(audit) == 1 and audit[0].details["form"] == "Giấy khen của Hiệu trưởng"
 
 
