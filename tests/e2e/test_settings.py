@@ -24,9 +24,13 @@ from ui.texts import Texts
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-async def check_the_report(chair: User, client: EmuClient, *, place: str, signer: str) -> None:
-    """/export, then the PDF the bot sent, as LibreOffice laid it out: the national title on
-    one line, "<place>, ngày dd tháng mm năm yyyy" on the number's row, the signer's name."""
+async def check_the_report(
+    chair: User, client: EmuClient, *, place: str, signer: str, parent: str
+) -> None:
+    """/export, then the PDF the bot sent, as LibreOffice laid it out: the school (the
+    council's parent body) above the council, the national title on one line, "<place>, ngày dd
+    tháng mm năm yyyy" on the number's row, the body above the school among the recipients, the
+    signer's name."""
     await chair.send("/export")
     await chair.wait_message(contains="Đã gửi báo cáo", timeout=60)
     if converter() is None:  # CI installs LibreOffice (REQUIRE_LIBREOFFICE=1)
@@ -45,11 +49,14 @@ async def check_the_report(chair: User, client: EmuClient, *, place: str, signer
     )
     text = laid_out.stdout.decode()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert lines[0].startswith("TRƯỜNG TIỂU HỌC THƯỢNG THANH")
     assert lines[0].endswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    assert lines[1].startswith("HỘI ĐỒNG THI ĐUA – KHEN THƯỞNG")
     today = datetime.now(HN)
     dated = next(line for line in lines if "/BC-HĐTĐKT" in line)
     assert dated.endswith(f"{place}, ngày {today:%d} tháng {today:%m} năm {today:%Y}"), dated
     assert signer in text.split("TM. HỘI ĐỒNG", 1)[1]
+    assert f"- {parent};" in text.split("Nơi nhận:", 1)[1]
 
 
 async def test_the_chair_changes_a_rule_in_chat_and_the_vice_chair_sees_it(
@@ -92,13 +99,18 @@ async def test_the_chair_changes_a_rule_in_chat_and_the_vice_chair_sees_it(
         assert org is not None and org.place == "Long Biên"
 
     # The signer too; then the formal report, as the bot sends it, carries them.
-    for key, value in (("facts.signer_council", "Trần Thị Thu Hà"),):
+    for key, value in (
+        ("facts.signer_council", "Trần Thị Thu Hà"),
+        ("facts.parent_name", "UBND phường Bồ Đề"),
+    ):
         prompt = await plant(bot.app.bot, CHAIR, chair, SettingEdit(key=key).pack())
         await chair.press(prompt, callback_data=SettingEdit(key=key).pack())
         await chair.wait_edit(prompt, contains="Hiện tại: (chưa đặt)")
         await chair.send(value)
         await chair.wait_message(contains=f"→ {value}")
-    await check_the_report(chair, client, place="Long Biên", signer="Trần Thị Thu Hà")
+    await check_the_report(
+        chair, client, place="Long Biên", signer="Trần Thị Thu Hà", parent="UBND phường Bồ Đề"
+    )
 
     vice = await client.user(VICE, "Tuấn", started=True)
     await vice.send("/settings")
@@ -123,4 +135,5 @@ async def test_the_chair_changes_a_rule_in_chat_and_the_vice_chair_sees_it(
         ("rules.approval_ldtt", 75),
         ("facts.place", "Long Biên"),
         ("facts.signer_council", "Trần Thị Thu Hà"),
+        ("facts.parent_name", "UBND phường Bồ Đề"),
     ]
