@@ -78,16 +78,22 @@ async def ensure_person(
 
 
 async def actor(session: AsyncSession, tg_user_id: int) -> Actor:
-    """The acting person and their membership: the current organisation's, else the newest."""
+    """The acting person and their membership: the current organisation's when it is active,
+    else the newest active one (someone turned down, waiting or deactivated at one school and
+    approved at another acts for the other), else the current organisation's, else the newest."""
     rows = (await session.execute(_PERSON_AND_MEMBERSHIPS, {"tg": tg_user_id})).all()
     if not rows:
         return Actor(None, None)
     person = rows[0][0]
     memberships = [membership for _, membership in rows if membership is not None]
-    chosen = next((m for m in memberships if m.org_id == person.current_org_id), None)
-    if chosen is None:
-        active = [m for m in memberships if m.status == MemberStatus.ACTIVE]
-        chosen = active[0] if active else (memberships[0] if memberships else None)
+    current = next((m for m in memberships if m.org_id == person.current_org_id), None)
+    active = [m for m in memberships if m.status == MemberStatus.ACTIVE]
+    if current is not None and current.status == MemberStatus.ACTIVE:
+        chosen: Membership | None = current
+    elif active:
+        chosen = active[0]
+    else:
+        chosen = current or (memberships[0] if memberships else None)
     return Actor(person, chosen)
 
 

@@ -418,3 +418,58 @@ async def test_naming_a_department_ends_the_dialogue_in_the_same_commit(
     assert not await talk.cancel(chat_id=CHAIR, user_id=CHAIR)  # nothing left to cancel
     with pytest.raises(NotAllowed):
         await cases.departments(TEACHER)
+
+
+async def test_turned_down_at_one_school_and_approved_at_another_acts_for_the_other(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    from services import stories
+    from services.people import actor
+    from storage.models import Department
+
+    first = await make_school(sessions, texts, now, staff=False)
+    turned_down = await join(
+        sessions,
+        texts,
+        now,
+        code=first.invite_code,
+        tg_user_id=2001,
+        name="Bùi Văn Đức",
+        department_id=first.departments["Tổ 2"],
+    )
+    async with sessions() as s:
+        await members.decide_join(
+            s, membership_id=turned_down, approver_tg_id=CHAIR, approve=False, texts=texts, now=now
+        )
+    async with sessions() as s:
+        other = await orgs.create_org(s, name="Trường Tiểu học Gia Thụy", now=now)
+    async with sessions() as s:
+        await orgs.claim_chair(
+            s, code=other.chair_code or "", tg_user_id=3001, display_name="Nga", now=now
+        )
+    async with sessions() as s:
+        department = await s.scalar(
+            select(Department.id).where(
+                Department.org_id == other.org_id, Department.name == "Tổ 2"
+            )
+        )
+    assert department is not None
+    approved = await join(
+        sessions,
+        texts,
+        now,
+        code=other.invite_code,
+        tg_user_id=2001,
+        name="Bùi Văn Đức",
+        department_id=department,
+    )
+    async with sessions() as s:
+        await members.decide_join(
+            s, membership_id=approved, approver_tg_id=3001, approve=True, texts=texts, now=now
+        )
+    async with sessions() as s:
+        who = await actor(s, 2001)
+        assert who.membership is not None
+        assert (who.org_id, who.role) == (other.org_id, Role.STAFF)
+        draft = await stories.start(s, tg_user_id=2001, now=now)  # not "not a member"
+    assert draft.step == "text"
