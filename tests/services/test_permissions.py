@@ -28,17 +28,23 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services import broadcasts, campaigns, members, orgs, proposals, publishing, stories, tallies
+from services.base import Env
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
 from services.people import set_locale
+from services.school import SchoolSettings
 from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.models import (
+    Campaign,
     CampaignKind,
+    Department,
     NomineeKind,
     OutboxMessage,
     Person,
+    Registration,
     Role,
     Story,
     StoryStatus,
+    Title,
 )
 from tests.conftest import _truncate_pg
 from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, join, make_school
@@ -53,36 +59,51 @@ GONE = "gone"  # NotFound: another school's thing, as if it did not exist
 BAD = "bad"  # Invalid: the input itself is dead (a spent one-time code)
 DONE = "done"  # AlreadyDone: nothing to do
 
-ROLES = ("stranger", "pending", "left", "staff", "council", "vice", "chair", "other_chair")
+ROLES = (
+    "stranger",
+    "pending",
+    "left",
+    "staff",
+    "council",
+    "vice",
+    "chair",
+    "other_chair",
+    "other_council",
+)
 # The matrix. "left" is a vice-chair who has since been deactivated (the role stays on the row,
 # only the status says they left). "other_chair" is the chair of school B trying school A's
 # things; where an action is about one's own school (binding a group, starting an announcement,
 # rotating the invite, binding a channel), it is allowed and acts on school B only.
+# "other_council" is a council member (not the chair) of school B, trying school A's things.
 MATRIX: dict[str, tuple[str, ...]] = {
-    #                      stranger pending left  staff council vice  chair other_chair
-    "claim_chair":        (BAD,     BAD,    BAD,  BAD,  BAD,    BAD,  BAD,  BAD),
-    "bind_council":       (NO,      NO,     LEFT, NO,   NO,     NO,   OK,   OK),
-    "take_over_council":  (NO,      NO,     LEFT, NO,   NO,     NO,   DONE, BAD),
-    "approve_join":       (NO,      NO,     LEFT, NO,   NO,     OK,   OK,   GONE),
-    "decide_story":       (NO,      NO,     LEFT, NO,   OK,     OK,   OK,   NO),
-    "reopen_story":       (NO,      NO,     LEFT, NO,   NO,     NO,   OK,   GONE),
-    "start_broadcast":    (NO,      NO,     LEFT, NO,   NO,     OK,   OK,   OK),
-    "send_broadcast":     (NO,      NO,     LEFT, NO,   NO,     OK,   OK,   GONE),
-    "create_campaign":    (NO,      NO,     LEFT, NO,   NO,     OK,   OK,   GONE),
-    "edit_campaign":      (NO,      NO,     LEFT, NO,   NO,     OK,   OK,   GONE),
-    "close_campaign":     (NO,      NO,     LEFT, NO,   NO,     OK,   OK,   GONE),
-    "tally":              (NO,      NO,     LEFT, NO,   OK,     OK,   OK,   NO),
-    "export":             (NO,      NO,     LEFT, NO,   OK,     OK,   OK,   NO),
-    "propose":            (NO,      NO,     LEFT, NO,   OK,     OK,   OK,   GONE),
-    "confirm_proposal":   (NO,      NO,     LEFT, NO,   NO,     NO,   OK,   GONE),
-    "change_role":        (NO,      NO,     LEFT, NO,   NO,     NO,   OK,   GONE),
-    "edit_departments":   (NO,      NO,     LEFT, NO,   NO,     NO,   OK,   GONE),
-    "rotate_invite":      (NO,      NO,     LEFT, NO,   NO,     NO,   OK,   OK),
-    "bind_channel":       (NO,      NO,     LEFT, NO,   NO,     NO,   OK,   OK),
-    "publish_story":      (NO,      NO,     LEFT, NO,   OK,     OK,   OK,   GONE),
+    #                       stranger pending left staff council vice chair o_chair o_council
+    "claim_chair":          (BAD,    BAD,    BAD,  BAD,  BAD,    BAD,  BAD,  BAD,    BAD),
+    "bind_council":         (NO,     NO,     LEFT, NO,   NO,     NO,   OK,   OK,     NO),
+    "take_over_council":    (NO,     NO,     LEFT, NO,   NO,     NO,   DONE, BAD,    NO),
+    "approve_join":         (NO,     NO,     LEFT, NO,   NO,     OK,   OK,   GONE,   NO),
+    "decide_story":         (NO,     NO,     LEFT, NO,   OK,     OK,   OK,   NO,     NO),
+    "reopen_story":         (NO,     NO,     LEFT, NO,   NO,     NO,   OK,   GONE,   NO),
+    "start_broadcast":      (NO,     NO,     LEFT, NO,   NO,     OK,   OK,   OK,     NO),
+    "send_broadcast":       (NO,     NO,     LEFT, NO,   NO,     OK,   OK,   GONE,   NO),
+    "create_campaign":      (NO,     NO,     LEFT, NO,   NO,     OK,   OK,   GONE,   NO),
+    "edit_campaign":        (NO,     NO,     LEFT, NO,   NO,     OK,   OK,   GONE,   NO),
+    "close_campaign":       (NO,     NO,     LEFT, NO,   NO,     OK,   OK,   GONE,   NO),
+    "tally":                (NO,     NO,     LEFT, NO,   OK,     OK,   OK,   NO,     NO),
+    "export":               (NO,     NO,     LEFT, NO,   OK,     OK,   OK,   NO,     NO),
+    "propose":              (NO,     NO,     LEFT, NO,   OK,     OK,   OK,   GONE,   GONE),
+    "confirm_proposal":     (NO,     NO,     LEFT, NO,   NO,     NO,   OK,   GONE,   NO),
+    "change_role":          (NO,     NO,     LEFT, NO,   NO,     NO,   OK,   GONE,   NO),
+    "edit_departments":     (NO,     NO,     LEFT, NO,   NO,     NO,   OK,   GONE,   NO),
+    "rotate_invite":        (NO,     NO,     LEFT, NO,   NO,     NO,   OK,   OK,     NO),
+    "bind_channel":         (NO,     NO,     LEFT, NO,   NO,     NO,   OK,   OK,     NO),
+    "publish_story":        (NO,     NO,     LEFT, NO,   OK,     OK,   OK,   GONE,   GONE),
+    "propose_registration": (NO,     NO,     LEFT, NO,   OK,     OK,   OK,   GONE,   GONE),
+    "dismiss_picker":       (NO,     NO,     LEFT, NO,   OK,     OK,   OK,   NO,     NO),
+    "pending_in_group":     (NO,     NO,     LEFT, NO,   OK,     OK,   OK,   NO,     NO),
+    "change_setting":       (NO,     NO,     LEFT, NO,   NO,     NO,   OK,   OK,     NO),
 }  # fmt: skip
 
-PENDING, DEACTIVATED, AUTHOR, OTHER_CHAIR = 3001, 3002, 3003, 3004
+PENDING, DEACTIVATED, AUTHOR, OTHER_CHAIR, OTHER_COUNCIL = 3001, 3002, 3003, 3004, 3005
 GROUP_A, GROUP_B = -1001000000001, -1001000000002
 CHANNEL_A = -1002000000001
 ROLE_IDS = {
@@ -94,6 +115,7 @@ ROLE_IDS = {
     "vice": VICE,
     "chair": CHAIR,
     "other_chair": OTHER_CHAIR,
+    "other_council": OTHER_COUNCIL,
 }
 
 
@@ -158,6 +180,39 @@ async def build(sessions: SessionFactory, texts: Texts, now: datetime) -> World:
         )
     async with sessions() as s:
         await orgs.bind_council(s, tg_user_id=OTHER_CHAIR, chat_id=GROUP_B, now=now)
+    # School B's council member (not its chair).
+    async with sessions() as s:
+        b_department = await s.scalar(
+            select(Department.id).where(Department.org_id == other.org_id).limit(1)
+        )
+    assert b_department is not None
+    b_member = await join(
+        sessions,
+        texts,
+        now,
+        code=other.invite_code,
+        tg_user_id=OTHER_COUNCIL,
+        name="Trịnh Văn Sơn",
+        department_id=b_department,
+    )
+    async with sessions() as s:
+        await members.decide_join(
+            s,
+            membership_id=b_member,
+            approver_tg_id=OTHER_CHAIR,
+            approve=True,
+            texts=texts,
+            now=now,
+        )
+    async with sessions() as s:
+        await members.set_role(
+            s,
+            tg_user_id=OTHER_CHAIR,
+            membership_id=b_member,
+            role=Role.COUNCIL,
+            texts=texts,
+            now=now,
+        )
     async with sessions() as s:
         await set_locale(s, tg_user_id=STRANGER, locale="vi", now=now)  # spoke to the bot once
     world = World(sessions, texts, now, school, other.chair_code or "", 0, 0)
@@ -338,6 +393,34 @@ async def campaign_edit(w: World, tg: int) -> None:
     await _draft(w, tg, "campaign_edit", "dates", {"campaign_id": await campaign(w, tg)})
 
 
+async def registration(w: World, tg: int) -> int:
+    """The author's registration for Lao động tiên tiến in a registration campaign of school A."""
+    async with w.sessions() as s:
+        title = await s.scalar(
+            select(Title.id).where(
+                Title.org_id == w.school.org_id, Title.name == "Lao động tiên tiến"
+            )
+        )
+        made = Campaign(
+            org_id=w.school.org_id,
+            name=f"Đăng ký danh hiệu {next(w.seq)}",
+            launched_by="Trường",
+            kind=CampaignKind.REGISTRATION,
+            starts_at=w.now - timedelta(days=1),
+            ends_at=w.now + timedelta(days=30),
+            created_at=w.now,
+        )
+        s.add(made)
+        await s.flush()
+        assert title is not None
+        entry = Registration(
+            campaign_id=made.id, person_id=w.author_id, title_id=title, registered_at=w.now
+        )
+        s.add(entry)
+        await s.commit()
+        return entry.id
+
+
 async def new_chat(w: World, tg: int) -> int:
     """A group or channel nobody has bound yet."""
     return -1003000000000 - next(w.seq)
@@ -489,6 +572,33 @@ ACTIONS: dict[str, tuple[Setup, Run]] = {
             user_is_admin=True,
             now=w.now,
         ),
+    ),
+    "propose_registration": (
+        registration,
+        lambda s, w, tg, rid: proposals.propose(
+            s,
+            tg_user_id=tg,
+            source="r",
+            source_id=rid,
+            form_index=0,
+            level_index=0,
+            texts=w.texts,
+            now=w.now,
+        ),
+    ),
+    "dismiss_picker": (
+        nothing,
+        lambda s, w, tg, _: proposals.check_council(s, tg_user_id=tg, chat_id=GROUP_A),
+    ),
+    "pending_in_group": (
+        nothing,
+        lambda s, w, tg, _: stories.pending(s, tg_user_id=tg, chat_id=GROUP_A),
+    ),
+    "change_setting": (
+        nothing,
+        lambda s, w, tg, _: SchoolSettings(
+            Env(sessions=w.sessions, texts=w.texts, clock=lambda: w.now, tz=w.texts.tz)
+        ).change(tg_user_id=tg, key="facts.place", raw="Gia Lâm"),
     ),
     "publish_story": (
         approved_story,
