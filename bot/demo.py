@@ -15,8 +15,10 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -24,6 +26,7 @@ from bot.app import App, bootstrap, build_application, serve
 from runtime.config import load_settings
 from runtime.context import Deps
 from services import orgs
+from services.calendar import school_year
 from storage.models import Org
 from tgemu import CallbackAnswer, Chat, EmuClient, EmuError, Emulator, Msg, User
 from tgemu.client import DEFAULT_TOKEN
@@ -32,6 +35,9 @@ BOT_USERNAME = "thidua_demo_bot"
 SCHOOL = "Trường Tiểu học Thượng Thanh"
 COUNCIL_GROUP = "Hội đồng TĐKT – TH Thượng Thanh"
 WAIT = 10.0  # seconds a person waits for the bot before the demo calls the step failed
+# The school year the demo is played in (today's, as the bot's own /tally names it).
+YEAR = school_year(datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()).label
+GOOD_DEEDS = f"Người tốt, việc tốt năm học {YEAR}"
 
 
 @dataclass(frozen=True)
@@ -377,7 +383,7 @@ async def the_vice_chair_launches_a_campaign(demo: Demo) -> None:
         await campaigns.create_direct(
             session,
             org_id=org_id,
-            name="Đăng ký danh hiệu thi đua năm học 2025-2026",
+            name=f"Đăng ký danh hiệu thi đua năm học {YEAR}",
             kind=CampaignKind.REGISTRATION,
             starts_at=now,
             ends_at=now + timedelta(days=20),
@@ -386,7 +392,7 @@ async def the_vice_chair_launches_a_campaign(demo: Demo) -> None:
     demo.out.note("the plan's other movements are entered as upcoming campaigns")
     await vice.send("/newcampaign")
     await vice.sees("tên phong trào")
-    await vice.send("Người tốt, việc tốt năm học 2025-2026")
+    await vice.send(GOOD_DEEDS)
     ask = await vice.sees("nội dung, mục đích")
     await vice.send(
         "Phát hiện, biểu dương kịp thời những gương người tốt, việc tốt trong nhà trường."
@@ -405,7 +411,7 @@ async def the_vice_chair_launches_a_campaign(demo: Demo) -> None:
     await vice.taps(preview, "✅ Tạo phong trào")
     await vice.sees_edit(preview, "Đã tạo phong trào")
     del ask
-    await teacher.sees("Người tốt, việc tốt năm học 2025-2026")
+    await teacher.sees(GOOD_DEEDS)
 
 
 async def campaigns_org(demo: Demo) -> Org:
@@ -452,7 +458,7 @@ async def a_teacher_reports_a_good_deed(demo: Demo) -> None:
     consent = await teacher.sees("Cha mẹ học sinh đã đồng ý")
     await teacher.taps(consent, "Đã đồng ý")
     pick = await teacher.sees_edit(consent, "thuộc phong trào nào")
-    await teacher.taps(pick, "Người tốt, việc tốt năm học 2025-2026")
+    await teacher.taps(pick, GOOD_DEEDS)
     preview = await teacher.sees_edit(pick, "Xem trước")
     await teacher.taps(preview, "📨 Gửi")
     await teacher.sees_edit(preview, "Đã gửi câu chuyện")
