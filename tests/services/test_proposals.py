@@ -237,10 +237,12 @@ async def test_who_may_propose_what(
         )
 
 
-async def _registration(sessions: SessionFactory, school: School, now: datetime) -> None:
-    """The council member registered for Lao động tiên tiến (registration #1)."""
+async def _registration(
+    sessions: SessionFactory, school: School, now: datetime, tg: int = COUNCIL
+) -> None:
+    """This member (the council member) registered for Lao động tiên tiến (registration #1)."""
     async with sessions() as s:
-        council = await s.scalar(select(Person).where(Person.tg_user_id == COUNCIL))
+        council = await s.scalar(select(Person).where(Person.tg_user_id == tg))
         title = await s.scalar(select(Title).where(Title.name == "Lao động tiên tiến"))
         assert council is not None and title is not None
         campaign = Campaign(
@@ -376,27 +378,8 @@ async def test_a_pupil_or_a_class_is_offered_their_own_forms_and_no_department(
 async def test_a_proposal_naming_the_chair_is_decided_by_the_vice_chair_not_by_her(
     sessions: SessionFactory, school: School, texts: Texts, now: datetime
 ) -> None:
+    await _registration(sessions, school, now, tg=CHAIR)
     async with sessions() as s:
-        chair = await s.scalar(select(Person).where(Person.tg_user_id == CHAIR))
-        title = await s.scalar(select(Title).where(Title.name == "Lao động tiên tiến"))
-        assert chair is not None and title is not None
-        campaign = Campaign(
-            org_id=school.org_id,
-            name="Đăng ký danh hiệu thi đua",
-            launched_by="Trường",
-            kind=CampaignKind.REGISTRATION,
-            starts_at=now,
-            ends_at=datetime(2024, 9, 30, tzinfo=UTC),
-            created_at=now,
-        )
-        s.add(campaign)
-        await s.flush()
-        s.add(
-            Registration(
-                campaign_id=campaign.id, person_id=chair.id, title_id=title.id, registered_at=now
-            )
-        )
-        await s.commit()
         goal = await proposals.target(s, tg_user_id=COUNCIL, source="r", source_id=1)
         made = await proposals.propose(
             s,
