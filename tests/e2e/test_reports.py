@@ -73,7 +73,7 @@ async def test_a_council_member_gets_a_tally_an_export_and_a_chart(
 
     await member.press(month, "📤 Xuất báo cáo")
     progress = await member.wait_message(contains="Đang lập báo cáo")
-    await member.wait_edit(progress, contains="Đã gửi báo cáo", timeout=30)
+    await member.wait_edit(progress, contains="Đã gửi báo cáo", timeout=90)  # a PDF is made too
     files = await documents(client, member)
     book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
     story = [c.value for c in book["Câu chuyện"][3]]  # under the title row and the header
@@ -138,7 +138,7 @@ async def test_a_proposal_goes_from_a_council_member_to_the_chair_and_into_the_r
     await member.wait_message(contains="đã xác nhận đề nghị #1")
 
     await chair.send("/export")
-    await chair.wait_message(contains="Đã gửi báo cáo", timeout=30)
+    await chair.wait_message(contains="Đã gửi báo cáo", timeout=90)  # a PDF is made too
     files = await documents(client, chair)
     table = Document(io.BytesIO(files["docx"])).tables[2]
     rows = [[c.text for c in row.cells] for row in table.rows[1:]]
