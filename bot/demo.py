@@ -151,13 +151,13 @@ class Player:
         self.demo.out.message(f"{self.name} → {where}", text)
         await self.user.send(text, chat=chat)
 
-    async def sees(self, contains: str, chat: Chat | None = None) -> Msg:
+    async def sees(self, contains: str, chat: Chat | None = None, wait: float = WAIT) -> Msg:
         """Wait for the bot's message containing `contains`; print it and any before it."""
         chat_id = self.user.id if chat is None else chat.id
         shown = self.demo.shown.get(chat_id, 0)
         self.user.cursors[chat_id] = max(self.user.cursors.get(chat_id, 0), shown)
         try:
-            found = await self.user.wait_message(chat, contains=contains, timeout=WAIT)
+            found = await self.user.wait_message(chat, contains=contains, timeout=wait)
         except TimeoutError as exc:
             place = "their chat with the bot" if chat is None else self._place(chat_id)
             raise DemoFailed(f"{self.name} did not see {contains!r} in {place}: {exc}") from None
@@ -498,7 +498,7 @@ async def the_council_exports_the_report(demo: Demo) -> None:
     """The chair exports the documents: Excel, CSV, the formal report (and its PDF)."""
     chair = demo["chair"]
     await chair.send("/export")
-    await chair.sees("Đã gửi báo cáo")
+    await chair.sees("Đã gửi báo cáo", wait=90)  # LibreOffice makes the PDF: slow on a busy machine
     await chair.send("/stats")
     await chair.sees("Câu chuyện đã duyệt")
 
