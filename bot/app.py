@@ -130,12 +130,17 @@ async def _start_services(app: App) -> None:
         batch_size=deps.settings.outbox_batch_size,
         on_migrate=follow_migration,
         exclusive=deps.lease is not None,
+        active=deps.lease.holds if deps.lease is not None else None,
     )
     deps.sender = sender
     await set_default_menus(app.bot)
     sender.start()
     progress = BroadcastProgress(
-        app.bot, deps.work_sessions, deps.texts, interval=deps.settings.broadcast_progress_seconds
+        app.bot,
+        deps.work_sessions,
+        deps.texts,
+        interval=deps.settings.broadcast_progress_seconds,
+        active=deps.lease.holds if deps.lease is not None else None,
     )
     app.bot_data["broadcast_progress"] = progress
     progress.start()

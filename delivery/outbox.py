@@ -65,6 +65,7 @@ class OutboxSender:
         on_migrate: Callable[[int, int], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = utcnow,
         exclusive: bool = False,
+        active: Callable[[], bool] | None = None,
     ) -> None:
         self.bot, self.sessions = bot, sessions
         self.batch_size, self.poll_seconds = batch_size, poll_seconds
@@ -72,6 +73,10 @@ class OutboxSender:
         self.on_migrate, self.clock = on_migrate, clock
         self.owner = uuid.uuid4().hex[:16]
         self.exclusive = exclusive  # the only sender (the lease holder): others' claims are void
+        # Whether this process still holds the lease: a failure once it lost it (its database
+        # session ended by the idle-in-transaction timeout while it was frozen, say) is the
+        # hand-over, logged as one warning, not an error that needs a person.
+        self.active = active
         self._unsent: list[int] = []  # claimed rows the lease's gate stopped (released after)
         self._wake = asyncio.Event()
         # Accepted rows not committed yet (id -> message id), and those in the commit running.
@@ -118,8 +123,8 @@ class OutboxSender:
                     claimed = await self._claim(free, busy=set(chats), groups=max(groups, 0))
                 except LeaseLost:
                     pass  # not the active process (any more): serve stops this sender
-                except Exception:
-                    log.exception("outbox sweep failed; retrying shortly")
+                except Exception as exc:
+                    self._failed("outbox sweep failed; retrying shortly", exc)
             for chat_id, rows in _by_chat(claimed).items():
                 task = asyncio.create_task(self._chat_task(rows), name=f"outbox-chat-{chat_id}")
                 chats[chat_id] = (task, len(rows))
@@ -150,8 +155,16 @@ class OutboxSender:
                 await self._release(unsent)
         except LeaseLost:
             pass  # fenced off: another process holds the lease, and its sender takes these rows
-        except Exception:
-            log.exception("outbox delivery to chat %s failed; retrying shortly", rows[0].chat_id)
+        except Exception as exc:
+            self._failed(f"outbox delivery to chat {rows[0].chat_id} failed; retrying shortly", exc)
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        if self.active is not None and not self.active():
+            log.warning(
+                "%s (%s): this process is not the active one any more", what, type(exc).__name__
+            )
+        else:
+            log.exception(what)
 
     async def _claim(
         self, limit: int, busy: set[int] | None = None, groups: int | None = None

@@ -43,8 +43,10 @@ class BroadcastProgress:
         *,
         interval: float = 3.0,
         clock: Callable[[], datetime] = utcnow,
+        active: Callable[[], bool] | None = None,
     ) -> None:
         self.bot, self.sessions, self.texts = bot, sessions, texts
+        self.active = active  # whether this process still holds the lease (see OutboxSender)
         self.interval, self.clock = interval, clock
         self._shown: dict[int, str] = {}
         self._stop = asyncio.Event()
@@ -68,8 +70,14 @@ class BroadcastProgress:
                 await self.run_once()
             except LeaseLost:
                 pass  # this process is stopping: the active one carries on
-            except Exception:
-                log.exception("broadcast progress round failed; trying again shortly")
+            except Exception as exc:
+                if self.active is not None and not self.active():
+                    log.warning(
+                        "broadcast progress round failed (%s): not the active process any more",
+                        type(exc).__name__,
+                    )
+                else:
+                    log.exception("broadcast progress round failed; trying again shortly")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.interval)
 

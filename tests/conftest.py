@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -23,6 +24,11 @@ from tests.factories import CHAIR, COUNCIL_GROUP, School, make_school
 from tgemu import EmuClient, Emulator
 from tgemu.client import DEFAULT_TOKEN
 from ui.texts import Texts
+
+# No per-example deadline: a shared 2-core machine makes timings noise, and timing is not what
+# these properties are about (the first example also pays for caches and imports).
+hypothesis_settings.register_profile("thidua", deadline=None)
+hypothesis_settings.load_profile("thidua")
 
 PG_URL = os.environ.get("TEST_DATABASE_URL_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
