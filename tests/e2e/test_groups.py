@@ -1,0 +1,75 @@
+"""Menus and group set-up (issue 17, items 1-4): every person and group sees the commands that
+are theirs, and the way from the private chat to the council group and back is one tap."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from storage.db import SessionFactory
+from tests.e2e.conftest import RunningBot
+from tests.factories import CHAIR, VICE, make_school
+from tgemu import EmuClient
+from ui.texts import Texts
+
+
+def scope_of(call: dict[str, Any]) -> dict[str, Any]:
+    """The `scope` a setMyCommands call was made with (default when absent)."""
+    scope = call["params"].get("scope") or {"type": "default"}
+    return json.loads(scope) if isinstance(scope, str) else dict(scope)
+
+
+def names_of(call: dict[str, Any]) -> list[str]:
+    """The command names a setMyCommands call set."""
+    commands = call["params"]["commands"]
+    commands = json.loads(commands) if isinstance(commands, str) else commands
+    return [c["command"] for c in commands]
+
+
+async def menus_for(client: EmuClient, chat_id: int) -> list[list[str]]:
+    """The menus set for one chat's scope, oldest first."""
+    return [
+        names_of(c)
+        for c in await client.calls(method="setMyCommands")
+        if c["ok"] and scope_of(c).get("chat_id") == chat_id
+    ]
+
+
+async def test_an_approved_teacher_gets_the_menu_of_their_role_at_once(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    chair = await client.user(CHAIR, "Hà", started=True)
+    await client.user(VICE, "Tuấn", started=True)
+    teacher = await client.user(2001, "Đức")
+    await teacher.send(f"/start j_{school.invite_code}")
+    await teacher.send("Bùi Văn Đức")
+    pick = await teacher.wait_message(contains="thuộc tổ nào")
+    await teacher.press(pick, "Tổ 2")
+    notice = await chair.wait_message(contains="Bùi Văn Đức")
+    assert await menus_for(client, 2001) == []
+    await chair.press(notice, "✅ Duyệt")
+    await teacher.wait_message(contains="đã được duyệt")
+    menus = await menus_for(client, 2001)
+    assert menus and "report" in menus[-1] and "mine" in menus[-1] and "campaigns" in menus[-1]
+    assert "members" not in menus[-1]
+    # The presser's own menu was not touched.
+    assert all("report" not in m or "members" in m for m in await menus_for(client, CHAIR))
+
+
+async def test_a_rejected_request_sets_no_menu(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    chair = await client.user(CHAIR, "Hà", started=True)
+    await client.user(VICE, "Tuấn", started=True)
+    teacher = await client.user(2001, "Đức")
+    await teacher.send(f"/start j_{school.invite_code}")
+    await teacher.send("Bùi Văn Đức")
+    pick = await teacher.wait_message(contains="thuộc tổ nào")
+    await teacher.press(pick, "Tổ 2")
+    notice = await chair.wait_message(contains="Bùi Văn Đức")
+    await chair.press(notice, "✖️ Từ chối")
+    await teacher.wait_message(contains="chưa được duyệt")
+    assert await menus_for(client, 2001) == []
