@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from handlers.base import refusals, say
+from handlers.menus import set_council_menu
 from runtime.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ async def bind_council(update: Update, context: BotContext) -> None:
     assert chat is not None and user is not None
     org = await context.services.orgs.bind_council(tg_user_id=user.id, chat_id=chat.id)
     await say(update, context, "council.bound", org=org)
+    await set_council_menu(context.bot, chat.id)
 
 
 async def on_migrate(update: Update, context: BotContext) -> None:
@@ -35,6 +37,7 @@ async def on_migrate(update: Update, context: BotContext) -> None:
         return
     if await context.services.orgs.migrate_chat(old_chat_id=old, new_chat_id=new):
         log.info("council chat %s moved to %s", old, new)
+        await set_council_menu(context.bot, new)
 
 
 async def on_bot_status(update: Update, context: BotContext) -> None:

@@ -7,10 +7,11 @@ import json
 from datetime import datetime
 from typing import Any
 
+from services import orgs
 from storage.db import SessionFactory
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, running_bot
 from tests.factories import CHAIR, VICE, make_school
-from tgemu import EmuClient
+from tgemu import EmuClient, Emulator
 from ui.texts import Texts
 
 
@@ -73,3 +74,57 @@ async def test_a_rejected_request_sets_no_menu(
     await chair.press(notice, "✖️ Từ chối")
     await teacher.wait_message(contains="chưa được duyệt")
     assert await menus_for(client, 2001) == []
+
+
+async def test_the_bound_council_group_has_its_own_menu_and_other_groups_only_help(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await make_school(sessions, texts, now)
+    chair = await client.user(CHAIR, "Hà", started=True)
+    group = await client.group("Hội đồng TĐKT", members=[chair])
+    every_group = [
+        names_of(c)
+        for c in await client.calls(method="setMyCommands")
+        if c["ok"] and scope_of(c)["type"] == "all_group_chats"
+    ]
+    assert every_group and all(names == ["help"] for names in every_group)
+    assert await menus_for(client, group.id) == []
+    await chair.send("/bind_council", chat=group)
+    await chair.wait_message(group, contains="đã được gắn làm nhóm")
+    menus = await menus_for(client, group.id)
+    assert menus and all(m == ["help", "pending", "tally", "export", "stats"] for m in menus)
+    # Both locales: the English one too.
+    english = [
+        c
+        for c in await client.calls(method="setMyCommands")
+        if c["ok"]
+        and scope_of(c).get("chat_id") == group.id
+        and c["params"].get("language_code") == "en"
+    ]
+    assert english
+    # A group that becomes a supergroup keeps its menu.
+    supergroup = await client.migrate(group)
+    await chair.send("/help", chat=supergroup)
+    await chair.wait_message(supergroup, contains="Nhóm này là nhóm")
+    assert (
+        await menus_for(client, supergroup.id)
+        == [["help", "pending", "tally", "export", "stats"]] * 2
+    )
+
+
+async def test_a_council_group_bound_before_a_restart_gets_its_menu_at_start_up(
+    emu: Emulator,
+    client: EmuClient,
+    db_url: str,
+    sessions: SessionFactory,
+    texts: Texts,
+    now: datetime,
+) -> None:
+    await make_school(sessions, texts, now)
+    async with sessions() as s:
+        await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=-100777, now=now)
+    async with running_bot(emu, db_url):
+        assert (
+            await menus_for(client, -100777)
+            == [["help", "pending", "tally", "export", "stats"]] * 2
+        )
