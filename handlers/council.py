@@ -41,11 +41,17 @@ async def on_migrate(update: Update, context: BotContext) -> None:
 
 
 async def on_bot_status(update: Update, context: BotContext) -> None:
-    """The bot was removed from a group, or the group deleted: a council's chair is told."""
+    """The bot was added to a group: it says how to bind it. The bot was removed from a group,
+    or the group deleted: a council's chair is told."""
     change = update.my_chat_member
     assert change is not None
-    gone = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
-    if not gone or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+    out = (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    gone = change.new_chat_member.status in out
+    if change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    if not gone and change.old_chat_member.status in out:
+        await say(update, context, "council.added_hint")
+    if not gone:
         return
     org_id = await context.services.orgs.council_lost(
         chat_id=change.chat.id, title=change.chat.title or ""

@@ -50,12 +50,16 @@ async def on_department_pick(update: Update, context: BotContext) -> None:
     )
     await query.answer()
     if joined.profile:
+        add_label = context.deps.texts.plain(
+            await user_locale(context, update), "join.add_to_group_button"
+        )
         await edit_or_say(
             update,
             context,
             "join.profile_done",
             org=joined.org,
             invite_link=context.deps.deep_link(f"j_{joined.invite_code}"),
+            buttons=[[(add_label, "url:" + context.deps.group_link("council"))]],
         )
     else:
         await edit_or_say(

@@ -128,3 +128,37 @@ async def test_a_council_group_bound_before_a_restart_gets_its_menu_at_start_up(
             await menus_for(client, -100777)
             == [["help", "pending", "tally", "export", "stats"]] * 2
         )
+
+
+async def test_the_chair_adds_the_bot_to_the_council_group_with_one_tap_and_is_told_how_to_bind(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory, now: datetime
+) -> None:
+    async with sessions() as s:
+        created = await orgs.create_org(s, name="Trường Tiểu học Thượng Thanh", now=now)
+    chair = await client.user(CHAIR, "Hà", last_name="Trần")
+    await chair.send(f"/start c_{created.chair_code}")
+    await chair.wait_message(contains="Chủ tịch Hội đồng Thi đua – Khen thưởng")
+    await chair.send("Trần Thị Thu Hà")
+    pick = await chair.wait_message(contains="thuộc tổ nào")
+    await chair.press(pick, "Tổ Văn phòng")
+    done = await chair.wait_edit(pick, contains="/bind_council")
+    assert done.buttons == [
+        [("➕ Thêm bot vào nhóm Hội đồng", "https://t.me/thidua_test_bot?startgroup=council")]
+    ]
+    # The link adds the bot to a group; it says there how to bind it, once.
+    group = await client.group("Hội đồng TĐKT", members=[chair])
+    hint = await chair.wait_message(group, contains="/bind_council")
+    assert "Chủ tịch Hội đồng" in hint.text
+    await chair.send("/start@thidua_test_bot council", chat=group)
+    await chair.send("/bind_council", chat=group)
+    await chair.wait_message(group, contains="đã được gắn làm nhóm")
+    texts = [m.text for m in await client.messages(group) if m.from_bot]
+    assert len([t for t in texts if "gửi /bind_council" in t]) == 1
+    assert not any("tin nhắn riêng" in t for t in texts)
+    # Promoted to admin, the bot says nothing more; removed and added again, it says it again.
+    await client.set_bot_status(group, "administrator")
+    await client.kick_bot(group)
+    await client.set_bot_status(group, "member")
+    await chair.wait_message(group, contains="gửi /bind_council")
+    texts = [m.text for m in await client.messages(group) if m.from_bot]
+    assert len([t for t in texts if "gửi /bind_council" in t]) == 2
