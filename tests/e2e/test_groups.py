@@ -162,3 +162,17 @@ async def test_the_chair_adds_the_bot_to_the_council_group_with_one_tap_and_is_t
     await chair.wait_message(group, contains="gửi /bind_council")
     texts = [m.text for m in await client.messages(group) if m.from_bot]
     assert len([t for t in texts if "gửi /bind_council" in t]) == 2
+
+
+async def test_a_private_only_command_in_a_group_offers_a_button_to_the_private_chat(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await make_school(sessions, texts, now)
+    chair = await client.user(CHAIR, "Hà", started=True)
+    group = await client.group("Hội đồng TĐKT", members=[chair])
+    for command in ("/start@thidua_test_bot", "/report@thidua_test_bot"):
+        await chair.send(command, chat=group)
+        answer = await chair.wait_message(group, contains="dùng lệnh này trong tin nhắn riêng")
+        assert answer.buttons == [
+            [("💬 Mở tin nhắn riêng với bot", "https://t.me/thidua_test_bot")]
+        ]
