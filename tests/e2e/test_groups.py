@@ -3,13 +3,19 @@ are theirs, and the way from the private chat to the council group and back is o
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from reports import charts
 from services import orgs
 from storage.db import SessionFactory
 from tests.e2e.conftest import RunningBot, running_bot
+from tests.e2e.helpers import Council
 from tests.factories import CHAIR, VICE, make_school
 from tgemu import EmuClient, Emulator
 from ui.texts import Texts
@@ -124,10 +130,12 @@ async def test_a_council_group_bound_before_a_restart_gets_its_menu_at_start_up(
     async with sessions() as s:
         await orgs.bind_council(s, tg_user_id=CHAIR, chat_id=-100777, now=now)
     async with running_bot(emu, db_url):
-        assert (
-            await menus_for(client, -100777)
-            == [["help", "pending", "tally", "export", "stats"]] * 2
-        )
+        # The fixture hands the bot over once its sender exists; the menus follow at once.
+        for _ in range(100):
+            if len(menus := await menus_for(client, -100777)) >= 2:  # Vietnamese, English
+                break
+            await asyncio.sleep(0.05)
+        assert menus == [["help", "pending", "tally", "export", "stats"]] * 2
 
 
 async def test_the_chair_adds_the_bot_to_the_council_group_with_one_tap_and_is_told_how_to_bind(
@@ -176,3 +184,35 @@ async def test_a_private_only_command_in_a_group_offers_a_button_to_the_private_
         assert answer.buttons == [
             [("💬 Mở tin nhắn riêng với bot", "https://t.me/thidua_test_bot")]
         ]
+
+
+async def test_stats_says_a_photo_is_coming_and_charts_the_school_year_so_far(
+    council: Council, client: EmuClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[dict[str, Any]] = []
+    original = charts.chart_png
+
+    def spy(departments: Any, months: Any, **texts: str) -> bytes:
+        drawn.append({"months": [m.label for m in months], **texts})
+        return original(departments, months, **texts)
+
+    monkeypatch.setattr(charts, "chart_png", spy)
+    await council.member.send("/stats")
+    chart = await council.member.wait_message(contains="Câu chuyện đã duyệt")
+    assert chart.photo
+    actions = [
+        c["params"].get("action")
+        for c in await client.calls(method="sendChatAction")
+        if int(c["params"]["chat_id"]) == council.member.id
+    ]
+    assert actions == ["upload_photo"]
+    [shown] = drawn
+    assert shown["title"].startswith("Trường Tiểu học Thượng Thanh\nThi đua – năm học")
+    assert (shown["stories"], shown["month"], shown["department"]) == (
+        "Số câu chuyện",
+        "Tháng",
+        "Tổ",
+    )
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert shown["months"][0] == "09/" + str(today.year if today.month >= 9 else today.year - 1)
+    assert shown["months"][-1] == f"{today:%m/%Y}"  # no month to come
