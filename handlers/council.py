@@ -7,6 +7,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
 
 from handlers.base import refusals, say
 from handlers.menus import set_council_menu
@@ -50,7 +51,10 @@ async def on_bot_status(update: Update, context: BotContext) -> None:
     if change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return
     if not gone and change.old_chat_member.status in out:
-        await say(update, context, "council.added_hint")
+        try:
+            await say(update, context, "council.added_hint")
+        except TelegramError as exc:  # removed again at once, or muted: a hint is not worth more
+            log.info("could not say how to bind group %s: %s", change.chat.id, exc.message)
     if not gone:
         return
     org_id = await context.services.orgs.council_lost(
