@@ -23,7 +23,7 @@ from delivery.lease import LeaseKeeper, LeaseLost
 from delivery.limiter import FloodLimiter
 from delivery.outbox import OutboxSender
 from handlers import register
-from handlers.menus import set_default_menus
+from handlers.menus import set_council_menu, set_default_menus
 from runtime.config import Settings, SettingsError, Webhook
 from runtime.context import BotContext, Deps
 from scheduler import jobs
@@ -134,6 +134,10 @@ async def _start_services(app: App) -> None:
     )
     deps.sender = sender
     await set_default_menus(app.bot)
+    async with deps.sessions() as session:
+        council_chats = await orgs.council_chats(session)
+    for chat_id in council_chats:  # a bound council group's own menu
+        await set_council_menu(app.bot, chat_id)
     sender.start()
     progress = BroadcastProgress(
         app.bot,

@@ -124,9 +124,23 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     private = chat is None or chat.type == ChatType.PRIVATE
     if not private and not addressee:
         return  # a plain /command in a group may be meant for another bot
-    if ours and _has_command(context, name.lower()):
-        # Its handler exists but refused this chat: say where the command works.
-        await say(update, context, "errors.group_only" if private else "errors.private_only")
+    if (
+        not private
+        and name.lower() == "start"
+        and message
+        and len((message.text or "").split()) > 1
+    ):
+        return  # the bot added with a ?startgroup= link: on_bot_status says how to bind
+    if ours and _has_command(context, name.lower()) and private:
+        await say(update, context, "errors.group_only")
+    elif ours and _has_command(context, name.lower()):
+        # Its handler exists but refused this chat: say where the command works, with a button
+        # that opens the private chat (Telegram offers /start there to a first-timer).
+        label = context.deps.texts.plain(
+            await user_locale(context, update), "common.open_private_button"
+        )
+        url = f"url:https://t.me/{context.deps.bot_username}"
+        await say(update, context, "errors.private_only", buttons=[[(label, url)]])
     elif private or ours:
         await say(update, context, "common.unknown_command")
 

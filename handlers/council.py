@@ -7,8 +7,10 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
 
 from handlers.base import refusals, say
+from handlers.menus import set_council_menu
 from runtime.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,7 @@ async def bind_council(update: Update, context: BotContext) -> None:
     assert chat is not None and user is not None
     org = await context.services.orgs.bind_council(tg_user_id=user.id, chat_id=chat.id)
     await say(update, context, "council.bound", org=org)
+    await set_council_menu(context.bot, chat.id)
 
 
 async def on_migrate(update: Update, context: BotContext) -> None:
@@ -35,14 +38,24 @@ async def on_migrate(update: Update, context: BotContext) -> None:
         return
     if await context.services.orgs.migrate_chat(old_chat_id=old, new_chat_id=new):
         log.info("council chat %s moved to %s", old, new)
+        await set_council_menu(context.bot, new)
 
 
 async def on_bot_status(update: Update, context: BotContext) -> None:
-    """The bot was removed from a group, or the group deleted: a council's chair is told."""
+    """The bot was added to a group: it says how to bind it. The bot was removed from a group,
+    or the group deleted: a council's chair is told."""
     change = update.my_chat_member
     assert change is not None
-    gone = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
-    if not gone or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+    out = (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    gone = change.new_chat_member.status in out
+    if change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    if not gone and change.old_chat_member.status in out:
+        try:
+            await say(update, context, "council.added_hint")
+        except TelegramError as exc:  # removed again at once, or muted: a hint is not worth more
+            log.info("could not say how to bind group %s: %s", change.chat.id, exc.message)
+    if not gone:
         return
     org_id = await context.services.orgs.council_lost(
         chat_id=change.chat.id, title=change.chat.title or ""

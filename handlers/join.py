@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from handlers.base import edit_or_say, refusals, say, user_locale
+from handlers.menus import set_user_menu
 from runtime.context import BotContext
 from services.conversations import Where
 from services.members.cases import DepartmentRow
@@ -49,12 +50,16 @@ async def on_department_pick(update: Update, context: BotContext) -> None:
     )
     await query.answer()
     if joined.profile:
+        add_label = context.deps.texts.plain(
+            await user_locale(context, update), "join.add_to_group_button"
+        )
         await edit_or_say(
             update,
             context,
             "join.profile_done",
             org=joined.org,
             invite_link=context.deps.deep_link(f"j_{joined.invite_code}"),
+            buttons=[[(add_label, "url:" + context.deps.group_link("council"))]],
         )
     else:
         await edit_or_say(
@@ -71,6 +76,8 @@ async def on_join_decision(update: Update, context: BotContext) -> None:
     decision = await context.services.members.decide_join(
         tg_user_id=query.from_user.id, membership_id=pressed.membership_id, approve=pressed.approve
     )
+    if decision.role is not None:  # the approved person (not the presser) gets their menu
+        await set_user_menu(context.bot, decision.tg_user_id, decision.role, decision.locale)
     locale = await user_locale(context, update)
     toast = context.deps.texts.plain(locale, "join.decided_toast", approved=decision.approved)
     await query.answer(toast)

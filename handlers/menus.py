@@ -73,7 +73,8 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "settings",
     ),
 }
-GROUP = ("help", *COUNCIL, "bind_council")
+GROUP = ("help",)  # any group; the chair learns /bind_council when the bot is added
+COUNCIL_GROUP = ("help", *COUNCIL)  # the bound council group's own menu
 
 
 def commands(names: tuple[str, ...], locale: str) -> list[BotCommand]:
@@ -100,3 +101,16 @@ async def set_user_menu(bot: Bot, tg_user_id: int, role: Role | None, locale: st
         )
     except TelegramError as exc:
         log.warning("could not set the menu of a user: %s", exc.message)
+
+
+async def set_council_menu(bot: Bot, chat_id: int) -> None:
+    """The bound council group's own menu, in both locales (best effort, as above)."""
+    try:
+        for locale, language in (("vi", None), ("en", "en")):
+            await bot.set_my_commands(
+                commands(COUNCIL_GROUP, locale),
+                scope=BotCommandScopeChat(chat_id),
+                language_code=language,
+            )
+    except TelegramError as exc:
+        log.warning("could not set the menu of a council group: %s", exc.message)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from handlers.base import Buttons, refusals, user_locale
 from reports.model import Scope
@@ -184,6 +186,8 @@ async def _chart(update: Update, context: BotContext, code: str) -> None:
     texts = context.deps.texts
     user_id, chat_id = _chat_ids(update)
     locale = await _locale(update, context)
+    with contextlib.suppress(TelegramError):  # "sending a photo…" while it is drawn
+        await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
     result = await context.services.tallies.chart(
         tg_user_id=user_id, chat_id=chat_id, code=code, locale=locale
     )

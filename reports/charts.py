@@ -9,14 +9,27 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from reports.model import DepartmentCount, LabelCount
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FONT = "DejaVu Sans"
 BAR = "#2E75B6"
 
 
 def chart_png(
+    departments: Sequence[DepartmentCount], months: Sequence[LabelCount], **texts: str
+) -> bytes:
+    """The chart of `chart_figure` as PNG bytes."""
+    out = io.BytesIO()
+    chart_figure(departments, months, **texts).savefig(out, format="png")
+    return out.getvalue()
+
+
+def chart_figure(
     departments: Sequence[DepartmentCount],
     months: Sequence[LabelCount],
     *,
@@ -25,7 +38,10 @@ def chart_png(
     by_month: str = "Câu chuyện đã duyệt theo tháng",
     per_head: str = "bình quân/người",
     decimal: str = ",",
-) -> bytes:
+    stories: str = "Số câu chuyện",
+    month: str = "Tháng",
+    department: str = "Tổ",
+) -> Figure:
     """Two panels: per department (bars, with per head as a second axis) and per month."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -44,6 +60,8 @@ def chart_png(
     top.barh(positions, [d.approved for d in departments][::-1], color=BAR)
     top.set_yticks(positions, names, family=FONT, fontsize=9)
     top.set_title(by_department, family=FONT, fontsize=11)
+    top.set_xlabel(stories, family=FONT, fontsize=9)
+    top.set_ylabel(department, family=FONT, fontsize=9)
     for y, d in zip(positions, list(departments)[::-1], strict=True):
         label = str(d.approved)
         if d.per_head is not None:
@@ -59,10 +77,9 @@ def chart_png(
         range(len(labels)), labels, rotation=45 if len(labels) > 8 else 0, family=FONT, fontsize=9
     )
     bottom.set_title(by_month, family=FONT, fontsize=11)
+    bottom.set_xlabel(month, family=FONT, fontsize=9)
+    bottom.set_ylabel(stories, family=FONT, fontsize=9)
     bottom.yaxis.get_major_locator().set_params(integer=True)
     for x, value in enumerate(values):
         bottom.text(x, value, str(value), ha="center", va="bottom", fontsize=8, family=FONT)
-
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
+    return figure

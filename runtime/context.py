@@ -57,6 +57,10 @@ class Deps:
         """https://t.me/<bot>?start=<payload>"""
         return f"https://t.me/{self.bot_username}?start={payload}"
 
+    def group_link(self, payload: str) -> str:
+        """https://t.me/<bot>?startgroup=<payload>: pick a group and add the bot to it"""
+        return f"https://t.me/{self.bot_username}?startgroup={payload}"
+
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """CallbackContext with typed access to the dependencies."""

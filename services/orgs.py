@@ -272,6 +272,14 @@ async def council_org(session: AsyncSession, chat_id: int) -> Org | None:
     return await session.scalar(select(Org).where(Org.council_chat_id == chat_id))
 
 
+async def council_chats(session: AsyncSession) -> list[int]:
+    """The chats bound as council groups (their menus are set at start-up)."""
+    chats = await session.scalars(
+        select(Org.council_chat_id).where(Org.council_chat_id.is_not(None))
+    )
+    return [chat for chat in chats if chat is not None]
+
+
 async def invite(session: AsyncSession, *, tg_user_id: int, rotate: bool, now: datetime) -> Org:
     """The staff invite code of the leader's organisation, optionally replaced by a new one."""
     who = await require_role(

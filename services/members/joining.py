@@ -195,6 +195,9 @@ class JoinDecision:
     approved: bool
     name: str
     department: str
+    tg_user_id: int = 0  # the person decided on (not the approver): their menu changes
+    role: Role | None = None  # their role now (None when rejected)
+    locale: str = "vi"
 
 
 async def decide_join(
@@ -269,4 +272,11 @@ async def decide_join(
         now=now,
     )
     await session.commit()
-    return JoinDecision(approve, person.full_name, dept)
+    return JoinDecision(
+        approve,
+        person.full_name,
+        dept,
+        tg_user_id=person.tg_user_id,
+        role=membership.role if approve and person.current_org_id == org.id else None,
+        locale=locale,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -176,7 +176,9 @@ async def compute(
         top_nominees=top_nominees,
         registrations=registrations,
         proposals=proposals,
-        by_month=_month_series(scope, {str(k): int(v) for k, v in months.items()}),
+        by_month=_month_series(
+            scope, {str(k): int(v) for k, v in months.items()}, now.astimezone(tz).date()
+        ),
     )
 
 
@@ -216,11 +218,11 @@ async def _departments_of(
     )
 
 
-def _month_series(scope: Scope, counts: dict[str, int]) -> list[LabelCount]:
-    """Every month of the scope (zeros included), labelled mm/yyyy."""
+def _month_series(scope: Scope, counts: dict[str, int], today: date) -> list[LabelCount]:
+    """Every month of the scope up to today's (zeros included, none to come), labelled mm/yyyy."""
     keys = set(counts)
     cursor = scope.start.replace(day=1)
-    while cursor <= scope.end:
+    while cursor <= min(scope.end, today):
         keys.add(f"{cursor:%Y-%m}")
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     return [LabelCount(f"{k[5:7]}/{k[:4]}", counts.get(k, 0)) for k in sorted(keys)]
@@ -266,7 +268,7 @@ async def chart(
     code: str,
     tz: ZoneInfo,
     now: datetime,
-    title: Callable[[Scope], str],
+    title: Callable[[Scope, str], str],
     labels: dict[str, str] | None = None,
 ) -> ChartResult:
     """Approved stories per department and per month, as a PNG."""
@@ -276,6 +278,10 @@ async def chart(
     scope = await resolve(session, org, code, tz, now)
     figures = await compute(session, org, scope, tz, now)
     png = await asyncio.to_thread(
-        chart_png, figures.departments, figures.by_month, title=title(scope), **(labels or {})
+        chart_png,
+        figures.departments,
+        figures.by_month,
+        title=title(scope, org.name),
+        **(labels or {}),
     )
     return ChartResult(scope, png, figures.approved)

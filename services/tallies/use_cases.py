@@ -73,11 +73,16 @@ class Tallies(UseCases):
                 code=code,
                 tz=self.env.tz,
                 now=self.now(),
-                title=lambda scope: texts.plain(locale, "reports.chart_title", scope=scope),
+                title=lambda scope, org: texts.plain(
+                    locale, "reports.chart_title", scope=scope, org=org
+                ),
                 labels={
                     "by_department": texts.plain(locale, "reports.chart_by_department"),
                     "by_month": texts.plain(locale, "reports.chart_by_month"),
                     "per_head": texts.plain(locale, "reports.chart_per_head"),
                     "decimal": "," if locale == "vi" else ".",
+                    "stories": texts.plain(locale, "reports.chart_axis_stories"),
+                    "month": texts.plain(locale, "reports.chart_axis_month"),
+                    "department": texts.plain(locale, "reports.chart_axis_department"),
                 },
             )

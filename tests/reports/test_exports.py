@@ -269,7 +269,7 @@ async def test_the_chart_is_a_png(sessions: SessionFactory, seeded: Seeded, now:
             code="y",
             tz=TZ,
             now=now,
-            title=lambda _: "Thi đua",
+            title=lambda _scope, _org: "Thi đua",
         )
     assert result.png.startswith(PNG) and len(result.png) > 5000
     from PIL import Image
