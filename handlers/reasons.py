@@ -17,12 +17,6 @@ from ui.keyboards import keyboard
 log = logging.getLogger(__name__)
 
 
-def presser_name(update: Update) -> str:
-    """The name of who pressed or wrote (prompts in a group say whose turn it is)."""
-    user = update.effective_user
-    return user.full_name if user else ""
-
-
 async def reply_to_pressed(
     update: Update, context: BotContext, text: str, buttons: Buttons | None
 ) -> Message:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import conversations
 from services.conversations import Kind
 from services.errors import AlreadyDone, Invalid
+from services.people import Actor
 from storage.models import Conversation
 
 REASON_MAX = 500
@@ -139,3 +140,18 @@ class Given:
 
     prompts: set[Prompt]
     closed: AlreadyDone | None = None
+    name: str = ""  # who gave it, by their registered name (the group's prompts say it)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a reason prompt shows: who is asked, by their registered name (not Telegram's
+    first/last order), and the school's quick reasons."""
+
+    name: str
+    picks: list[str]
+
+
+def registered_name(who: Actor) -> str:
+    """The person's name as registered with the school (Person.full_name)."""
+    return who.person.full_name if who.person is not None else ""

@@ -7,7 +7,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 
 from handlers.base import Buttons, refusals, say, user_locale
-from handlers.reasons import close_prompts, presser_name, reply_to_pressed
+from handlers.reasons import close_prompts, reply_to_pressed
 from runtime.context import BotContext
 from services.errors import Invalid
 from ui.buttons.stories import StoryDecision, StoryReason, StoryReopen
@@ -28,12 +28,15 @@ async def on_decision(update: Update, context: BotContext) -> None:
             context.deps.texts.plain(locale, "stories.decided_toast", verdict=verdict)
         )
         return
-    picks = await use.reasons_to_pick(story_id=story_id, reviewer_tg_id=user.id, verdict=verdict)
+    asked = await use.reasons_to_pick(story_id=story_id, reviewer_tg_id=user.id, verdict=verdict)
     await query.answer()
     buttons = [
-        [(reason[:64], StoryReason(story_id, verdict, i).pack())] for i, reason in enumerate(picks)
+        [(reason[:64], StoryReason(story_id, verdict, i).pack())]
+        for i, reason in enumerate(asked.picks)
     ]
-    await _ask_reason(update, context, story_id, verdict, "stories.reason_prompt", buttons)
+    await _ask_reason(
+        update, context, story_id, verdict, "stories.reason_prompt", buttons, asked.name
+    )
 
 
 @refusals
@@ -42,11 +45,11 @@ async def on_reopen(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     story_id = StoryReopen.unpack(query.data).story_id
-    await context.services.stories.check_can_reopen(
+    name = await context.services.stories.check_can_reopen(
         story_id=story_id, chair_tg_id=query.from_user.id
     )
     await query.answer()
-    await _ask_reason(update, context, story_id, "reopen", "stories.reopen_prompt", None)
+    await _ask_reason(update, context, story_id, "reopen", "stories.reopen_prompt", None, name)
 
 
 async def _ask_reason(
@@ -56,14 +59,14 @@ async def _ask_reason(
     verdict: str,
     key: str,
     buttons: Buttons | None,
+    name: str,
 ) -> None:
-    """Prompt for a reason (reply in the group, or privately) and remember that we wait for it."""
+    """Prompt for a reason (reply in the group, or privately) and remember that we wait for it;
+    `name` is the presser's registered name."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
     texts = context.deps.texts
-    text = texts.render(
-        texts.default_locale, key, name=presser_name(update), story_id=story_id, verdict=verdict
-    )
+    text = texts.render(texts.default_locale, key, name=name, story_id=story_id, verdict=verdict)
     prompt = await reply_to_pressed(update, context, text, buttons)
     await context.services.stories.await_reason(
         user_id=query.from_user.id,
@@ -113,7 +116,7 @@ async def _decide_with_reason(
     done = texts.render(
         texts.default_locale,
         "stories.reason_done",
-        name=presser_name(update),
+        name=given.name,
         story_id=story_id,
         verdict=verdict,
     )

@@ -125,3 +125,22 @@ async def test_asked_for_changes_the_author_edits_and_the_old_card_says_it_was_s
     assert "tại cổng trường" in new_card.text
     old = await council.member.wait_edit(card, contains="đã được thay bằng bản sửa #2")
     assert old.buttons == []
+
+
+async def test_issue17_item5_group_prompts_name_members_as_registered(council: Council) -> None:
+    """Prompts and their closing lines say "Phạm Thị Lan", as the card does, not Telegram's
+    first/last order ("Lan Phạm")."""
+    await report(council.teacher)
+    card = await council.member.wait_message(council.group, contains="#1")
+    await council.member.press(card, "✏️ Yêu cầu bổ sung")
+    prompt = await council.member.wait_message(council.group, contains="yêu cầu bổ sung câu")
+    assert prompt.text.startswith("Phạm Thị Lan: ") and "Lan Phạm" not in prompt.text
+    await council.member.reply(prompt, "Ghi rõ thời gian & địa điểm")
+    done = await council.member.wait_edit(prompt, contains="✓ Phạm Thị Lan đã yêu cầu bổ sung")
+    assert "Lan Phạm" not in done.text
+    card = await council.chair.wait_edit(card, contains="✏️ Yêu cầu bổ sung – Phạm Thị Lan")
+    await council.chair.press(card, "↩️ Mở lại (Chủ tịch)")
+    prompt = await council.chair.wait_message(council.group, contains="lý do mở lại")
+    assert prompt.text.startswith("Trần Thị Thu Hà: ")
+    await council.chair.reply(prompt, "Cần xác minh lại")
+    await council.chair.wait_edit(prompt, contains="✓ Trần Thị Thu Hà đã mở lại câu chuyện #1")
