@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from storage.db import SessionFactory
 from storage.models import AuditEntry, Story, StoryStatus
-from tests.e2e.helpers import STORY, Council, card_of, report
+from tests.e2e.helpers import STORY, Council, card_of, draft_of, report, wait_for
 from tgemu import EmuClient
 
 
@@ -144,3 +144,54 @@ async def test_issue17_item5_group_prompts_name_members_as_registered(council: C
     assert prompt.text.startswith("Trần Thị Thu Hà: ")
     await council.chair.reply(prompt, "Cần xác minh lại")
     await council.chair.wait_edit(prompt, contains="✓ Trần Thị Thu Hà đã mở lại câu chuyện #1")
+
+
+async def test_issue17_item6_cancel_ends_the_reason_wait_in_the_group_and_privately(
+    council: Council, client: EmuClient, sessions: SessionFactory
+) -> None:
+    """/cancel in the group ends the wait for a reason everywhere: the member's next private
+    message is not taken as the reason, and the prompt is closed."""
+    await report(council.teacher)
+    card = await council.member.wait_message(council.group, contains="#1")
+    await council.member.press(card, "✏️ Yêu cầu bổ sung")
+    prompt = await council.member.wait_message(council.group, contains="yêu cầu bổ sung câu")
+    await _owes_a_reason(sessions, council)
+    await council.member.send("/cancel", council.group)
+    await council.member.wait_message(council.group, contains="Đã hủy.")
+    await council.member.send("Thầy ghi rõ ngày trực")
+    await council.member.wait_message(contains="bot chưa hiểu")
+    closed = await council.member.wait_edit(prompt, contains="Đã hủy, không ghi lý do")
+    assert closed.buttons == []
+    assert await council.member.reply(prompt, "Ghi rõ ngày trực", council.group)
+    assert not [m for m in await client.messages(council.teacher) if "bổ sung" in m.text]
+    async with sessions() as s:
+        story = await s.scalar(select(Story))
+    assert story is not None and story.status == StoryStatus.PENDING
+
+
+async def test_issue17_item6_a_private_cancel_ends_the_group_wait_too(
+    council: Council, sessions: SessionFactory
+) -> None:
+    await report(council.teacher)
+    card = await council.member.wait_message(council.group, contains="#1")
+    await council.member.press(card, "✖️ Từ chối")
+    prompt = await council.member.wait_message(council.group, contains="chọn lý do từ chối")
+    await _owes_a_reason(sessions, council)
+    await council.member.send("/cancel")
+    await council.member.wait_message(contains="Đã hủy.")
+    await council.member.wait_edit(prompt, contains="Đã hủy, không ghi lý do")
+    await council.member.reply(prompt, "Trùng", council.group)
+    await council.member.send("/pending", council.group)
+    await council.member.wait_message(council.group, contains="Câu chuyện chờ xét")
+    async with sessions() as s:
+        story = await s.scalar(select(Story))
+    assert story is not None and story.status == StoryStatus.PENDING
+
+
+async def _owes_a_reason(sessions: SessionFactory, council: Council) -> None:
+    """The wait for the member's reason is written (just after the prompt is sent)."""
+
+    async def owed() -> bool:
+        return await draft_of(sessions, council.member.id) is not None
+
+    await wait_for(owed)
