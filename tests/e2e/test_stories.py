@@ -10,7 +10,7 @@ from tests.e2e.helpers import STORY, Council, card_of, draft_of, report, wait_fo
 from tgemu import EmuClient
 
 
-async def test_a_story_with_an_album_reaches_the_council_as_photos_then_one_card(
+async def test_a_story_with_an_album_reaches_the_council_as_photos_then_one_card_issue17_item8(
     council: Council, client: EmuClient
 ) -> None:
     done = await report(council.teacher, photos=3)
@@ -21,6 +21,8 @@ async def test_a_story_with_an_album_reaches_the_council_as_photos_then_one_card
     assert "Ảnh: 3" in card.text and "Vũ Thị Mai (Tổ 1)" in card.text
     album = [m for m in await council.group.messages() if m.photo]
     assert len(album) == 3 and len({m.media_group_id for m in album}) == 1
+    # Labeled with the story's number (issue 17, item 8): not an anonymous album.
+    assert album[0].text == "📷 Ảnh của câu chuyện #1"
     assert max(m.message_id for m in album) < card.message_id
     # The album was acknowledged once, not per photo.
     acks = [m for m in await client.messages(council.teacher) if "album" in m.text]
