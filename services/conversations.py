@@ -166,8 +166,12 @@ class Conversations(UseCases):
             prompts = set()
             for other in same.all():
                 if other is row or other.data == row.data:
-                    if "prompt_chat" in other.data:  # a reason's prompt, to close
-                        prompts.add((int(other.data["prompt_chat"]), int(other.data["prompt_id"])))
+                    data = other.data
+                    if "prompt_chat" in data:  # a reason's prompts, to close
+                        chat = int(data["prompt_chat"])
+                        prompts.add((chat, int(data["prompt_id"])))
+                        if "typed_id" in data:
+                            prompts.add((chat, int(data["typed_id"])))
                     await session.delete(other)
             await session.commit()
         return Cancelled(True, frozenset(prompts))
@@ -180,3 +184,6 @@ class Cancelled:
 
     ended: bool
     prompts: frozenset[tuple[int, int]] = frozenset()
+
+    def __bool__(self) -> bool:
+        return self.ended

@@ -7,7 +7,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 
 from handlers.base import Buttons, refusals, say, user_locale
-from handlers.reasons import close_prompts, reply_to_pressed
+from handlers.reasons import ask_typed, close_prompts, reply_to_pressed
 from runtime.context import BotContext
 from services.errors import Invalid
 from ui.buttons.stories import StoryDecision, StoryReason, StoryReopen
@@ -65,14 +65,27 @@ async def _ask_reason(
     `name` is the presser's registered name."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
-    texts = context.deps.texts
-    text = texts.render(texts.default_locale, key, name=name, story_id=story_id, verdict=verdict)
-    prompt = await reply_to_pressed(update, context, text, buttons)
+    texts, locale, user_id = (
+        context.deps.texts,
+        context.deps.texts.default_locale,
+        query.from_user.id,
+    )
+    text = texts.render(locale, key, name=name, story_id=story_id, verdict=verdict, user_id=user_id)
+    # The reply box opens for the presser alone (ForceReply, selective: the text mentions them).
+    # A message carries buttons or a reply box, not both: with quick reasons, the box comes on
+    # a short second message right below, so on a phone one tap picks, or the keyboard is up.
+    placeholder = texts.plain(locale, "stories.reason_placeholder")
+    prompt = await reply_to_pressed(update, context, text, buttons, placeholder=placeholder)
+    typed = None
+    if buttons:
+        ask = texts.render(locale, "stories.reason_typed", name=name, user_id=user_id)
+        typed = (await ask_typed(context, prompt, ask, placeholder)).message_id
     await context.services.stories.await_reason(
-        user_id=query.from_user.id,
+        user_id=user_id,
         story_id=story_id,
         verdict=verdict,
         prompt=(prompt.chat.id, prompt.message_id),
+        typed=typed,
     )
 
 
@@ -134,10 +147,11 @@ async def on_reason_text(update: Update, context: BotContext) -> None:
             return  # a reply to some other bot message in the group: nothing to do
         raise Invalid("errors.no_dialogue")
     if chat.type != ChatType.PRIVATE and (
-        message.reply_to_message is None
-        or owed.prompt is None
-        or message.reply_to_message.message_id != owed.prompt[1]
+        message.reply_to_message is None or not owed.answers(message.reply_to_message.message_id)
     ):
+        # A reply to another bot message (the card, say) by a member who owes a reason: the
+        # bot sees nothing else in a group (privacy mode), so this is where to point the way.
+        await say(update, context, "stories.reason_reply_hint", story_id=owed.subject_id)
         return
     await _decide_with_reason(update, context, owed.subject_id, owed.verdict, message.text or "")
     if chat.type == ChatType.PRIVATE:  # in the group, the edited prompt already says it

@@ -213,9 +213,16 @@ class Stories(UseCases):
             return registered_name(who)
 
     async def await_reason(
-        self, *, user_id: int, story_id: int, verdict: str, prompt: Prompt
+        self,
+        *,
+        user_id: int,
+        story_id: int,
+        verdict: str,
+        prompt: Prompt,
+        typed: int | None = None,
     ) -> None:
-        """Remember that this member owes a reason, asked for by `prompt`."""
+        """Remember that this member owes a reason, asked for by `prompt` (and by `typed`, the
+        message whose reply box takes it, when it is another one)."""
         async with self.env.sessions() as session:
             await review.await_reason(
                 session,
@@ -225,6 +232,7 @@ class Stories(UseCases):
                 prompt_chat=prompt[0],
                 prompt_id=prompt[1],
                 now=self.now(),
+                typed=typed,
             )
 
     async def owed_reason(self, *, chat_id: int, user_id: int) -> Owed | None:

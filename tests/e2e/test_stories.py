@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from storage.db import SessionFactory
@@ -197,3 +199,36 @@ async def _owes_a_reason(sessions: SessionFactory, council: Council) -> None:
         return await draft_of(sessions, council.member.id) is not None
 
     await wait_for(owed)
+
+
+async def test_issue17_item7_the_reply_box_opens_for_the_presser_and_a_stray_reply_gets_a_hint(
+    council: Council, client: EmuClient, sessions: SessionFactory
+) -> None:
+    """The quick reasons stay as buttons on the prompt; a second short message mentions the
+    presser and opens their reply box (ForceReply, selective). A reply to the card instead
+    gets a hint; a reply to the reply box's message decides."""
+    await report(council.teacher)
+    card = await council.member.wait_message(council.group, contains="#1")
+    await council.member.press(card, "✖️ Từ chối")
+    prompt = await council.member.wait_message(council.group, contains="chọn lý do từ chối")
+    assert "Trùng với câu chuyện đã gửi" in prompt.button_texts
+    box = await council.member.wait_message(council.group, contains="gõ vào ô trả lời")
+    assert box.text.startswith("✍️ Phạm Thị Lan")
+    sent = [c for c in await client.calls(method="sendMessage") if "ô trả lời" in str(c)]
+    markup = json.loads(sent[-1]["params"]["reply_markup"])
+    assert markup["force_reply"] is True and markup["selective"] is True
+    assert f"tg://user?id={council.member.id}" in sent[-1]["params"]["text"]
+    await _owes_a_reason(sessions, council)
+    await council.member.reply(card, "Trùng với câu chuyện tuần trước")  # the card, not the prompt
+    await council.member.wait_message(council.group, contains="trả lời (reply) tin nhắn hỏi lý do")
+    async with sessions() as s:
+        assert (await s.scalar(select(Story.status))) == StoryStatus.PENDING
+    await council.member.reply(box, "Trùng với câu chuyện tuần trước")
+    await council.member.wait_edit(card, contains="Không duyệt – Phạm Thị Lan")
+    await council.member.wait_edit(prompt, contains="✓ Phạm Thị Lan đã từ chối")
+    # With no quick reasons (the chair's reopening), the prompt itself opens the reply box.
+    card = await card_of(council, 1)
+    await council.chair.press(card, "↩️ Mở lại (Chủ tịch)")
+    await council.chair.wait_message(council.group, contains="lý do mở lại")
+    sent = [c for c in await client.calls(method="sendMessage") if "lý do mở lại" in str(c)]
+    assert json.loads(sent[-1]["params"]["reply_markup"])["force_reply"] is True
