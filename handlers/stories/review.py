@@ -65,11 +65,8 @@ async def _ask_reason(
     `name` is the presser's registered name."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
-    texts, locale, user_id = (
-        context.deps.texts,
-        context.deps.texts.default_locale,
-        query.from_user.id,
-    )
+    texts, user_id = context.deps.texts, query.from_user.id
+    locale = texts.default_locale  # the group's prompts are read by the whole council
     text = texts.render(locale, key, name=name, story_id=story_id, verdict=verdict, user_id=user_id)
     # The reply box opens for the presser alone (ForceReply, selective: the text mentions them).
     # A message carries buttons or a reply box, not both: with quick reasons, the box comes on
