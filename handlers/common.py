@@ -10,6 +10,7 @@ from telegram.ext import CommandHandler
 
 from handlers.base import edit_or_say, refusals, refuse, remember_locale, say, user_locale
 from handlers.menus import set_user_menu
+from handlers.reasons import close_prompts
 from runtime.context import BotContext
 from services import orgs
 from services.people import Standing
@@ -107,11 +108,18 @@ async def on_lang_button(update: Update, context: BotContext) -> None:
 
 
 async def cancel(update: Update, context: BotContext) -> None:
-    """Leave whatever dialogue the user is in; nothing else changes."""
+    """Leave whatever dialogue the user is in (a reason owed: in the group and privately, its
+    prompt closed); nothing else changes."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    ended = await context.services.conversations.cancel(chat_id=chat.id, user_id=user.id)
-    await say(update, context, "common.cancelled" if ended else "common.nothing_to_cancel")
+    cancelled = await context.services.conversations.cancel(chat_id=chat.id, user_id=user.id)
+    if cancelled.prompts:
+        texts = context.deps.texts
+        closed = texts.render(texts.default_locale, "common.reason_cancelled")
+        await close_prompts(context, set(cancelled.prompts), closed)
+    await say(
+        update, context, "common.cancelled" if cancelled.ended else "common.nothing_to_cancel"
+    )
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

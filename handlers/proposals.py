@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
 
 from handlers.base import Buttons, refusals, say, user_locale
-from handlers.reasons import presser_name, reply_to_pressed
+from handlers.reasons import reply_to_pressed
 from runtime.context import BotContext
 from services.errors import Invalid
 from services.proposals import Target
@@ -61,9 +61,7 @@ async def on_propose(update: Update, context: BotContext) -> None:
     )
     await query.answer()
     locale = await _locale(update, context)
-    text = context.deps.texts.render(
-        locale, "proposals.pick_form", name=presser_name(update), target=goal
-    )
+    text = context.deps.texts.render(locale, "proposals.pick_form", name=goal.presser, target=goal)
     await reply_to_pressed(update, context, text, _form_buttons(context, locale, pressed, goal))
 
 
@@ -96,7 +94,7 @@ async def on_form(update: Update, context: BotContext) -> None:
         texts.render(
             locale,
             "proposals.pick_level",
-            name=presser_name(update),
+            name=goal.presser,
             target=goal,
             form=goal.forms[form_index].name,
         ),
@@ -129,15 +127,13 @@ async def on_dismiss(update: Update, context: BotContext) -> None:
     assert query is not None
     ProposalDismissed.unpack(query.data)
     chat = update.effective_chat
-    await context.services.proposals.check_council(
+    name = await context.services.proposals.check_council(
         tg_user_id=query.from_user.id, chat_id=chat.id if chat is not None else None
     )
     await query.answer()
     locale = await _locale(update, context)
     await _edit(
-        update,
-        context.deps.texts.render(locale, "proposals.picker_cancelled", name=presser_name(update)),
-        None,
+        update, context.deps.texts.render(locale, "proposals.picker_cancelled", name=name), None
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -17,24 +17,42 @@ from ui.keyboards import keyboard
 log = logging.getLogger(__name__)
 
 
-def presser_name(update: Update) -> str:
-    """The name of who pressed or wrote (prompts in a group say whose turn it is)."""
-    user = update.effective_user
-    return user.full_name if user else ""
-
-
 async def reply_to_pressed(
-    update: Update, context: BotContext, text: str, buttons: Buttons | None
+    update: Update,
+    context: BotContext,
+    text: str,
+    buttons: Buttons | None,
+    *,
+    placeholder: str | None = None,
 ) -> Message:
-    """Send `text` (a prompt, a picker) as a reply to the message whose button was pressed."""
+    """Send `text` (a prompt, a picker) as a reply to the message whose button was pressed.
+    With a `placeholder` and no buttons, the reply box opens for the presser alone (ForceReply,
+    selective: `text` must mention them, as the pressed message is the bot's own)."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
+    markup: InlineKeyboardMarkup | ForceReply | None = (
+        keyboard([[list(b) for b in row] for row in buttons]) if buttons else None
+    )
+    if markup is None and placeholder is not None:
+        markup = ForceReply(selective=True, input_field_placeholder=placeholder[:64])
     return await context.bot.send_message(
         query.message.chat.id,
         text,
         parse_mode=ParseMode.HTML,
         reply_to_message_id=query.message.message_id,
-        reply_markup=keyboard([[list(b) for b in row] for row in buttons]) if buttons else None,
+        reply_markup=markup,
+    )
+
+
+async def ask_typed(context: BotContext, prompt: Message, text: str, placeholder: str) -> Message:
+    """A message whose reply box opens for the member it mentions (ForceReply, selective), sent
+    after a prompt whose quick-reason buttons cannot share a message with a reply box."""
+    return await context.bot.send_message(
+        prompt.chat.id,
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_to_message_id=prompt.message_id,
+        reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder[:64]),
     )
 
 

@@ -150,9 +150,40 @@ class Conversations(UseCases):
             kind = None
         return Where(kind, convo.step, dict(convo.data), None)
 
-    async def cancel(self, *, chat_id: int, user_id: int) -> bool:
-        """Leave whatever dialogue the user is in, in this chat; True if there was one."""
+    async def cancel(self, *, chat_id: int, user_id: int) -> Cancelled:
+        """Leave whatever dialogue the user is in, in this chat, and the same wait kept in their
+        other chats: a reason owed is awaited both as a reply to its prompt and privately
+        (services/reasons.py), and a cancel ends every wait it announces."""
         async with self.env.sessions() as session:
-            ended = await end(session, chat_id=chat_id, user_id=user_id)
+            row = await current(session, chat_id=chat_id, user_id=user_id)
+            if row is None:
+                return Cancelled(False)
+            same = await session.scalars(
+                select(Conversation).where(
+                    Conversation.user_id == user_id, Conversation.kind == row.kind
+                )
+            )
+            prompts = set()
+            for other in same.all():
+                if other is row or other.data == row.data:
+                    data = other.data
+                    if "prompt_chat" in data:  # a reason's prompts, to close
+                        chat = int(data["prompt_chat"])
+                        prompts.add((chat, int(data["prompt_id"])))
+                        if "typed_id" in data:
+                            prompts.add((chat, int(data["typed_id"])))
+                    await session.delete(other)
             await session.commit()
-        return ended
+        return Cancelled(True, frozenset(prompts))
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """What a cancel ended: whether anything, and the reason prompts it left unanswered (to be
+    closed, so their buttons are not pressed as if the wait went on)."""
+
+    ended: bool
+    prompts: frozenset[tuple[int, int]] = frozenset()
+
+    def __bool__(self) -> bool:
+        return self.ended

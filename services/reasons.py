@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import conversations
 from services.conversations import Kind
 from services.errors import AlreadyDone, Invalid
+from services.people import Actor
 from storage.models import Conversation
 
 REASON_MAX = 500
@@ -51,6 +52,11 @@ class Owed:
     subject_id: int
     verdict: str
     prompt: Prompt | None
+    typed: int | None = None  # the message (in the prompt's chat) whose reply box takes it
+
+    def answers(self, message_id: int) -> bool:
+        """Whether a reply to this message (in the prompt's chat) gives the reason."""
+        return self.prompt is not None and message_id in (self.prompt[1], self.typed)
 
 
 class ReasonDialogue:
@@ -69,16 +75,19 @@ class ReasonDialogue:
         now: datetime,
         verdict: str | None = None,
         prompt: Prompt | None = None,
+        typed: int | None = None,
     ) -> bool:
-        """Remember that this person owes a reason: as a reply to the prompt (in its chat), and
-        privately unless another private dialogue is open. Commits; True if the private chat
-        takes the typed reason."""
+        """Remember that this person owes a reason: as a reply to the prompt (or to `typed`, the
+        message whose reply box asks for it, in the prompt's chat), and privately unless another
+        private dialogue is open. Commits; True if the private chat takes the typed reason."""
         data: dict[str, object] = {self.id_key: subject_id}
         if verdict is not None:
             data["verdict"] = verdict
         chats = []
         if prompt is not None:
             data["prompt_chat"], data["prompt_id"] = prompt
+            if typed is not None:
+                data["typed_id"] = typed
             chats.append(prompt[0])
         private = await conversations.current(session, chat_id=user_id, user_id=user_id)
         if user_id not in chats and (private is None or private.kind == self.kind):
@@ -119,6 +128,8 @@ class ReasonDialogue:
             if owed.subject_id == subject_id:
                 if owed.prompt is not None:
                     prompts.add(owed.prompt)
+                    if owed.typed is not None:
+                        prompts.add((owed.prompt[0], owed.typed))
                 await session.delete(row)
         await session.flush()
         return prompts
@@ -129,7 +140,8 @@ def _owed(row: Conversation, id_key: str) -> Owed:
     prompt = None
     if "prompt_chat" in data:
         prompt = (int(data["prompt_chat"]), int(data["prompt_id"]))
-    return Owed(int(data.get(id_key, 0)), str(data.get("verdict", "")), prompt)
+    typed = int(data["typed_id"]) if "typed_id" in data else None
+    return Owed(int(data.get(id_key, 0)), str(data.get("verdict", "")), prompt, typed)
 
 
 @dataclass(frozen=True)
@@ -139,3 +151,18 @@ class Given:
 
     prompts: set[Prompt]
     closed: AlreadyDone | None = None
+    name: str = ""  # who gave it, by their registered name (the group's prompts say it)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a reason prompt shows: who is asked, by their registered name (not Telegram's
+    first/last order), and the school's quick reasons."""
+
+    name: str
+    picks: list[str]
+
+
+def registered_name(who: Actor) -> str:
+    """The person's name as registered with the school (Person.full_name)."""
+    return who.person.full_name if who.person is not None else ""

@@ -7,7 +7,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 
 from handlers.base import Buttons, refusals, say, user_locale
-from handlers.reasons import close_prompts, presser_name, reply_to_pressed
+from handlers.reasons import ask_typed, close_prompts, reply_to_pressed
 from runtime.context import BotContext
 from services.errors import Invalid
 from ui.buttons.stories import StoryDecision, StoryReason, StoryReopen
@@ -28,12 +28,15 @@ async def on_decision(update: Update, context: BotContext) -> None:
             context.deps.texts.plain(locale, "stories.decided_toast", verdict=verdict)
         )
         return
-    picks = await use.reasons_to_pick(story_id=story_id, reviewer_tg_id=user.id, verdict=verdict)
+    asked = await use.reasons_to_pick(story_id=story_id, reviewer_tg_id=user.id, verdict=verdict)
     await query.answer()
     buttons = [
-        [(reason[:64], StoryReason(story_id, verdict, i).pack())] for i, reason in enumerate(picks)
+        [(reason[:64], StoryReason(story_id, verdict, i).pack())]
+        for i, reason in enumerate(asked.picks)
     ]
-    await _ask_reason(update, context, story_id, verdict, "stories.reason_prompt", buttons)
+    await _ask_reason(
+        update, context, story_id, verdict, "stories.reason_prompt", buttons, asked.name
+    )
 
 
 @refusals
@@ -42,11 +45,11 @@ async def on_reopen(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     story_id = StoryReopen.unpack(query.data).story_id
-    await context.services.stories.check_can_reopen(
+    name = await context.services.stories.check_can_reopen(
         story_id=story_id, chair_tg_id=query.from_user.id
     )
     await query.answer()
-    await _ask_reason(update, context, story_id, "reopen", "stories.reopen_prompt", None)
+    await _ask_reason(update, context, story_id, "reopen", "stories.reopen_prompt", None, name)
 
 
 async def _ask_reason(
@@ -56,20 +59,30 @@ async def _ask_reason(
     verdict: str,
     key: str,
     buttons: Buttons | None,
+    name: str,
 ) -> None:
-    """Prompt for a reason (reply in the group, or privately) and remember that we wait for it."""
+    """Prompt for a reason (reply in the group, or privately) and remember that we wait for it;
+    `name` is the presser's registered name."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
-    texts = context.deps.texts
-    text = texts.render(
-        texts.default_locale, key, name=presser_name(update), story_id=story_id, verdict=verdict
-    )
-    prompt = await reply_to_pressed(update, context, text, buttons)
+    texts, user_id = context.deps.texts, query.from_user.id
+    locale = texts.default_locale  # the group's prompts are read by the whole council
+    text = texts.render(locale, key, name=name, story_id=story_id, verdict=verdict, user_id=user_id)
+    # The reply box opens for the presser alone (ForceReply, selective: the text mentions them).
+    # A message carries buttons or a reply box, not both: with quick reasons, the box comes on
+    # a short second message right below, so on a phone one tap picks, or the keyboard is up.
+    placeholder = texts.plain(locale, "stories.reason_placeholder")
+    prompt = await reply_to_pressed(update, context, text, buttons, placeholder=placeholder)
+    typed = None
+    if buttons:
+        ask = texts.render(locale, "stories.reason_typed", name=name, user_id=user_id)
+        typed = (await ask_typed(context, prompt, ask, placeholder)).message_id
     await context.services.stories.await_reason(
-        user_id=query.from_user.id,
+        user_id=user_id,
         story_id=story_id,
         verdict=verdict,
         prompt=(prompt.chat.id, prompt.message_id),
+        typed=typed,
     )
 
 
@@ -113,7 +126,7 @@ async def _decide_with_reason(
     done = texts.render(
         texts.default_locale,
         "stories.reason_done",
-        name=presser_name(update),
+        name=given.name,
         story_id=story_id,
         verdict=verdict,
     )
@@ -131,10 +144,11 @@ async def on_reason_text(update: Update, context: BotContext) -> None:
             return  # a reply to some other bot message in the group: nothing to do
         raise Invalid("errors.no_dialogue")
     if chat.type != ChatType.PRIVATE and (
-        message.reply_to_message is None
-        or owed.prompt is None
-        or message.reply_to_message.message_id != owed.prompt[1]
+        message.reply_to_message is None or not owed.answers(message.reply_to_message.message_id)
     ):
+        # A reply to another bot message (the card, say) by a member who owes a reason: the
+        # bot sees nothing else in a group (privacy mode), so this is where to point the way.
+        await say(update, context, "stories.reason_reply_hint", story_id=owed.subject_id)
         return
     await _decide_with_reason(update, context, owed.subject_id, owed.verdict, message.text or "")
     if chat.type == ChatType.PRIVATE:  # in the group, the edited prompt already says it

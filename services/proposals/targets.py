@@ -52,6 +52,7 @@ class Target:
     achievement: str
     forms: list[FormChoice]
     levels: list[str]
+    presser: str = ""  # the council member asking, by their registered name
 
     def default_level(self, form_index: int) -> int:
         """The index of the form's usual level among the levels."""
@@ -72,13 +73,15 @@ async def council(session: AsyncSession, tg_user_id: int) -> Actor:
 
 async def check_council(
     session: AsyncSession, *, tg_user_id: int, chat_id: int | None = None
-) -> None:
+) -> str:
     """Refuse anyone but an active council member of the school whose picker this is (in
-    their private chat, or in their school's council group: never another school's)."""
+    their private chat, or in their school's council group: never another school's); else
+    their registered name."""
     who = await council(session, tg_user_id)
-    assert who.membership is not None
+    assert who.membership is not None and who.person is not None
     if chat_id is not None and chat_id not in (tg_user_id, who.membership.org.council_chat_id):
         raise NotAllowed("proposals.council_only")
+    return who.person.full_name
 
 
 async def chair(session: AsyncSession, tg_user_id: int) -> Actor:
@@ -161,6 +164,7 @@ async def target(session: AsyncSession, *, tg_user_id: int, source: str, source_
             f"câu chuyện #{story.id}",
             forms,
             levels,
+            who.person.full_name,
         )
     elif source == "r":
         found = (
@@ -192,6 +196,7 @@ async def target(session: AsyncSession, *, tg_user_id: int, source: str, source_
             f"đăng ký danh hiệu {title}",
             [FormChoice(title, level), *forms],
             levels if level in levels else [*levels, level],
+            who.person.full_name,
         )
     else:
         raise Invalid("errors.bad_button")

@@ -38,10 +38,11 @@ class Proposals(UseCases):
                 now=self.now(),
             )
 
-    async def check_council(self, *, tg_user_id: int, chat_id: int | None = None) -> None:
-        """Refuse anyone but an active council member of the school whose chat this is."""
+    async def check_council(self, *, tg_user_id: int, chat_id: int | None = None) -> str:
+        """Refuse anyone but an active council member of the school whose chat this is; else
+        their registered name."""
         async with self.env.sessions() as session:
-            await targets.check_council(session, tg_user_id=tg_user_id, chat_id=chat_id)
+            return await targets.check_council(session, tg_user_id=tg_user_id, chat_id=chat_id)
 
     async def confirm(self, *, proposal_id: int, chair_tg_id: int) -> ProposalView:
         """The chair confirms a proposal."""

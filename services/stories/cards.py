@@ -184,10 +184,17 @@ def enqueue_card(
     now: datetime,
 ) -> None:
     """Queue a story's council card: its photos first, then the text card with its buttons."""
-    # Albums cannot carry buttons: the photos go first, then the text card that is edited later.
+    # Albums cannot carry buttons: the photos go first, captioned with the story's number so
+    # the council knows whose they are, then the text card that is edited later.
     if photos:
+        caption = texts.render(texts.default_locale, "stories.album_caption", story_id=story.id)
         outbox.enqueue_media(
-            session, chat_id=chat_id, photos=photos, now=now, ref=f"story_album:{story.id}"
+            session,
+            chat_id=chat_id,
+            photos=photos,
+            now=now,
+            ref=f"story_album:{story.id}",
+            caption=caption,
         )
     outbox.enqueue_message(
         session,

@@ -294,9 +294,10 @@ async def await_reason(
     prompt_chat: int,
     prompt_id: int,
     now: datetime,
+    typed: int | None = None,
 ) -> None:
-    """Remember that this member owes a reason: as a reply in the group, or privately (see
-    services/reasons.py)."""
+    """Remember that this member owes a reason: as a reply in the group (to the prompt, or to
+    `typed`, the message whose reply box asks for it), or privately (services/reasons.py)."""
     await REASONS.wait(
         session,
         user_id=user_id,
@@ -304,6 +305,7 @@ async def await_reason(
         now=now,
         verdict=verdict,
         prompt=(prompt_chat, prompt_id),
+        typed=typed,
     )
 
 

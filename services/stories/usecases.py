@@ -9,7 +9,7 @@ from services import reasons
 from services.base import UseCases
 from services.errors import AlreadyDone, NotAllowed
 from services.people import actor
-from services.reasons import Given, Owed, Prompt
+from services.reasons import Asked, Given, Owed, Prompt, registered_name
 from services.stories import draft, lists, review, submission
 from services.stories.common import StoryView
 from services.stories.draft import Draft, PhotoAdded
@@ -194,28 +194,35 @@ class Stories(UseCases):
                 session, story_id=story_id, reviewer_tg_id=reviewer_tg_id
             )
 
-    async def reasons_to_pick(
-        self, *, story_id: int, reviewer_tg_id: int, verdict: str
-    ) -> list[str]:
-        """Refuse early when this person may not decide; else the school's quick reasons for
-        this verdict (its setting, lists.reasons_reject or lists.reasons_changes)."""
+    async def reasons_to_pick(self, *, story_id: int, reviewer_tg_id: int, verdict: str) -> Asked:
+        """Refuse early when this person may not decide; else their registered name and the
+        school's quick reasons for this verdict (lists.reasons_reject or lists.reasons_changes)."""
         async with self.env.sessions() as session:
             await review.check_can_decide(session, story_id=story_id, reviewer_tg_id=reviewer_tg_id)
-            return await review.canned_reasons(session, reviewer_tg_id, verdict)
+            picks = await review.canned_reasons(session, reviewer_tg_id, verdict)
+            return Asked(registered_name(await actor(session, reviewer_tg_id)), picks)
 
-    async def check_can_reopen(self, *, story_id: int, chair_tg_id: int) -> None:
+    async def check_can_reopen(self, *, story_id: int, chair_tg_id: int) -> str:
         """Refuse early (before asking for a reason) anyone but the chair, or a story that
-        cannot be reopened."""
+        cannot be reopened; else the chair's registered name."""
         async with self.env.sessions() as session:
             who = await actor(session, chair_tg_id)
             if str(who.role) != "chair":
                 raise NotAllowed("errors.chair_only")
             await review.check_can_reopen(session, story_id=story_id, chair_tg_id=chair_tg_id)
+            return registered_name(who)
 
     async def await_reason(
-        self, *, user_id: int, story_id: int, verdict: str, prompt: Prompt
+        self,
+        *,
+        user_id: int,
+        story_id: int,
+        verdict: str,
+        prompt: Prompt,
+        typed: int | None = None,
     ) -> None:
-        """Remember that this member owes a reason, asked for by `prompt`."""
+        """Remember that this member owes a reason, asked for by `prompt` (and by `typed`, the
+        message whose reply box takes it, when it is another one)."""
         async with self.env.sessions() as session:
             await review.await_reason(
                 session,
@@ -225,6 +232,7 @@ class Stories(UseCases):
                 prompt_chat=prompt[0],
                 prompt_id=prompt[1],
                 now=self.now(),
+                typed=typed,
             )
 
     async def owed_reason(self, *, chat_id: int, user_id: int) -> Owed | None:
@@ -277,4 +285,5 @@ class Stories(UseCases):
             except AlreadyDone as closed:
                 prompts = await review.forget_reasons(session, user_id=user_id, story_id=story_id)
                 return Given(prompts, closed)
-            return Given(await review.forget_reasons(session, user_id=user_id, story_id=story_id))
+            prompts = await review.forget_reasons(session, user_id=user_id, story_id=story_id)
+            return Given(prompts, name=registered_name(await actor(session, user_id)))

@@ -116,6 +116,7 @@ async def test_a_proposal_goes_from_a_council_member_to_the_chair_and_into_the_r
     assert refused is not None and refused.show_alert
     await member.press(card, "🏅 Đề nghị khen thưởng")
     picker = await member.wait_message(council.group, contains="hình thức khen thưởng")
+    assert picker.text.startswith("🏅 Phạm Thị Lan: ")  # the registered name (issue 17, item 5)
     assert picker.button_texts[:3] == [
         "Giấy khen của Hiệu trưởng",
         "Giấy khen của Chủ tịch UBND phường/xã",

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from storage.db import SessionFactory
 from storage.models import AuditEntry, Story, StoryStatus
-from tests.e2e.helpers import STORY, Council, card_of, report
+from tests.e2e.helpers import STORY, Council, card_of, draft_of, report, wait_for
 from tgemu import EmuClient
 
 
-async def test_a_story_with_an_album_reaches_the_council_as_photos_then_one_card(
+async def test_a_story_with_an_album_reaches_the_council_as_photos_then_one_card_issue17_item8(
     council: Council, client: EmuClient
 ) -> None:
     done = await report(council.teacher, photos=3)
@@ -21,6 +23,8 @@ async def test_a_story_with_an_album_reaches_the_council_as_photos_then_one_card
     assert "Ảnh: 3" in card.text and "Vũ Thị Mai (Tổ 1)" in card.text
     album = [m for m in await council.group.messages() if m.photo]
     assert len(album) == 3 and len({m.media_group_id for m in album}) == 1
+    # Labeled with the story's number (issue 17, item 8): not an anonymous album.
+    assert album[0].text == "📷 Ảnh của câu chuyện #1"
     assert max(m.message_id for m in album) < card.message_id
     # The album was acknowledged once, not per photo.
     acks = [m for m in await client.messages(council.teacher) if "album" in m.text]
@@ -125,3 +129,106 @@ async def test_asked_for_changes_the_author_edits_and_the_old_card_says_it_was_s
     assert "tại cổng trường" in new_card.text
     old = await council.member.wait_edit(card, contains="đã được thay bằng bản sửa #2")
     assert old.buttons == []
+
+
+async def test_issue17_item5_group_prompts_name_members_as_registered(council: Council) -> None:
+    """Prompts and their closing lines say "Phạm Thị Lan", as the card does, not Telegram's
+    first/last order ("Lan Phạm")."""
+    await report(council.teacher)
+    card = await council.member.wait_message(council.group, contains="#1")
+    await council.member.press(card, "✏️ Yêu cầu bổ sung")
+    prompt = await council.member.wait_message(council.group, contains="yêu cầu bổ sung câu")
+    assert prompt.text.startswith("Phạm Thị Lan: ") and "Lan Phạm" not in prompt.text
+    await council.member.reply(prompt, "Ghi rõ thời gian & địa điểm")
+    done = await council.member.wait_edit(prompt, contains="✓ Phạm Thị Lan đã yêu cầu bổ sung")
+    assert "Lan Phạm" not in done.text
+    card = await council.chair.wait_edit(card, contains="✏️ Yêu cầu bổ sung – Phạm Thị Lan")
+    await council.chair.press(card, "↩️ Mở lại (Chủ tịch)")
+    prompt = await council.chair.wait_message(council.group, contains="lý do mở lại")
+    assert prompt.text.startswith("Trần Thị Thu Hà: ")
+    await council.chair.reply(prompt, "Cần xác minh lại")
+    await council.chair.wait_edit(prompt, contains="✓ Trần Thị Thu Hà đã mở lại câu chuyện #1")
+
+
+async def test_issue17_item6_cancel_ends_the_reason_wait_in_the_group_and_privately(
+    council: Council, client: EmuClient, sessions: SessionFactory
+) -> None:
+    """/cancel in the group ends the wait for a reason everywhere: the member's next private
+    message is not taken as the reason, and the prompt is closed."""
+    await report(council.teacher)
+    card = await council.member.wait_message(council.group, contains="#1")
+    await council.member.press(card, "✏️ Yêu cầu bổ sung")
+    prompt = await council.member.wait_message(council.group, contains="yêu cầu bổ sung câu")
+    await _owes_a_reason(sessions, council)
+    await council.member.send("/cancel", council.group)
+    await council.member.wait_message(council.group, contains="Đã hủy.")
+    await council.member.send("Thầy ghi rõ ngày trực")
+    await council.member.wait_message(contains="bot chưa hiểu")
+    closed = await council.member.wait_edit(prompt, contains="Đã hủy, không ghi lý do")
+    assert closed.buttons == []
+    assert await council.member.reply(prompt, "Ghi rõ ngày trực", council.group)
+    assert not [m for m in await client.messages(council.teacher) if "bổ sung" in m.text]
+    async with sessions() as s:
+        story = await s.scalar(select(Story))
+    assert story is not None and story.status == StoryStatus.PENDING
+
+
+async def test_issue17_item6_a_private_cancel_ends_the_group_wait_too(
+    council: Council, sessions: SessionFactory
+) -> None:
+    await report(council.teacher)
+    card = await council.member.wait_message(council.group, contains="#1")
+    await council.member.press(card, "✖️ Từ chối")
+    prompt = await council.member.wait_message(council.group, contains="chọn lý do từ chối")
+    await _owes_a_reason(sessions, council)
+    await council.member.send("/cancel")
+    await council.member.wait_message(contains="Đã hủy.")
+    await council.member.wait_edit(prompt, contains="Đã hủy, không ghi lý do")
+    await council.member.reply(prompt, "Trùng", council.group)
+    await council.member.send("/pending", council.group)
+    await council.member.wait_message(council.group, contains="Câu chuyện chờ xét")
+    async with sessions() as s:
+        story = await s.scalar(select(Story))
+    assert story is not None and story.status == StoryStatus.PENDING
+
+
+async def _owes_a_reason(sessions: SessionFactory, council: Council) -> None:
+    """The wait for the member's reason is written (just after the prompt is sent)."""
+
+    async def owed() -> bool:
+        return await draft_of(sessions, council.member.id) is not None
+
+    await wait_for(owed)
+
+
+async def test_issue17_item7_the_reply_box_opens_for_the_presser_and_a_stray_reply_gets_a_hint(
+    council: Council, client: EmuClient, sessions: SessionFactory
+) -> None:
+    """The quick reasons stay as buttons on the prompt; a second short message mentions the
+    presser and opens their reply box (ForceReply, selective). A reply to the card instead
+    gets a hint; a reply to the reply box's message decides."""
+    await report(council.teacher)
+    card = await council.member.wait_message(council.group, contains="#1")
+    await council.member.press(card, "✖️ Từ chối")
+    prompt = await council.member.wait_message(council.group, contains="chọn lý do từ chối")
+    assert "Trùng với câu chuyện đã gửi" in prompt.button_texts
+    box = await council.member.wait_message(council.group, contains="gõ vào ô trả lời")
+    assert box.text.startswith("✍️ Phạm Thị Lan")
+    sent = [c for c in await client.calls(method="sendMessage") if "ô trả lời" in str(c)]
+    markup = json.loads(sent[-1]["params"]["reply_markup"])
+    assert markup["force_reply"] is True and markup["selective"] is True
+    assert f"tg://user?id={council.member.id}" in sent[-1]["params"]["text"]
+    await _owes_a_reason(sessions, council)
+    await council.member.reply(card, "Trùng với câu chuyện tuần trước")  # the card, not the prompt
+    await council.member.wait_message(council.group, contains="trả lời (reply) tin nhắn hỏi lý do")
+    async with sessions() as s:
+        assert (await s.scalar(select(Story.status))) == StoryStatus.PENDING
+    await council.member.reply(box, "Trùng với câu chuyện tuần trước")
+    await council.member.wait_edit(card, contains="Không duyệt – Phạm Thị Lan")
+    await council.member.wait_edit(prompt, contains="✓ Phạm Thị Lan đã từ chối")
+    # With no quick reasons (the chair's reopening), the prompt itself opens the reply box.
+    card = await card_of(council, 1)
+    await council.chair.press(card, "↩️ Mở lại (Chủ tịch)")
+    await council.chair.wait_message(council.group, contains="lý do mở lại")
+    sent = [c for c in await client.calls(method="sendMessage") if "lý do mở lại" in str(c)]
+    assert json.loads(sent[-1]["params"]["reply_markup"])["force_reply"] is True

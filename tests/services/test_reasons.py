@@ -7,10 +7,12 @@ from datetime import datetime
 import pytest
 
 from services import conversations, reasons
+from services.base import Env
 from services.conversations import Kind
 from services.errors import Invalid
 from services.reasons import ReasonDialogue
 from storage.db import SessionFactory
+from ui.texts import Texts
 
 STORY = ReasonDialogue(Kind.REASON, "story_id")
 PROPOSAL = ReasonDialogue(Kind.PROPOSAL_REASON, "proposal_id")
@@ -93,3 +95,34 @@ def test_reasons_are_folded_required_and_bounded() -> None:
     with pytest.raises(Invalid) as forged:
         reasons.canned(["a", "b"], 2)
     assert forged.value.key == "errors.bad_button"
+
+
+async def test_issue17_item6_a_cancel_in_either_chat_ends_the_wait_in_both(
+    sessions: SessionFactory, now: datetime, texts: Texts
+) -> None:
+    use = conversations.Conversations(
+        Env(sessions=sessions, texts=texts, clock=lambda: now, tz=texts.tz)
+    )
+    for cancelled_in, other in ((GROUP, USER), (USER, GROUP)):
+        async with sessions() as s:
+            await STORY.wait(
+                s, user_id=USER, subject_id=7, now=now, verdict="changes", prompt=(GROUP, 55)
+            )
+        cancelled = await use.cancel(chat_id=cancelled_in, user_id=USER)
+        assert cancelled.ended and cancelled.prompts == {(GROUP, 55)}
+        async with sessions() as s:
+            assert await STORY.owed(s, chat_id=other, user_id=USER) is None
+    # Another dialogue of the user is not ended by a cancel elsewhere.
+    async with sessions() as s:
+        await conversations.put(
+            s, chat_id=USER, user_id=USER, kind=Kind.REPORT, step="text", data={}, now=now
+        )
+        await STORY.wait(
+            s, user_id=USER, subject_id=7, now=now, verdict="reject", prompt=(GROUP, 56)
+        )
+    cancelled = await use.cancel(chat_id=GROUP, user_id=USER)
+    assert cancelled.ended and cancelled.prompts == {(GROUP, 56)}
+    async with sessions() as s:
+        row = await conversations.current(s, chat_id=USER, user_id=USER)
+    assert row is not None and row.kind == Kind.REPORT
+    assert not (await use.cancel(chat_id=GROUP, user_id=USER)).ended

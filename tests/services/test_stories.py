@@ -841,7 +841,7 @@ async def test_the_quick_reasons_are_the_schools_and_the_picked_one_is_the_decis
     offered = await cases.reasons_to_pick(
         story_id=story.id, reviewer_tg_id=COUNCIL, verdict="reject"
     )
-    assert offered == stories.DEFAULT_REASONS["reject"]  # the defaults of a new school
+    assert offered.picks == stories.DEFAULT_REASONS["reject"]  # the defaults of a new school
     async with sessions() as s:
         org = await s.get_one(Org, school.org_id)
         await settings.change(
@@ -856,7 +856,7 @@ async def test_the_quick_reasons_are_the_schools_and_the_picked_one_is_the_decis
     offered = await cases.reasons_to_pick(
         story_id=story.id, reviewer_tg_id=COUNCIL, verdict="reject"
     )
-    assert offered == [
+    assert offered.picks == [
         "Câu chuyện đã được nêu ở học kỳ trước",
         "Chưa đúng đối tượng của phong trào",
     ]
