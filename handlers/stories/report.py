@@ -191,6 +191,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
         tg_user_id=user.id,
         file_id=message.photo[-1].file_id,
         media_group_id=message.media_group_id,
+        caption=message.caption or "",
     )
     if added is None:
         await say(update, context, "common.unsupported_media")
@@ -200,8 +201,16 @@ async def on_photo(update: Update, context: BotContext) -> None:
     locale = await user_locale(context, update)
     label = context.deps.texts.plain(locale, "stories.continue_button")
     button = [[(label, ReportStep("photos").pack())]]
+    caption = {"caption": added.caption, "length": added.draft.length}
     if message.media_group_id:
-        await say(update, context, "stories.album_added", buttons=button)
+        await say(
+            update,
+            context,
+            "stories.album_added",
+            limit=stories.STORY_MAX,
+            buttons=button,
+            **caption,
+        )
     else:
         await say(
             update,
@@ -209,7 +218,9 @@ async def on_photo(update: Update, context: BotContext) -> None:
             "stories.photo_added",
             count=len(added.draft.photos),
             limit=stories.PHOTOS_MAX,
+            text_limit=stories.STORY_MAX,
             buttons=button,
+            **caption,
         )
 
 

@@ -189,6 +189,20 @@ class PhotoAdded:
 
     draft: Draft
     acknowledge: bool
+    caption: str = ""  # "kept": appended to the text; "too_long": not kept; "": there was none
+
+
+def _with_caption(data: dict[str, Any], caption: str) -> tuple[dict[str, Any], str]:
+    """A photo's caption is part of the story: appended to the text like a message sent alone
+    (a teacher often writes the story under the photo). Over the limit it is not kept, and the
+    user is told so (never truncated, never dropped silently)."""
+    caption = caption.strip()
+    if not caption:
+        return data, ""
+    parts = [*data.get("parts", []), caption]
+    if utf16_len("\n\n".join(parts)) > STORY_MAX:
+        return data, "too_long"
+    return {**data, "parts": parts}, "kept"
 
 
 async def add_photo(
@@ -198,8 +212,9 @@ async def add_photo(
     file_id: str,
     media_group_id: str | None,
     now: datetime,
+    caption: str = "",
 ) -> PhotoAdded:
-    """Add a photo (at most 10); an album is acknowledged once."""
+    """Add a photo (at most 10); an album is acknowledged once (and a photo with a caption)."""
     convo = await draft_row(session, tg_user_id)
     if convo.step not in ("photos", "text"):
         raise Invalid("stories.photo_not_expected")
@@ -216,8 +231,9 @@ async def add_photo(
         await save_draft(session, tg_user_id, convo.step, data, now)
         raise Invalid("stories.album_too_many", limit=PHOTOS_MAX)
     data = {**convo.data, "photos": [*photos, file_id], "album": media_group_id}
+    data, kept = _with_caption(data, caption)
     draft = await save_draft(session, tg_user_id, convo.step, data, now)
-    return PhotoAdded(draft, acknowledge=not same_album)
+    return PhotoAdded(draft, acknowledge=not same_album or bool(kept), caption=kept)
 
 
 async def finish_photos(session: AsyncSession, *, tg_user_id: int, now: datetime) -> Draft:

@@ -1,0 +1,46 @@
+"""A teacher's dead ends (issue 17, items 9-13 and 19): what the bot answers when the teacher
+does something the dialogue did not plan for, end to end on the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from storage.db import SessionFactory
+from tests.e2e.helpers import Council, draft_of, png
+from tgemu import User
+
+
+async def _parts(sessions: SessionFactory, tg_user_id: int) -> list[str]:
+    stored = await draft_of(sessions, tg_user_id)
+    assert stored is not None
+    return list(json.loads(stored[1]).get("parts", []))
+
+
+async def test_item10_a_photo_caption_during_report_is_kept_as_text_and_said_so(
+    council: Council, sessions: SessionFactory
+) -> None:
+    async def one_photo(teacher: User) -> None:
+        await teacher.send("/report")
+        await teacher.wait_message(contains="Kể lại việc tốt")
+        await teacher.send("Sáng nay ở cổng trường.")
+        await teacher.wait_message(contains="Đã ghi nhận")
+        await teacher.send_photo(png(1), caption="Em Bảo trả lại ví cho cô lao công.")
+        ack = await teacher.wait_message(contains="Đã nhận ảnh (1/10)")
+        assert "Chú thích của ảnh đã được thêm vào nội dung" in ack.text
+        assert await _parts(sessions, teacher.id) == [
+            "Sáng nay ở cổng trường.",
+            "Em Bảo trả lại ví cho cô lao công.",
+        ]
+
+    async def album_over_the_limit(member: User) -> None:
+        await member.send("/report")
+        await member.wait_message(contains="Kể lại việc tốt")
+        await member.send("x" * 2990)
+        await member.wait_message(contains="Đã ghi nhận (2990/3000 ký tự)")
+        await member.send_album([png(2), png(3)], caption="Chú thích dài hơn chỗ còn lại.")
+        ack = await member.wait_message(contains="Đã nhận album ảnh")
+        assert "Chú thích của ảnh chưa được thêm vào nội dung" in ack.text
+        assert await _parts(sessions, member.id) == ["x" * 2990]
+
+    await asyncio.gather(one_photo(council.teacher), album_over_the_limit(council.member))
