@@ -73,7 +73,17 @@ async def _show_step(update: Update, context: BotContext, draft: Draft, *, edit:
     texts, locale = context.deps.texts, await user_locale(context, update)
     show = edit_or_say if edit else say
     step, buttons = draft.step, _step_buttons(texts, locale, draft.step)
-    if step == "text":
+    if step == "text" and draft.data.get("replaced"):  # rewriting: show what is replaced
+        old = "\n\n".join(draft.data["replaced"])
+        await show(
+            update,
+            context,
+            "stories.ask_new_text",
+            old=old,
+            limit=stories.STORY_MAX,
+            buttons=buttons,
+        )
+    elif step == "text":
         await show(update, context, "stories.ask_text", limit=stories.STORY_MAX, buttons=buttons)
     elif step == "photos":
         await show(update, context, "stories.ask_photos", limit=stories.PHOTOS_MAX, buttons=buttons)
@@ -268,11 +278,14 @@ async def on_report_button(update: Update, context: BotContext) -> None:
                     (texts.plain(locale, "stories.edit_text_button"), ReportStep("et").pack()),
                     (texts.plain(locale, "stories.edit_photos_button"), ReportStep("ep").pack()),
                     (texts.plain(locale, "stories.edit_nominee_button"), ReportStep("en").pack()),
-                ]
+                ],
+                [(texts.plain(locale, "stories.back_button"), ReportStep("back").pack())],
             ],
         )
         return
-    if action == "text":
+    if action == "back":  # from the choice of what to edit: the preview again, unchanged
+        draft = await use.current(tg_user_id=user_id)
+    elif action == "text":
         draft = await use.finish_text(tg_user_id=user_id)
     elif action == "photos":
         draft = await use.finish_photos(tg_user_id=user_id)

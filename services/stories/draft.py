@@ -171,15 +171,24 @@ async def add_text(session: AsyncSession, *, tg_user_id: int, text: str, now: da
     return await save_draft(session, tg_user_id, "text", {**convo.data, "parts": parts}, now)
 
 
+def _kept_text(data: dict[str, Any], *, drop: tuple[str, ...]) -> dict[str, Any]:
+    """The draft's data without `drop`; when the text was being rewritten and no new text came,
+    the old text stays (it is replaced only by a new one)."""
+    kept = {k: v for k, v in data.items() if k not in drop}
+    if not kept.get("parts") and data.get("editing") and data.get("replaced"):
+        kept["parts"] = list(data["replaced"])
+    return kept
+
+
 async def finish_text(session: AsyncSession, *, tg_user_id: int, now: datetime) -> Draft:
     """Move on from the text: to photos (or back to the preview when editing)."""
     convo = await draft_row(session, tg_user_id)
     if convo.step != "text":
         raise AlreadyDone("errors.stale_button")
-    if not convo.data.get("parts"):
+    data = _kept_text(convo.data, drop=("editing", "replaced"))
+    if not data.get("parts"):
         raise Invalid("stories.empty_text")
     step = "preview" if convo.data.get("editing") else "photos"
-    data = {k: v for k, v in convo.data.items() if k != "editing"}
     return await save_draft(session, tg_user_id, step, data, now)
 
 
@@ -241,11 +250,11 @@ async def finish_photos(session: AsyncSession, *, tg_user_id: int, now: datetime
     convo = await draft_row(session, tg_user_id)
     if convo.step not in ("photos", "text"):
         raise AlreadyDone("errors.stale_button")
-    if convo.step == "text" and not convo.data.get("parts"):
+    data = _kept_text(convo.data, drop=("editing", "album", "album_refused", "replaced"))
+    if convo.step == "text" and not data.get("parts"):
         raise Invalid("stories.empty_text")
     editing = convo.data.get("editing")
     step = "preview" if editing and convo.data.get("nominee_kind") else "nominee"
-    data = {k: v for k, v in convo.data.items() if k not in ("editing", "album", "album_refused")}
     return await save_draft(session, tg_user_id, step, data, now)
 
 
@@ -336,7 +345,8 @@ async def edit_part(session: AsyncSession, *, tg_user_id: int, part: str, now: d
     if convo.step != "preview":
         raise AlreadyDone("errors.stale_button")
     data = {**convo.data, "editing": True}
-    if part == "text":
+    if part == "text":  # the next text replaces the old one, kept until then (finish_text)
+        data["replaced"] = list(convo.data.get("parts", []))
         data["parts"] = []
         return await save_draft(session, tg_user_id, "text", data, now)
     if part == "photos":

@@ -7,7 +7,7 @@ import asyncio
 import json
 
 from storage.db import SessionFactory
-from tests.e2e.helpers import Council, draft_of, png
+from tests.e2e.helpers import Council, draft_of, png, to_preview
 from tgemu import User
 
 
@@ -44,3 +44,35 @@ async def test_item10_a_photo_caption_during_report_is_kept_as_text_and_said_so(
         assert await _parts(sessions, member.id) == ["x" * 2990]
 
     await asyncio.gather(one_photo(council.teacher), album_over_the_limit(council.member))
+
+
+async def test_item12_edit_has_a_back_button_and_the_text_edit_shows_what_it_replaces(
+    council: Council,
+) -> None:
+    teacher = council.teacher
+    preview = await to_preview(teacher, "Cô Hạnh trực thay đồng nghiệp ốm.")
+    await teacher.press(preview, "✏️ Sửa")
+    which = await teacher.wait_edit(preview, contains="muốn sửa phần nào")
+    assert "« Quay lại" in which.button_texts
+    await teacher.press(which, "« Quay lại")
+    again = await teacher.wait_edit(which, contains="Xem trước")
+    assert "Cô Hạnh trực thay đồng nghiệp ốm." in again.text
+    # Editing the text shows the current text and says the new one replaces it.
+    await teacher.press(again, "✏️ Sửa")
+    which = await teacher.wait_edit(again, contains="muốn sửa phần nào")
+    await teacher.press(which, "Nội dung")
+    ask = await teacher.wait_edit(which, contains="Nội dung hiện tại")
+    assert "Cô Hạnh trực thay đồng nghiệp ốm." in ask.text and "thay thế toàn bộ" in ask.text
+    # Done without sending anything: the old text stays.
+    await teacher.press(ask, "Xong phần nội dung →")
+    kept = await teacher.wait_edit(ask, contains="Xem trước")
+    assert "Cô Hạnh trực thay đồng nghiệp ốm." in kept.text
+    await teacher.press(kept, "✏️ Sửa")
+    which = await teacher.wait_edit(kept, contains="muốn sửa phần nào")
+    await teacher.press(which, "Nội dung")
+    ask = await teacher.wait_edit(which, contains="Nội dung hiện tại")
+    await teacher.send("Cô Hạnh trực thay hai buổi.")
+    await teacher.wait_message(contains="Đã ghi nhận")
+    await teacher.press(ask, "Xong phần nội dung →")
+    new = await teacher.wait_edit(ask, contains="Xem trước")
+    assert "Cô Hạnh trực thay hai buổi." in new.text and "ốm" not in new.text

@@ -7,7 +7,7 @@ from typing import Literal
 
 from ui.buttons.base import Button
 
-ReportAction = Literal["text", "photos", "send", "edit", "cancel", "et", "ep", "en"]
+ReportAction = Literal["text", "photos", "send", "edit", "cancel", "et", "ep", "en", "back"]
 Verdict = Literal["approve", "reject", "changes"]
 
 
