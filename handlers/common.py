@@ -150,6 +150,31 @@ async def forwarded(update: Update, context: BotContext) -> None:
     await say(update, context, "common.forwarded")
 
 
+EDITS_TOLD = 50  # the edited messages remembered per user, so each edit is answered once
+
+
+async def edited(update: Update, context: BotContext) -> None:
+    """An edit of a message already sent is never taken as new input (the original was taken
+    already, or refused); the user is told once per message to send the text again."""
+    message = update.edited_message
+    if message is None or context.user_data is None:
+        return
+    if message.chat.type != ChatType.PRIVATE:
+        # In a group, only an edit of what the bot acts on (a command, a reply to the bot) gets
+        # the hint; the members' other messages are none of its business.
+        replied = message.reply_to_message
+        sender = replied.from_user if replied is not None else None
+        to_bot = sender is not None and sender.id == context.bot.id
+        if not (message.text or "").startswith("/") and not to_bot:
+            return
+    told: list[tuple[int, int]] = context.user_data.setdefault("edits_told", [])
+    key = (message.chat_id, message.message_id)
+    if key in told:
+        return
+    told[:] = [*told[-(EDITS_TOLD - 1) :], key]
+    await say(update, context, "common.edit_ignored")
+
+
 async def bad_button(update: Update, context: BotContext) -> None:
     """A button whose data this bot did not produce (tampered, or from an old version)."""
     query = update.callback_query

@@ -76,3 +76,24 @@ async def test_item12_edit_has_a_back_button_and_the_text_edit_shows_what_it_rep
     await teacher.press(ask, "Xong phần nội dung →")
     new = await teacher.wait_edit(ask, contains="Xem trước")
     assert "Cô Hạnh trực thay hai buổi." in new.text and "ốm" not in new.text
+
+
+async def test_item11_an_edited_message_is_not_taken_again_and_the_user_is_told_once(
+    council: Council, sessions: SessionFactory
+) -> None:
+    teacher = council.teacher
+    await teacher.send("/report")
+    await teacher.wait_message(contains="Kể lại việc tốt")
+    sent = await teacher.send("Em Bảo nhặt được ví.")
+    await teacher.wait_message(contains="Đã ghi nhận")
+    await teacher.edit(sent, "Em Gia Bảo nhặt được ví.")
+    hint = await teacher.wait_message()
+    assert "Bot không nhận tin nhắn đã sửa" in hint.text
+    await teacher.edit(sent, "Em Gia Bảo lớp 1A2 nhặt được ví.")  # the same message: told once
+    await teacher.send("Em trả lại cho cô lao công.")
+    after = await teacher.wait_message()
+    assert after.text.startswith("Đã ghi nhận"), after.text
+    assert await _parts(sessions, teacher.id) == [
+        "Em Bảo nhặt được ví.",
+        "Em trả lại cho cô lao công.",
+    ]
