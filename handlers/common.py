@@ -16,6 +16,7 @@ from services.people import Standing
 from storage.models import Role
 from ui.buttons import BadCallback, parse
 from ui.buttons.common import LanguageChosen
+from ui.buttons.stories import ReportStep
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,20 @@ def _has_command(context: BotContext, name: str) -> bool:
         for handlers in context.application.handlers.values()
         for handler in handlers
     )
+
+
+async def idle(update: Update, context: BotContext, who: Standing, what: str) -> None:
+    """A text, photo or file sent outside any dialogue: a member is offered the button that
+    starts a story (what a teacher with no command in mind most likely wants); a stranger or a
+    locked-out person gets the usual explanation."""
+    if who.deactivated:
+        await say(update, context, "errors.deactivated")
+    elif who.role is None:
+        await say(update, context, "common.welcome_stranger")
+    else:
+        label = context.deps.texts.plain(await user_locale(context, update), "stories.start_button")
+        buttons = [[(label, ReportStep("new").pack())]]
+        await say(update, context, f"common.idle_{what}", buttons=buttons)
 
 
 async def unsupported(update: Update, context: BotContext) -> None:

@@ -204,7 +204,11 @@ async def on_photo(update: Update, context: BotContext) -> None:
         caption=message.caption or "",
     )
     if added is None:
-        await say(update, context, "common.unsupported_media")
+        where = await context.services.conversations.where(user.id)
+        if where.standing is not None:  # in no dialogue at all: offer to start a story
+            await common.idle(update, context, where.standing, "photo")
+        else:
+            await say(update, context, "common.unsupported_media")
         return
     if not added.acknowledge:
         return
@@ -242,7 +246,11 @@ async def on_media(update: Update, context: BotContext) -> None:
     assert message is not None and user is not None
     draft = await context.services.stories.drafting(tg_user_id=user.id)
     if draft is None:
-        await common.unsupported(update, context)
+        where = await context.services.conversations.where(user.id)
+        if where.standing is not None:  # in no dialogue at all: offer to start a story
+            await common.idle(update, context, where.standing, "media")
+        else:
+            await common.unsupported(update, context)
         return
     document = message.document is not None and message.animation is None
     await _not_expected(update, context, draft, document=document)
@@ -282,6 +290,11 @@ async def on_report_button(update: Update, context: BotContext) -> None:
                 [(texts.plain(locale, "stories.back_button"), ReportStep("back").pack())],
             ],
         )
+        return
+    if action == "new":  # offered outside any dialogue: like /report (a draft is picked up)
+        draft = await use.start(tg_user_id=user_id)
+        await query.answer()
+        await _show_step(update, context, draft, edit=True)
         return
     if action == "back":  # from the choice of what to edit: the preview again, unchanged
         draft = await use.current(tg_user_id=user_id)

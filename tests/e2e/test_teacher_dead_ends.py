@@ -97,3 +97,32 @@ async def test_item11_an_edited_message_is_not_taken_again_and_the_user_is_told_
         "Em Bảo nhặt được ví.",
         "Em trả lại cho cô lao công.",
     ]
+
+
+async def test_item9_text_or_a_photo_outside_any_dialogue_offers_to_start_a_story(
+    council: Council, sessions: SessionFactory
+) -> None:
+    async def text(teacher: User) -> None:
+        await teacher.send("Tôi muốn kể một việc tốt")
+        hint = await teacher.wait_message(contains="bot chưa hiểu tin nhắn này")
+        assert "/report" in hint.text and hint.button_texts == ["📝 Kể một việc tốt"]
+        await teacher.press(hint, "📝 Kể một việc tốt")
+        await teacher.wait_edit(hint, contains="Kể lại việc tốt")
+        assert await draft_of(sessions, teacher.id) is not None
+
+    async def photo(member: User) -> None:
+        await member.send_photo(png(4))
+        hint = await member.wait_message(contains="ảnh này chưa được lưu")
+        assert "bước này" not in hint.text and hint.button_texts == ["📝 Kể một việc tốt"]
+        await member.press(hint, "📝 Kể một việc tốt")
+        await member.wait_edit(hint, contains="Kể lại việc tốt")
+
+    async def stranger(outsider: User) -> None:
+        await outsider.send_photo(png(5))
+        first = await outsider.wait_message(contains="Bot chỉ dành cho")
+        await outsider.send("Tôi muốn kể một việc tốt")
+        second = await outsider.wait_message(contains="Bot chỉ dành cho")
+        assert first.buttons == [] and second.buttons == []
+        assert await draft_of(sessions, outsider.id) is None
+
+    await asyncio.gather(text(council.teacher), photo(council.member), stranger(council.outsider))
