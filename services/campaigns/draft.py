@@ -26,6 +26,7 @@ from services.campaigns.common import (
 )
 from services.campaigns.schedule import sync_notices
 from services.errors import AlreadyDone, Invalid, NotFound
+from services.naming import check_visible
 from services.people import LEADERS, require_role
 from storage.models import Campaign, CampaignKind, CampaignStatus, Org
 
@@ -85,10 +86,12 @@ async def answer(
         name = " ".join(text.split())
         if not 3 <= len(name) <= NAME_MAX:
             raise Invalid("campaigns.bad_name", limit=NAME_MAX, length=len(name))
+        check_visible(name)
         return await _step(session, tg_user_id, "description", {**data, "name": name}, now)
     if step == "description":
         if len(text) > DESCRIPTION_MAX:
             raise Invalid("campaigns.bad_description", limit=DESCRIPTION_MAX, length=len(text))
+        check_visible(text)
         return await _step(session, tg_user_id, "level", {**data, "description": text}, now)
     if step == "start":
         starts = parse_when(text, tz, default=DEFAULT_START)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from services.campaigns import attachable
 from services.conversations import Drafts, Kind, NoDraft
 from services.errors import AlreadyDone, Invalid, NotFound
-from services.naming import sort_key
+from services.naming import check_visible, hidden_characters, sort_key
 from services.stories.common import (
     NOMINEE_TEXT_MAX,
     PHOTOS_MAX,
@@ -157,6 +157,7 @@ async def add_text(session: AsyncSession, *, tg_user_id: int, text: str, now: da
     text = text.strip()
     if not text:
         raise Invalid("stories.empty_text")
+    check_visible(text)
     before = list(convo.data.get("parts", []))
     parts = [*before, text]
     total = utf16_len("\n\n".join(parts))
@@ -198,7 +199,7 @@ class PhotoAdded:
 
     draft: Draft
     acknowledge: bool
-    caption: str = ""  # "kept": appended to the text; "too_long": not kept; "": there was none
+    caption: str = ""  # "kept": appended to the text; "too_long", "hidden": not kept; "": none
 
 
 def _with_caption(data: dict[str, Any], caption: str) -> tuple[dict[str, Any], str]:
@@ -208,6 +209,8 @@ def _with_caption(data: dict[str, Any], caption: str) -> tuple[dict[str, Any], s
     caption = caption.strip()
     if not caption:
         return data, ""
+    if hidden_characters(caption):
+        return data, "hidden"
     parts = [*data.get("parts", []), caption]
     if utf16_len("\n\n".join(parts)) > STORY_MAX:
         return data, "too_long"
@@ -322,6 +325,7 @@ async def name_nominee(
     name = " ".join(text.split())
     if not 2 <= len(name) <= NOMINEE_TEXT_MAX:
         raise Invalid("stories.bad_nominee", limit=NOMINEE_TEXT_MAX)
+    check_visible(name)
     data = {**convo.data, "nominee": name}
     step = "consent" if data.get("nominee_kind") == NomineeKind.PUPIL else "preview"
     return await save_draft(session, tg_user_id, step, data, now)
