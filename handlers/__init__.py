@@ -152,7 +152,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(stories.on_withdraw, pattern=StoryWithdraw.matches),
         CallbackQueryHandler(
             campaigns.on_choice,
-            pattern=any_of(cb.SkipDescription, cb.LevelChosen, cb.KindChosen, cb.RemindersChosen),
+            pattern=any_of(
+                cb.SkipDescription, cb.LevelChosen, cb.KindChosen, cb.RemindersChosen, cb.StartNow
+            ),
         ),
         CallbackQueryHandler(campaigns.on_preview, pattern=cb.PreviewAction.matches),
         CallbackQueryHandler(campaigns.on_list, pattern=cb.CampaignList.matches),

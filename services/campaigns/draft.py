@@ -94,14 +94,14 @@ async def answer(
         check_visible(text)
         return await _step(session, tg_user_id, "level", {**data, "description": text}, now)
     if step == "start":
-        starts = parse_when(text, tz, default=DEFAULT_START)
+        starts = parse_when(text, tz, default=DEFAULT_START, today=now.astimezone(tz).date())
         if starts.astimezone(tz).date() < now.astimezone(tz).date():
             raise Invalid("campaigns.start_in_past")
         return await _step(
             session, tg_user_id, "end", {**data, "starts_at": starts.isoformat()}, now
         )
     if step == "end":
-        ends = parse_when(text, tz, default=DEFAULT_END)
+        ends = parse_when(text, tz, default=DEFAULT_END, today=now.astimezone(tz).date())
         starts = datetime.fromisoformat(data["starts_at"])
         if ends <= starts:
             raise Invalid("campaigns.end_before_start")
@@ -135,6 +135,9 @@ async def choose(
     if what == "kind" and step == "kind":
         CampaignKind(value)
         return await _step(session, tg_user_id, "start", {**data, "kind": value}, now)
+    if what == "now" and step == "start":  # "Bắt đầu ngay": announced as soon as it is created
+        data = {**data, "starts_at": now.isoformat(), "starts_now": True}
+        return await _step(session, tg_user_id, "end", data, now)
     if what == "reminders" and step == "reminders":
         days = DEFAULT_REMINDERS if value == "default" else []
         return await _step(session, tg_user_id, "preview", {**data, "reminder_days": days}, now)

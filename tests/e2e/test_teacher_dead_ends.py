@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
 from storage.db import SessionFactory
+from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import Council, draft_of, png, to_preview
-from tgemu import User
+from tests.e2e.test_campaigns import HN, staff
+from tests.factories import VICE, make_school
+from tgemu import EmuClient, User
+from ui.texts import Texts
 
 
 async def _parts(sessions: SessionFactory, tg_user_id: int) -> list[str]:
@@ -126,3 +131,35 @@ async def test_item9_text_or_a_photo_outside_any_dialogue_offers_to_start_a_stor
         assert await draft_of(sessions, outsider.id) is None
 
     await asyncio.gather(text(council.teacher), photo(council.member), stranger(council.outsider))
+
+
+async def test_item13_a_campaign_starts_now_by_a_button_and_dates_are_typed_freely(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    await make_school(sessions, texts, now)
+    people = await staff(client)
+    vice = people[VICE]
+    real_now = datetime.now(UTC)
+    await vice.send("/newcampaign")
+    await vice.wait_message(contains="tên phong trào")
+    await vice.send("Phong trào bắt đầu ngay")
+    ask = await vice.wait_message(contains="nội dung, mục đích")
+    await vice.press(ask, "Bỏ qua")
+    levels = await vice.wait_edit(ask, contains="cấp nào phát động")
+    await vice.press(levels, "Trường")
+    kinds = await vice.wait_edit(levels, contains="Hình thức tham gia")
+    await vice.press(kinds, "Người tốt, việc tốt")
+    start = await vice.wait_edit(kinds, contains="bắt đầu")
+    assert start.button_texts == ["▶️ Bắt đầu ngay"]
+    await vice.press(start, "▶️ Bắt đầu ngay")
+    await vice.wait_edit(start, contains="kết thúc")
+    end = real_now + timedelta(days=30)
+    await vice.send(f"{end.astimezone(HN).day}-{end.astimezone(HN).month}-{end.year}")
+    reminders = await vice.wait_message(contains="Nhắc hạn trước")
+    await vice.press(reminders, "Mặc định (7 và 1 ngày)")
+    preview = await vice.wait_edit(reminders, contains="Xem trước")
+    await vice.press(preview, "✅ Tạo phong trào")
+    created = await vice.wait_edit(preview, contains="Đã tạo phong trào")
+    assert "bắt đầu ngay" in created.text and "sẽ tự thông báo" not in created.text
+    for person in people.values():
+        await person.wait_message(contains="Phong trào bắt đầu ngay")

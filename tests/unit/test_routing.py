@@ -44,6 +44,7 @@ BUTTONS = {
     "se": ("handlers.stories", "on_resubmit"),
     "sw": ("handlers.stories", "on_withdraw"),
     "cs": ("handlers.campaigns", "on_choice"),
+    "cb": ("handlers.campaigns", "on_choice"),
     "cl": ("handlers.campaigns", "on_choice"),
     "ck": ("handlers.campaigns", "on_choice"),
     "cm": ("handlers.campaigns", "on_choice"),
