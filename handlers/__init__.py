@@ -103,6 +103,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # A post forwarded from a channel names the channel /bind_channel waits for.
         MessageHandler(PRIVATE & publishing.FROM_CHANNEL, publishing.on_channel_forward),
         MessageHandler(PRIVATE & filters.FORWARDED, common.forwarded),  # not input, even a command
+        # An edited message is not new input (a story's text would be appended twice): a hint.
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, common.edited),
         # Commands.
         CommandHandler("start", common.start, filters=PRIVATE),
         CommandHandler("help", common.help_command),
@@ -150,7 +152,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(stories.on_withdraw, pattern=StoryWithdraw.matches),
         CallbackQueryHandler(
             campaigns.on_choice,
-            pattern=any_of(cb.SkipDescription, cb.LevelChosen, cb.KindChosen, cb.RemindersChosen),
+            pattern=any_of(
+                cb.SkipDescription, cb.LevelChosen, cb.KindChosen, cb.RemindersChosen, cb.StartNow
+            ),
         ),
         CallbackQueryHandler(campaigns.on_preview, pattern=cb.PreviewAction.matches),
         CallbackQueryHandler(campaigns.on_list, pattern=cb.CampaignList.matches),

@@ -25,6 +25,7 @@ from ui.buttons.campaigns import (
     RemindersChosen,
     ShowCampaign,
     SkipDescription,
+    StartNow,
     WithdrawRegistration,
 )
 
@@ -73,7 +74,8 @@ async def _show_step(update: Update, context: BotContext, draft: DraftStep, *, e
             ],
         )
     elif step == "start":
-        await show(update, context, "campaigns.ask_start")
+        label = texts.plain(locale, "campaigns.start_now_button")
+        await show(update, context, "campaigns.ask_start", buttons=[[(label, StartNow().pack())]])
     elif step == "end":
         await show(update, context, "campaigns.ask_end")
     elif step == "reminders":
@@ -150,6 +152,8 @@ async def on_choice(update: Update, context: BotContext) -> None:
             what, value = "reminders", reminders
         case SkipDescription():
             what, value = "skip", ""
+        case StartNow():
+            what, value = "now", ""
         case _:
             raise BadCallback(repr(query.data))
     draft = await context.services.campaigns.choose(
@@ -174,7 +178,8 @@ async def on_preview(update: Update, context: BotContext) -> None:
     view = await context.services.campaigns.create(tg_user_id=user_id)
     context.deps.schedule_changed()
     await query.answer()
-    await edit_or_say(update, context, "campaigns.created", campaign=view)
+    starts_now = view.starts_at <= context.services.campaigns.now()  # announced right away
+    await edit_or_say(update, context, "campaigns.created", campaign=view, starts_now=starts_now)
 
 
 async def _card_buttons(context: BotContext, update: Update, card: CampaignCard) -> Buttons:

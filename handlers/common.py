@@ -17,6 +17,7 @@ from services.people import Standing
 from storage.models import Role
 from ui.buttons import BadCallback, parse
 from ui.buttons.common import LanguageChosen
+from ui.buttons.stories import ReportStep
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,20 @@ def _has_command(context: BotContext, name: str) -> bool:
     )
 
 
+async def idle(update: Update, context: BotContext, who: Standing, what: str) -> None:
+    """A text, photo or file sent outside any dialogue: a member is offered the button that
+    starts a story (what a teacher with no command in mind most likely wants); a stranger or a
+    locked-out person gets the usual explanation."""
+    if who.deactivated:
+        await say(update, context, "errors.deactivated")
+    elif who.role is None:
+        await say(update, context, "common.welcome_stranger")
+    else:
+        label = context.deps.texts.plain(await user_locale(context, update), "stories.start_button")
+        buttons = [[(label, ReportStep("new").pack())]]
+        await say(update, context, f"common.idle_{what}", buttons=buttons)
+
+
 async def unsupported(update: Update, context: BotContext) -> None:
     """Stickers, voice, files and the like, where the bot expects text."""
     await say(update, context, "common.unsupported_media")
@@ -170,6 +185,31 @@ async def unsupported(update: Update, context: BotContext) -> None:
 async def forwarded(update: Update, context: BotContext) -> None:
     """Forwarded messages are never taken as the user's own input."""
     await say(update, context, "common.forwarded")
+
+
+EDITS_TOLD = 50  # the edited messages remembered per user, so each edit is answered once
+
+
+async def edited(update: Update, context: BotContext) -> None:
+    """An edit of a message already sent is never taken as new input (the original was taken
+    already, or refused); the user is told once per message to send the text again."""
+    message = update.edited_message
+    if message is None or context.user_data is None:
+        return
+    if message.chat.type != ChatType.PRIVATE:
+        # In a group, only an edit of what the bot acts on (a command, a reply to the bot) gets
+        # the hint; the members' other messages are none of its business.
+        replied = message.reply_to_message
+        sender = replied.from_user if replied is not None else None
+        to_bot = sender is not None and sender.id == context.bot.id
+        if not (message.text or "").startswith("/") and not to_bot:
+            return
+    told: list[tuple[int, int]] = context.user_data.setdefault("edits_told", [])
+    key = (message.chat_id, message.message_id)
+    if key in told:
+        return
+    told[:] = [*told[-(EDITS_TOLD - 1) :], key]
+    await say(update, context, "common.edit_ignored")
 
 
 async def bad_button(update: Update, context: BotContext) -> None:

@@ -8,7 +8,17 @@ from typing import Any
 
 from telegram import Update
 
-from handlers import admin, broadcast, campaigns, join, proposals, publishing, settings, stories
+from handlers import (
+    admin,
+    broadcast,
+    campaigns,
+    common,
+    join,
+    proposals,
+    publishing,
+    settings,
+    stories,
+)
 from handlers.base import Handler, refusals, say
 from runtime.context import BotContext
 from services.conversations import Kind, Where
@@ -50,12 +60,7 @@ async def on_private_text(update: Update, context: BotContext) -> None:
     where = await context.services.conversations.where(user.id)
     who = where.standing
     if who is not None:  # in no dialogue
-        if who.deactivated:
-            await say(update, context, "errors.deactivated")
-        elif who.role is None:
-            await say(update, context, "common.welcome_stranger")
-        else:
-            await say(update, context, "common.not_understood")
+        await common.idle(update, context, who, "text")
         return
     step = STEPS.get(where.kind) if where.kind is not None else None
     if step is None:

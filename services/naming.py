@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from services.errors import Invalid
 
 # The Vietnamese alphabet, in order; letters with breve/circumflex/horn and đ are letters of their
 # own (primary difference), tones are a secondary difference.
@@ -23,6 +26,43 @@ def clean_name(raw: str) -> str | None:
     if sum(c.isalpha() for c in name) < 2 or any(unicodedata.category(c)[0] == "C" for c in name):
         return None
     return name
+
+
+_ZWJ = "\u200d"
+_LINE = "\n\r\t"
+_LINK = re.compile(r"://|www\.|@|(?:^|\s)/\w|\.\w", re.IGNORECASE)
+
+
+def hidden_characters(text: str) -> bool:
+    """Whether `text` holds characters that change how the text around them shows without
+    showing themselves (a spoof): direction overrides, isolates and marks, zero-width spaces and
+    joiners, the BOM, soft hyphens, private-use and control characters (Unicode categories Cc,
+    Cf, Co, Cs). Line breaks and tabs are text; a zero-width joiner inside an emoji (👨‍👩‍👧) is
+    part of the emoji."""
+    for i, char in enumerate(text):
+        if char in _LINE:
+            continue
+        in_emoji = 0 < i < len(text) - 1 and not text[i - 1].isalnum()
+        if char == _ZWJ and in_emoji and unicodedata.category(text[i + 1]) == "So":
+            continue
+        if unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs"):
+            return True
+    return False
+
+
+def check_visible(text: str) -> None:
+    """Refuse text typed into something others will see when it holds hidden characters (one
+    check for department names, campaigns, stories, pupils' names and reasons)."""
+    if hidden_characters(text):
+        raise Invalid("errors.hidden_characters")
+
+
+def looks_like_link(name: str) -> bool:
+    """Whether a personal name holds what Telegram turns into a link in plain text (a URL, a
+    domain such as "abc.com", an @mention or a /command). A name needs none of them, and refusing
+    them where the name is typed protects every place it is shown (the leaders' join request,
+    cards, lists, documents); wrapping it in <code> would protect only the templates that do."""
+    return _LINK.search(name) is not None
 
 
 def _letter_key(char: str) -> tuple[int, int]:

@@ -35,6 +35,10 @@ def clean(reason: str | None, *, required: bool) -> str | None:
         raise Invalid("stories.reason_needed")
     if reason and len(reason) > REASON_MAX:
         raise Invalid("stories.reason_too_long", limit=REASON_MAX)
+    if reason:
+        from services.naming import check_visible  # here: only clean() is edited in this file
+
+        check_visible(reason)
     return reason
 
 

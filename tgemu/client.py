@@ -141,6 +141,17 @@ class User:
         """Reply to a message (in its chat unless `chat` is given)."""
         return await self.send(text, chat if chat is not None else to.chat_id, reply_to=to)
 
+    async def edit(self, message: Msg, text: str) -> Msg:
+        """Edit the text (or caption) of a message this user sent: the bot gets the edit."""
+        data = await self.client.post(
+            "edit",
+            user_id=self.id,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            text=text,
+        )
+        return Msg.from_raw(data["message"])
+
     async def send_photo(
         self, photo: bytes | str | Path, caption: str | None = None, chat: Chat | int | None = None
     ) -> Msg:

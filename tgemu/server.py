@@ -343,6 +343,14 @@ async def c_send(w: World, body: JSON, r: web.Request) -> JSON:
     return {"messages": [sm.view() for sm in sent]}
 
 
+@control("edit")
+async def c_edit(w: World, body: JSON, r: web.Request) -> JSON:
+    sm = w.user_edit(
+        int(body["user_id"]), int(body["chat_id"]), int(body["message_id"]), str(body["text"])
+    )
+    return {"message": sm.view()}
+
+
 @control("press")
 async def c_press(w: World, body: JSON, r: web.Request) -> JSON:
     cb = w.press(

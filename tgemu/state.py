@@ -666,6 +666,26 @@ class World:
             self.deliver(chat, sm)
         return sent
 
+    def user_edit(self, user_id: int, chat_id: int, message_id: int, text: str) -> StoredMessage:
+        """A user edits the text of a message they sent; the bot gets an edited_message."""
+        chat = self.chat(chat_id)
+        sm = chat.messages.get(message_id)
+        if sm is None or (sm.data.get("from") or {}).get("id") != user_id:
+            raise LookupError(f"user {user_id} sent no message {message_id} in chat {chat_id}")
+        key = "caption" if "caption" in sm.data else "text"
+        sm.data[key] = text
+        sm.data.pop("entities" if key == "text" else "caption_entities", None)
+        ents = auto_entities(text, [])
+        if ents:
+            sm.data["entities" if key == "text" else "caption_entities"] = ents
+        sm.data["edit_date"] = now()
+        self.touch()
+        bots = [self.main_bot()] if chat.type == "private" else list(self.bots.values())
+        for bot in bots:
+            if chat.type == "private" or self.visible(bot, chat, sm.data):
+                self.push_update(bot, "edited_message", dict(sm.data))
+        return sm
+
     def press(
         self, user_id: int, chat_id: int, message_id: int, text: str | None, data: str | None
     ) -> CallbackRec:

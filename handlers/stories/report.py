@@ -73,7 +73,17 @@ async def _show_step(update: Update, context: BotContext, draft: Draft, *, edit:
     texts, locale = context.deps.texts, await user_locale(context, update)
     show = edit_or_say if edit else say
     step, buttons = draft.step, _step_buttons(texts, locale, draft.step)
-    if step == "text":
+    if step == "text" and draft.data.get("replaced"):  # rewriting: show what is replaced
+        old = "\n\n".join(draft.data["replaced"])
+        await show(
+            update,
+            context,
+            "stories.ask_new_text",
+            old=old,
+            limit=stories.STORY_MAX,
+            buttons=buttons,
+        )
+    elif step == "text":
         await show(update, context, "stories.ask_text", limit=stories.STORY_MAX, buttons=buttons)
     elif step == "photos":
         await show(update, context, "stories.ask_photos", limit=stories.PHOTOS_MAX, buttons=buttons)
@@ -191,17 +201,30 @@ async def on_photo(update: Update, context: BotContext) -> None:
         tg_user_id=user.id,
         file_id=message.photo[-1].file_id,
         media_group_id=message.media_group_id,
+        caption=message.caption or "",
     )
     if added is None:
-        await say(update, context, "common.unsupported_media")
+        where = await context.services.conversations.where(user.id)
+        if where.standing is not None:  # in no dialogue at all: offer to start a story
+            await common.idle(update, context, where.standing, "photo")
+        else:
+            await say(update, context, "common.unsupported_media")
         return
     if not added.acknowledge:
         return
     locale = await user_locale(context, update)
     label = context.deps.texts.plain(locale, "stories.continue_button")
     button = [[(label, ReportStep("photos").pack())]]
+    caption = {"caption": added.caption, "length": added.draft.length}
     if message.media_group_id:
-        await say(update, context, "stories.album_added", buttons=button)
+        await say(
+            update,
+            context,
+            "stories.album_added",
+            limit=stories.STORY_MAX,
+            buttons=button,
+            **caption,
+        )
     else:
         await say(
             update,
@@ -209,7 +232,9 @@ async def on_photo(update: Update, context: BotContext) -> None:
             "stories.photo_added",
             count=len(added.draft.photos),
             limit=stories.PHOTOS_MAX,
+            text_limit=stories.STORY_MAX,
             buttons=button,
+            **caption,
         )
 
 
@@ -221,7 +246,11 @@ async def on_media(update: Update, context: BotContext) -> None:
     assert message is not None and user is not None
     draft = await context.services.stories.drafting(tg_user_id=user.id)
     if draft is None:
-        await common.unsupported(update, context)
+        where = await context.services.conversations.where(user.id)
+        if where.standing is not None:  # in no dialogue at all: offer to start a story
+            await common.idle(update, context, where.standing, "media")
+        else:
+            await common.unsupported(update, context)
         return
     document = message.document is not None and message.animation is None
     await _not_expected(update, context, draft, document=document)
@@ -257,11 +286,19 @@ async def on_report_button(update: Update, context: BotContext) -> None:
                     (texts.plain(locale, "stories.edit_text_button"), ReportStep("et").pack()),
                     (texts.plain(locale, "stories.edit_photos_button"), ReportStep("ep").pack()),
                     (texts.plain(locale, "stories.edit_nominee_button"), ReportStep("en").pack()),
-                ]
+                ],
+                [(texts.plain(locale, "stories.back_button"), ReportStep("back").pack())],
             ],
         )
         return
-    if action == "text":
+    if action == "new":  # offered outside any dialogue: like /report (a draft is picked up)
+        draft = await use.start(tg_user_id=user_id)
+        await query.answer()
+        await _show_step(update, context, draft, edit=True)
+        return
+    if action == "back":  # from the choice of what to edit: the preview again, unchanged
+        draft = await use.current(tg_user_id=user_id)
+    elif action == "text":
         draft = await use.finish_text(tg_user_id=user_id)
     elif action == "photos":
         draft = await use.finish_photos(tg_user_id=user_id)

@@ -21,7 +21,9 @@ DESCRIPTION_MAX = 1500
 DEFAULT_REMINDERS = [7, 1]
 # A date typed without a time: a campaign opens as the school day starts and closes as it ends.
 DEFAULT_START, DEFAULT_END = time(7, 0), time(17, 0)
-_WHEN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2})[:h](\d{2}))?\s*$")
+# A day and month with one separator ("/", "-" or "."), the year optional (the same separator),
+# then an optional time: 5/12, 05-12-2026, 5.12.2026 07:30. Day first, as Vietnamese write dates.
+_WHEN = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}))?(?:\s+(\d{1,2})[:h](\d{2}))?\s*$")
 COUNTED = (StoryStatus.PENDING, StoryStatus.APPROVED, StoryStatus.CHANGES)
 
 # The leader's new campaign, and the new dates of an existing one, each kept as a durable draft.
@@ -29,18 +31,37 @@ DRAFT = Drafts(Kind.CAMPAIGN)
 DATES = Drafts(Kind.CAMPAIGN_EDIT)
 
 
-def parse_when(text: str, tz: ZoneInfo, *, default: time) -> datetime:
-    """`dd/mm/yyyy` or `dd/mm/yyyy hh:mm`, local time; a wrong or impossible date is refused."""
+def parse_when(text: str, tz: ZoneInfo, *, default: time, today: date | None = None) -> datetime:
+    """`dd/mm/yyyy` (or with "-" or "." between, the day and month of one or two digits), then
+    an optional `hh:mm`, local time; without a year, the next such day from `today` on (refused
+    when `today` is not given). A wrong or impossible date is refused."""
     match = _WHEN.match(text)
-    if not match:
+    if not match or (match[4] is None and today is None):
         raise Invalid("campaigns.bad_date", text=text[:40])
-    day, month, year, hour, minute = match.groups()
+    day, _, month, year, hour, minute = match.groups()
     try:
-        when_date = date(int(year), int(month), int(day))
         when_time = time(int(hour), int(minute)) if hour is not None else default
+        if year is not None:
+            when_date = date(int(year), int(month), int(day))
+        else:
+            assert today is not None
+            when_date = _next_day_and_month(today, int(day), int(month))
     except ValueError:
         raise Invalid("campaigns.no_such_date", text=text.strip()[:40]) from None
     return datetime.combine(when_date, when_time, tzinfo=tz)
+
+
+def _next_day_and_month(today: date, day: int, month: int) -> date:
+    """The first date on or after `today` with this day and month (29/02: the next leap year)."""
+    date(2024, month, day)  # refuses 31/04 and the like (2024 is a leap year: 29/02 passes)
+    for year in range(today.year, today.year + 9):
+        try:
+            when = date(year, month, day)
+        except ValueError:
+            continue
+        if when >= today:
+            return when
+    raise ValueError("no such date")
 
 
 def parse_reminders(text: str) -> list[int]:

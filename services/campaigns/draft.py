@@ -26,6 +26,7 @@ from services.campaigns.common import (
 )
 from services.campaigns.schedule import sync_notices
 from services.errors import AlreadyDone, Invalid, NotFound
+from services.naming import check_visible
 from services.people import LEADERS, require_role
 from storage.models import Campaign, CampaignKind, CampaignStatus, Org
 
@@ -85,20 +86,22 @@ async def answer(
         name = " ".join(text.split())
         if not 3 <= len(name) <= NAME_MAX:
             raise Invalid("campaigns.bad_name", limit=NAME_MAX, length=len(name))
+        check_visible(name)
         return await _step(session, tg_user_id, "description", {**data, "name": name}, now)
     if step == "description":
         if len(text) > DESCRIPTION_MAX:
             raise Invalid("campaigns.bad_description", limit=DESCRIPTION_MAX, length=len(text))
+        check_visible(text)
         return await _step(session, tg_user_id, "level", {**data, "description": text}, now)
     if step == "start":
-        starts = parse_when(text, tz, default=DEFAULT_START)
+        starts = parse_when(text, tz, default=DEFAULT_START, today=now.astimezone(tz).date())
         if starts.astimezone(tz).date() < now.astimezone(tz).date():
             raise Invalid("campaigns.start_in_past")
         return await _step(
             session, tg_user_id, "end", {**data, "starts_at": starts.isoformat()}, now
         )
     if step == "end":
-        ends = parse_when(text, tz, default=DEFAULT_END)
+        ends = parse_when(text, tz, default=DEFAULT_END, today=now.astimezone(tz).date())
         starts = datetime.fromisoformat(data["starts_at"])
         if ends <= starts:
             raise Invalid("campaigns.end_before_start")
@@ -132,6 +135,9 @@ async def choose(
     if what == "kind" and step == "kind":
         CampaignKind(value)
         return await _step(session, tg_user_id, "start", {**data, "kind": value}, now)
+    if what == "now" and step == "start":  # "Bắt đầu ngay": announced as soon as it is created
+        data = {**data, "starts_at": now.isoformat(), "starts_now": True}
+        return await _step(session, tg_user_id, "end", data, now)
     if what == "reminders" and step == "reminders":
         days = DEFAULT_REMINDERS if value == "default" else []
         return await _step(session, tg_user_id, "preview", {**data, "reminder_days": days}, now)

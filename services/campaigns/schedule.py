@@ -125,12 +125,12 @@ async def reschedule(
     if len(parts) == 2:
         if campaign.status != CampaignStatus.SCHEDULED:
             raise Invalid("campaigns.already_open")
-        starts = parse_when(parts[0], tz, default=DEFAULT_START)
+        starts = parse_when(parts[0], tz, default=DEFAULT_START, today=now.astimezone(tz).date())
         if starts < now - timedelta(minutes=1):
             raise Invalid("campaigns.start_in_past")
     elif len(parts) != 1:
         raise Invalid("campaigns.bad_date", text=text[:40])
-    ends = parse_when(parts[-1], tz, default=DEFAULT_END)
+    ends = parse_when(parts[-1], tz, default=DEFAULT_END, today=now.astimezone(tz).date())
     if ends <= starts:
         raise Invalid("campaigns.end_before_start")
     if ends <= now:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import audit
 from services.errors import Invalid, NotFound
 from services.members.roster import require_chair
+from services.naming import check_visible
 from services.people import Actor
 from storage.models import Department, Membership
 
@@ -35,6 +36,7 @@ def clean_department_name(raw: str) -> str:
     name = " ".join(raw.split())
     if not 1 <= len(name) <= DEPT_NAME_MAX:
         raise Invalid("departments.bad_name", limit=DEPT_NAME_MAX)
+    check_visible(name)
     return name
 
 

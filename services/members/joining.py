@@ -13,7 +13,7 @@ from services import audit, conversations, outbox
 from services.conversations import Kind
 from services.errors import AlreadyDone, Invalid, NotFound
 from services.members.departments import list_departments
-from services.naming import clean_name
+from services.naming import clean_name, looks_like_link
 from services.people import LEADERS, ensure_person, require_role
 from storage.models import Department, Membership, MemberStatus, Org, Person, Role
 from ui.buttons.members import JoinDecided
@@ -60,6 +60,8 @@ async def give_name(
     convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
     if convo is None or convo.step != "name":
         raise Invalid("errors.no_dialogue")
+    if looks_like_link(raw):
+        raise Invalid("join.name_link")
     name = clean_name(raw)
     if name is None:
         raise Invalid("join.bad_name")

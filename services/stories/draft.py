@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from services.campaigns import attachable
 from services.conversations import Drafts, Kind, NoDraft
 from services.errors import AlreadyDone, Invalid, NotFound
-from services.naming import sort_key
+from services.naming import check_visible, hidden_characters, sort_key
 from services.stories.common import (
     NOMINEE_TEXT_MAX,
     PHOTOS_MAX,
@@ -157,6 +157,7 @@ async def add_text(session: AsyncSession, *, tg_user_id: int, text: str, now: da
     text = text.strip()
     if not text:
         raise Invalid("stories.empty_text")
+    check_visible(text)
     before = list(convo.data.get("parts", []))
     parts = [*before, text]
     total = utf16_len("\n\n".join(parts))
@@ -171,15 +172,24 @@ async def add_text(session: AsyncSession, *, tg_user_id: int, text: str, now: da
     return await save_draft(session, tg_user_id, "text", {**convo.data, "parts": parts}, now)
 
 
+def _kept_text(data: dict[str, Any], *, drop: tuple[str, ...]) -> dict[str, Any]:
+    """The draft's data without `drop`; when the text was being rewritten and no new text came,
+    the old text stays (it is replaced only by a new one)."""
+    kept = {k: v for k, v in data.items() if k not in drop}
+    if not kept.get("parts") and data.get("editing") and data.get("replaced"):
+        kept["parts"] = list(data["replaced"])
+    return kept
+
+
 async def finish_text(session: AsyncSession, *, tg_user_id: int, now: datetime) -> Draft:
     """Move on from the text: to photos (or back to the preview when editing)."""
     convo = await draft_row(session, tg_user_id)
     if convo.step != "text":
         raise AlreadyDone("errors.stale_button")
-    if not convo.data.get("parts"):
+    data = _kept_text(convo.data, drop=("editing", "replaced"))
+    if not data.get("parts"):
         raise Invalid("stories.empty_text")
     step = "preview" if convo.data.get("editing") else "photos"
-    data = {k: v for k, v in convo.data.items() if k != "editing"}
     return await save_draft(session, tg_user_id, step, data, now)
 
 
@@ -189,6 +199,22 @@ class PhotoAdded:
 
     draft: Draft
     acknowledge: bool
+    caption: str = ""  # "kept": appended to the text; "too_long", "hidden": not kept; "": none
+
+
+def _with_caption(data: dict[str, Any], caption: str) -> tuple[dict[str, Any], str]:
+    """A photo's caption is part of the story: appended to the text like a message sent alone
+    (a teacher often writes the story under the photo). Over the limit it is not kept, and the
+    user is told so (never truncated, never dropped silently)."""
+    caption = caption.strip()
+    if not caption:
+        return data, ""
+    if hidden_characters(caption):
+        return data, "hidden"
+    parts = [*data.get("parts", []), caption]
+    if utf16_len("\n\n".join(parts)) > STORY_MAX:
+        return data, "too_long"
+    return {**data, "parts": parts}, "kept"
 
 
 async def add_photo(
@@ -198,8 +224,9 @@ async def add_photo(
     file_id: str,
     media_group_id: str | None,
     now: datetime,
+    caption: str = "",
 ) -> PhotoAdded:
-    """Add a photo (at most 10); an album is acknowledged once."""
+    """Add a photo (at most 10); an album is acknowledged once (and a photo with a caption)."""
     convo = await draft_row(session, tg_user_id)
     if convo.step not in ("photos", "text"):
         raise Invalid("stories.photo_not_expected")
@@ -216,8 +243,9 @@ async def add_photo(
         await save_draft(session, tg_user_id, convo.step, data, now)
         raise Invalid("stories.album_too_many", limit=PHOTOS_MAX)
     data = {**convo.data, "photos": [*photos, file_id], "album": media_group_id}
+    data, kept = _with_caption(data, caption)
     draft = await save_draft(session, tg_user_id, convo.step, data, now)
-    return PhotoAdded(draft, acknowledge=not same_album)
+    return PhotoAdded(draft, acknowledge=not same_album or bool(kept), caption=kept)
 
 
 async def finish_photos(session: AsyncSession, *, tg_user_id: int, now: datetime) -> Draft:
@@ -225,11 +253,11 @@ async def finish_photos(session: AsyncSession, *, tg_user_id: int, now: datetime
     convo = await draft_row(session, tg_user_id)
     if convo.step not in ("photos", "text"):
         raise AlreadyDone("errors.stale_button")
-    if convo.step == "text" and not convo.data.get("parts"):
+    data = _kept_text(convo.data, drop=("editing", "album", "album_refused", "replaced"))
+    if convo.step == "text" and not data.get("parts"):
         raise Invalid("stories.empty_text")
     editing = convo.data.get("editing")
     step = "preview" if editing and convo.data.get("nominee_kind") else "nominee"
-    data = {k: v for k, v in convo.data.items() if k not in ("editing", "album", "album_refused")}
     return await save_draft(session, tg_user_id, step, data, now)
 
 
@@ -297,6 +325,7 @@ async def name_nominee(
     name = " ".join(text.split())
     if not 2 <= len(name) <= NOMINEE_TEXT_MAX:
         raise Invalid("stories.bad_nominee", limit=NOMINEE_TEXT_MAX)
+    check_visible(name)
     data = {**convo.data, "nominee": name}
     step = "consent" if data.get("nominee_kind") == NomineeKind.PUPIL else "preview"
     return await save_draft(session, tg_user_id, step, data, now)
@@ -320,7 +349,8 @@ async def edit_part(session: AsyncSession, *, tg_user_id: int, part: str, now: d
     if convo.step != "preview":
         raise AlreadyDone("errors.stale_button")
     data = {**convo.data, "editing": True}
-    if part == "text":
+    if part == "text":  # the next text replaces the old one, kept until then (finish_text)
+        data["replaced"] = list(convo.data.get("parts", []))
         data["parts"] = []
         return await save_draft(session, tg_user_id, "text", data, now)
     if part == "photos":

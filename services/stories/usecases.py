@@ -61,7 +61,7 @@ class Stories(UseCases):
             return current.step, after
 
     async def add_photo(
-        self, *, tg_user_id: int, file_id: str, media_group_id: str | None
+        self, *, tg_user_id: int, file_id: str, media_group_id: str | None, caption: str = ""
     ) -> PhotoAdded | None:
         """A photo for the story being written; None when no story is being written."""
         async with self.env.sessions() as session:
@@ -73,6 +73,7 @@ class Stories(UseCases):
                 file_id=file_id,
                 media_group_id=media_group_id,
                 now=self.now(),
+                caption=caption,
             )
 
     async def finish_text(self, *, tg_user_id: int) -> Draft:

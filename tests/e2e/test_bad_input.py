@@ -597,7 +597,7 @@ async def test_after_lang_en_refusals_come_in_english(
     assert answer is not None and answer.show_alert
     assert answer.text == "Sorry, this is only for the chair."
     await teacher.send_sticker()
-    media = await teacher.wait_message(contains="I only understand text messages")
+    media = await teacher.wait_message(contains="I cannot read this kind of message")
     assert media.text.startswith("Sorry")
 
     assert await db_state(sessions) == before

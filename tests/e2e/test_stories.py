@@ -118,7 +118,7 @@ async def test_asked_for_changes_the_author_edits_and_the_old_card_says_it_was_s
     await council.teacher.press(preview, "✏️ Sửa")
     which = await council.teacher.wait_edit(preview, contains="sửa phần nào")
     await council.teacher.press(which, "Nội dung")
-    ask = await council.teacher.wait_edit(which, contains="Kể lại việc tốt")
+    ask = await council.teacher.wait_edit(which, contains="Nội dung hiện tại")
     await council.teacher.send("Sáng 12/3/2024 tại cổng trường, em Gia Bảo nhặt được ví.")
     await council.teacher.wait_message(contains="Đã ghi nhận")
     await council.teacher.press(ask, "Xong phần nội dung →")

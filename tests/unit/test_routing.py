@@ -44,6 +44,7 @@ BUTTONS = {
     "se": ("handlers.stories", "on_resubmit"),
     "sw": ("handlers.stories", "on_withdraw"),
     "cs": ("handlers.campaigns", "on_choice"),
+    "cb": ("handlers.campaigns", "on_choice"),
     "cl": ("handlers.campaigns", "on_choice"),
     "ck": ("handlers.campaigns", "on_choice"),
     "cm": ("handlers.campaigns", "on_choice"),
@@ -202,3 +203,17 @@ def test_other_messages_reach_their_handlers(app: Any) -> None:
     assert _name(reached(app, Update(1, message=reply)))[1] == "on_reason_text"
     unknown = _message(app, PRIVATE, "/nosuchcommand")
     assert _name(reached(app, Update(1, message=unknown))) == ("handlers.common", "unknown_command")
+
+
+def test_an_edited_message_reaches_the_edit_hint_never_the_dialogue(app: Any) -> None:
+    """Issue 17, item 11: an edit is not new input (a story's text was appended twice)."""
+    card = _message(app, GROUP, "card")
+    for edit in (
+        _message(app, PRIVATE, "Tôi muốn kể một việc tốt"),
+        _message(app, PRIVATE, "/report"),
+        _message(app, PRIVATE, photo=[PhotoSize("f", "u", 90, 90)], caption="ảnh"),
+        _message(app, GROUP, "Cần ghi rõ ngày", reply_to_message=card),
+        _message(app, GROUP, "/tally"),
+    ):
+        got = _name(reached(app, Update(1, edited_message=edit)))
+        assert got == ("handlers.common", "edited"), (edit.text, got)

@@ -37,6 +37,11 @@ class RemindersChosen(Button, kind="cm"):
 
 
 @dataclass(frozen=True)
+class StartNow(Button, kind="cb"):
+    """New campaign: it begins now (announced as soon as it is created), no date to type."""
+
+
+@dataclass(frozen=True)
 class PreviewAction(Button, kind="cp"):
     """New campaign: create it from the preview, or cancel."""
 

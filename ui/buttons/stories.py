@@ -7,13 +7,14 @@ from typing import Literal
 
 from ui.buttons.base import Button
 
-ReportAction = Literal["text", "photos", "send", "edit", "cancel", "et", "ep", "en"]
+ReportAction = Literal["text", "photos", "send", "edit", "cancel", "et", "ep", "en", "back", "new"]
 Verdict = Literal["approve", "reject", "changes"]
 
 
 @dataclass(frozen=True)
 class ReportStep(Button, kind="rp"):
-    """The story dialogue: text done, photos done, send, edit, cancel, edit which part."""
+    """The story dialogue: text done, photos done, send, edit, cancel, edit which part; "new":
+    start a story (offered to a member whose text or photo came outside any dialogue)."""
 
     action: ReportAction
 
