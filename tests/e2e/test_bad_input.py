@@ -262,7 +262,7 @@ async def test_a_join_request_pressed_twice_is_decided_once_and_the_second_press
         name="Bùi Văn Đức",
         department_id=school.departments["Tổ 2"],
     )
-    notice = await chair.wait_message(contains="Yêu cầu tham gia")
+    notice = await chair.wait_message(contains="Yêu cầu sử dụng bot")
 
     # A double tap: both presses reach the bot before the buttons disappear.
     answers = await asyncio.gather(chair.press(notice, "✅ Duyệt"), chair.press(notice, "✅ Duyệt"))
@@ -307,7 +307,7 @@ async def test_a_department_button_on_an_old_message_after_the_request_was_sent_
     picker = await newcomer.wait_message(contains="thuộc tổ nào")
     await newcomer.press(picker, "Tổ 2")
     await newcomer.wait_edit(picker, contains="Đã gửi yêu cầu")
-    await chair.wait_message(contains="Yêu cầu tham gia")
+    await chair.wait_message(contains="Yêu cầu sử dụng bot")
     before = await db_state(sessions)
 
     answer = await newcomer.press(old, "Tổ 3")
@@ -370,7 +370,7 @@ async def test_dead_deep_links_are_refused_politely_and_create_nothing(
     await junk.send("/start xyz")
     for user in (rotated, junk):
         answer = await user.wait_message(contains="Đường link mời này không còn hiệu lực")
-        assert "xin Ban giám hiệu đường link mới" in answer.text
+        assert "xin nhà trường đường link mới" in answer.text
     answer = await chair_link.wait_message(contains="nhận vai trò Chủ tịch này không còn hiệu lực")
     assert_short(answer)
 
@@ -418,7 +418,7 @@ async def test_a_deactivated_vice_chair_is_told_so_and_their_old_approve_button_
         name="Bùi Văn Đức",
         department_id=school.departments["Tổ 2"],
     )
-    notice = await vice.wait_message(contains="Yêu cầu tham gia")
+    notice = await vice.wait_message(contains="Yêu cầu sử dụng bot")
     vice_membership = await membership_of(sessions, VICE)
     assert vice_membership is not None
     async with sessions() as s:
@@ -563,7 +563,7 @@ async def test_a_name_with_html_shows_exactly_as_typed_to_the_chair_in_the_list_
     assert f"Cảm ơn {name}." in picker.text
     await newcomer.press(picker, "Tổ 2")
 
-    notice = await chair.wait_message(contains="Yêu cầu tham gia")
+    notice = await chair.wait_message(contains="Yêu cầu sử dụng bot")
     assert f"Họ và tên: {name}\n" in notice.text
     await chair.press(notice, "✅ Duyệt")
     await chair.wait_edit(notice, contains=f"của {name} (Tổ 2)")

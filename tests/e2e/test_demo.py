@@ -32,13 +32,13 @@ def test_the_demo_plays_every_journey_and_exits_cleanly(tmp_path: Path) -> None:
         "[Trần Thị Thu Hà ← bot] Kính chào Thầy/Cô! Thầy/Cô đã nhận vai trò Chủ tịch Hội đồng",
         "Đã hoàn tất hồ sơ",
         # A join request is approved with one tap, and the teacher is told.
-        "[Trần Thị Thu Hà ← bot] (edited) Yêu cầu tham gia của Lê Minh Tuấn",
-        "[Lê Minh Tuấn ← bot] Chúc mừng Thầy/Cô! Yêu cầu tham gia",
+        "[Trần Thị Thu Hà ← bot] (edited) Yêu cầu sử dụng bot của Lê Minh Tuấn",
+        "[Lê Minh Tuấn ← bot] Chúc mừng Thầy/Cô! Yêu cầu sử dụng bot",
         # Only the chair binds the council group.
         "chỉ Chủ tịch Hội đồng mới làm được việc này",
         "đã được gắn làm nhóm Hội đồng",
         # The vice-chair rejects the outsider who had a forwarded link.
-        "[Đoàn Văn Khách ← bot] Rất tiếc, yêu cầu tham gia",
+        "[Đoàn Văn Khách ← bot] Rất tiếc, yêu cầu sử dụng bot",
         # A stranger without a link gets the polite explanation.
         "[Người lạ ← bot] Kính chào Thầy/Cô! Đây là bot Thi đua – Khen thưởng",
         # A teacher reads /help in English.

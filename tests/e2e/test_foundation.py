@@ -62,10 +62,10 @@ async def test_a_teacher_joins_and_a_leader_approves_with_one_tap(
     await teacher.press(pick, "Tổ 2")
     await teacher.wait_edit(pick, contains="Đã gửi yêu cầu")
 
-    notice = await chair.wait_message(contains="Yêu cầu tham gia")
+    notice = await chair.wait_message(contains="Yêu cầu sử dụng bot")
     assert "Họ và tên: Bùi <b>Văn</b> & Đức" in notice.text  # shown exactly as typed
     assert notice.button_texts == ["✅ Duyệt", "✖️ Từ chối"]
-    vice_notice = await vice.wait_message(contains="Yêu cầu tham gia")
+    vice_notice = await vice.wait_message(contains="Yêu cầu sử dụng bot")
 
     answer = await chair.press(notice, "✅ Duyệt")
     assert answer is not None and answer.text == "Đã duyệt."

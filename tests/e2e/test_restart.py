@@ -86,7 +86,7 @@ async def test_a_teacher_killed_mid_join_continues_after_the_restart_where_they_
     answer = await newcomer.press(picker, "Tổ 2")
     assert answer is not None and not answer.show_alert
     await newcomer.wait_edit(picker, contains="Đã gửi yêu cầu")
-    notice = await chair.wait_message(contains="Yêu cầu tham gia")
+    notice = await chair.wait_message(contains="Yêu cầu sử dụng bot")
     assert f"Họ và tên: {NAME}" in notice.text and "Tổ: Tổ 2" in notice.text
     member = await membership_of(sessions, NEWCOMER)
     assert member is not None and member.status == MemberStatus.PENDING
@@ -106,7 +106,7 @@ async def test_a_bot_killed_right_after_an_approval_still_tells_the_teacher_afte
     await client.user(NEWCOMER, "Đức", started=True)
     await pending_request(sessions, texts, now, school)
     await bot_process.start()
-    notice = await chair.wait_message(contains="Yêu cầu tham gia")
+    notice = await chair.wait_message(contains="Yêu cầu sử dụng bot")
 
     toast = await chair.press(notice, "✅ Duyệt")
     bot_process.kill()
@@ -137,8 +137,8 @@ async def test_a_clean_restart_right_after_an_approval_sends_every_message_exact
     await client.user(NEWCOMER, "Đức", started=True)
     await pending_request(sessions, texts, now, school)
     await bot_process.start()
-    notice = await chair.wait_message(contains="Yêu cầu tham gia")
-    await vice.wait_message(contains="Yêu cầu tham gia")
+    notice = await chair.wait_message(contains="Yêu cầu sử dụng bot")
+    await vice.wait_message(contains="Yêu cầu sử dụng bot")
 
     await chair.press(notice, "✅ Duyệt")
     assert await bot_process.terminate() == 0

@@ -182,8 +182,8 @@ async def test_report_and_mine_are_refused_to_a_stranger_and_to_a_teacher_not_ye
         await refused(council.outsider, "/mine", "chưa là thành viên đang hoạt động")
 
     async def not_yet_approved() -> None:
-        await refused(pending, "/report", "đang chờ Ban giám hiệu duyệt")
-        await refused(pending, "/mine", "đang chờ Ban giám hiệu duyệt")
+        await refused(pending, "/report", "đang chờ Chủ tịch hoặc Phó Chủ tịch Hội đồng duyệt")
+        await refused(pending, "/mine", "đang chờ Chủ tịch hoặc Phó Chủ tịch Hội đồng duyệt")
 
     async def teacher() -> None:
         await refused(council.teacher, "/pending", "chỉ dành cho")

@@ -70,6 +70,10 @@ async def test_a_join_request_waits_for_a_leader_and_notifies_chair_and_vice_cha
         ).all()
     assert sorted(n.chat_id for n in notices) == [CHAIR, VICE]
     assert "Bùi &lt;b&gt;Văn&lt;/b&gt; &amp; Đức" in notices[0].payload["text"]
+    # A leader taps through to the person's Telegram profile to check who it is (issue 17, 33),
+    # and is told where the request goes: the council's chair and vice-chair (issue 17, 25).
+    assert '<a href="tg://user?id=2001">xem hồ sơ</a>' in notices[0].payload["text"]
+    assert "Yêu cầu sử dụng bot" in notices[0].payload["text"]
     pending = await membership_of(sessions, 2001)
     assert pending is not None and pending.status == MemberStatus.PENDING
 
