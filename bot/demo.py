@@ -293,7 +293,7 @@ async def the_chair_approves_them(demo: Demo) -> None:
     for role in ("vice", "council"):
         notice = demo.kept.pop(f"request:{role}")
         await chair.taps(notice, "✅ Duyệt")
-        await chair.sees_edit(notice, "đã duyệt bởi")
+        await chair.sees_edit(notice, "đã duyệt")
         await demo[role].sees("đã được duyệt")
 
 
@@ -336,8 +336,8 @@ async def the_vice_chair_decides_new_requests(demo: Demo) -> None:
         demo.kept[f"chair:{role}"] = await chair.sees(name)
         demo.kept[f"vice:{role}"] = await vice.sees(name)
     for role, button, outcome, told in (
-        ("teacher", "✅ Duyệt", "đã duyệt bởi Lê Minh Tuấn", "đã được duyệt"),
-        ("outsider", "✖️ Từ chối", "đã từ chối bởi Lê Minh Tuấn", "chưa được duyệt"),
+        ("teacher", "✅ Duyệt", "Lê Minh Tuấn đã duyệt", "đã được duyệt"),
+        ("outsider", "✖️ Từ chối", "Lê Minh Tuấn đã từ chối", "chưa được duyệt"),
     ):
         notice = demo.kept.pop(f"vice:{role}")
         await vice.taps(notice, button)
@@ -470,7 +470,7 @@ async def the_council_approves_it(demo: Demo) -> None:
     council, teacher = demo["council"], demo["teacher"]
     card = demo.kept.pop("card")
     await council.taps(card, "✅ Duyệt")
-    await council.sees_edit(card, "Đã duyệt bởi")
+    await council.sees_edit(card, "đã duyệt lúc")
     await teacher.sees("duyệt")
 
 

@@ -48,6 +48,8 @@ class Texts:
         )
         self.env.filters["date"] = lambda v: format_date(v, tz)
         self.env.filters["datetime"] = lambda v: format_datetime(v, tz)
+        # Vietnamese offices write a moment as "08:51 ngày 05/12/2026".
+        self.env.filters["datetime_vi"] = lambda v: format_datetime(v, tz).replace(" ", " ngày ", 1)
 
     def locale(self, wanted: str | None) -> str:
         """The locale to use for a person who chose `wanted` (or nothing)."""

@@ -87,7 +87,7 @@ async def test_a_group_member_not_on_the_council_gets_an_alert_for_every_council
     assert changes(before, await state(sessions)) == {}
 
     await council.member.press(card, "✅ Duyệt")
-    decided = await council.member.wait_edit(card, contains="Đã duyệt bởi Phạm Thị Lan")
+    decided = await council.member.wait_edit(card, contains="Phạm Thị Lan đã duyệt")
     before = await state(sessions)
     expected = {
         "↩️ Mở lại (Chủ tịch)": CHAIR_ONLY,

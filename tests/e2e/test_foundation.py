@@ -71,9 +71,9 @@ async def test_a_teacher_joins_and_a_leader_approves_with_one_tap(
     assert answer is not None and answer.text == "Đã duyệt."
     await teacher.wait_message(contains="đã được duyệt")
     # Both leaders' copies now show the outcome and no buttons.
-    decided = await vice.wait_edit(vice_notice, contains="đã duyệt bởi Trần Thị Thu Hà")
+    decided = await vice.wait_edit(vice_notice, contains="Trần Thị Thu Hà đã duyệt")
     assert decided.buttons == []
-    await chair.wait_edit(notice, contains="đã duyệt bởi")
+    await chair.wait_edit(notice, contains="đã duyệt")
     member = await membership_of(sessions, 2001)
     assert member is not None and member.status == MemberStatus.ACTIVE
     async with sessions() as s:

@@ -36,7 +36,7 @@ async def approved_story(council: Council, sessions: SessionFactory, texts: Text
         await stories.submit(s, tg_user_id=TEACHER, texts=texts, now=now)
     card = await council.member.wait_message(council.group, contains="Người tốt, việc tốt #1")
     await council.member.press(card, "✅ Duyệt")
-    return await council.member.wait_edit(card, contains="Đã duyệt bởi Phạm Thị Lan")
+    return await council.member.wait_edit(card, contains="Phạm Thị Lan đã duyệt")
 
 
 # XLSX, CSV, DOCX, and the DOCX as PDF where LibreOffice is installed (always in CI).
@@ -134,7 +134,7 @@ async def test_a_proposal_goes_from_a_council_member_to_the_chair_and_into_the_r
     refused = await council.vice.press(notice, "✅ Đồng ý")
     assert refused is not None and refused.show_alert
     await chair.press(notice, "✅ Đồng ý")
-    confirmed = await chair.wait_edit(notice, contains="Đã xác nhận – Trần Thị Thu Hà")
+    confirmed = await chair.wait_edit(notice, contains="Trần Thị Thu Hà đã đồng ý")
     assert confirmed.buttons == []
     await member.wait_message(contains="đã xác nhận đề nghị #1")
 
@@ -184,7 +184,7 @@ async def test_the_chair_declines_with_a_typed_reason(
     assert "Cần bình xét tại cuộc họp Hội đồng" in prompt.button_texts
     await council.chair.send("Thành tích cấp trường, đề nghị <Giấy khen> của Hiệu trưởng")
     await council.chair.wait_message(contains="Đã ghi nhận: không xác nhận đề nghị #1")
-    declined = await council.chair.wait_edit(notice, contains="Không xác nhận – Trần Thị Thu Hà")
+    declined = await council.chair.wait_edit(notice, contains="Trần Thị Thu Hà không đồng ý")
     assert "đề nghị <Giấy khen> của Hiệu trưởng" in declined.text
     told = await council.vice.wait_message(contains="chưa xác nhận đề nghị #1")
     assert "<Giấy khen>" in told.text

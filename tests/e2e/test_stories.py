@@ -56,7 +56,7 @@ async def test_a_rejection_takes_a_canned_reason_and_the_author_is_told(
     await council.member.press(card, "✖️ Từ chối")
     prompt = await council.member.wait_message(council.group, contains="chọn lý do từ chối")
     await council.member.press(prompt, "Trùng với câu chuyện đã gửi")
-    decided = await council.member.wait_edit(card, contains="Không duyệt – Phạm Thị Lan")
+    decided = await council.member.wait_edit(card, contains="Phạm Thị Lan không duyệt")
     assert "Lý do: Trùng với câu chuyện đã gửi" in decided.text
     assert decided.button_texts == ["↩️ Mở lại (Chủ tịch)"]
     notice = await council.teacher.wait_message(contains="chưa được Hội đồng duyệt")
@@ -76,7 +76,7 @@ async def test_the_chair_reopens_with_a_reason_typed_as_a_reply_and_approval_fol
     await report(council.teacher)
     card = await council.member.wait_message(council.group, contains="#1")
     await council.member.press(card, "✅ Duyệt")
-    await council.member.wait_edit(card, contains="Đã duyệt bởi Phạm Thị Lan")
+    await council.member.wait_edit(card, contains="Phạm Thị Lan đã duyệt")
     await council.teacher.wait_message(contains="đã được Hội đồng")
     card = await card_of(council, 1)
     refused = await council.vice.press(card, "↩️ Mở lại (Chủ tịch)")
@@ -89,7 +89,7 @@ async def test_the_chair_reopens_with_a_reason_typed_as_a_reply_and_approval_fol
     told = await council.teacher.wait_message(contains="mở lại câu chuyện #1")
     assert "<i>lớp 3A1</i>" in told.text
     await council.vice.press(reopened, "✅ Duyệt")
-    await council.vice.wait_edit(reopened, contains="Đã duyệt bởi Lê Minh Tuấn")
+    await council.vice.wait_edit(reopened, contains="Lê Minh Tuấn đã duyệt")
     async with sessions() as s:
         actions = [
             a.action
@@ -142,7 +142,7 @@ async def test_issue17_item5_group_prompts_name_members_as_registered(council: C
     await council.member.reply(prompt, "Ghi rõ thời gian & địa điểm")
     done = await council.member.wait_edit(prompt, contains="✓ Phạm Thị Lan đã yêu cầu bổ sung")
     assert "Lan Phạm" not in done.text
-    card = await council.chair.wait_edit(card, contains="✏️ Yêu cầu bổ sung – Phạm Thị Lan")
+    card = await council.chair.wait_edit(card, contains="✏️ Phạm Thị Lan yêu cầu bổ sung")
     await council.chair.press(card, "↩️ Mở lại (Chủ tịch)")
     prompt = await council.chair.wait_message(council.group, contains="lý do mở lại")
     assert prompt.text.startswith("Trần Thị Thu Hà: ")
@@ -224,7 +224,7 @@ async def test_issue17_item7_the_reply_box_opens_for_the_presser_and_a_stray_rep
     async with sessions() as s:
         assert (await s.scalar(select(Story.status))) == StoryStatus.PENDING
     await council.member.reply(box, "Trùng với câu chuyện tuần trước")
-    await council.member.wait_edit(card, contains="Không duyệt – Phạm Thị Lan")
+    await council.member.wait_edit(card, contains="Phạm Thị Lan không duyệt")
     await council.member.wait_edit(prompt, contains="✓ Phạm Thị Lan đã từ chối")
     # With no quick reasons (the chair's reopening), the prompt itself opens the reply box.
     card = await card_of(council, 1)

@@ -222,7 +222,7 @@ async def test_send_and_approve_pressed_twice_count_once(
     # And the vice-chair, pressing "reject" on the same old view, is told too (no reason asked).
     refusal_text = await alert(council.vice, card, "✖️ Từ chối")
     assert refusal_text == "Câu chuyện #1 đã được xét trước đó."
-    await council.member.wait_edit(card, contains="Đã duyệt bởi Phạm Thị Lan")
+    await council.member.wait_edit(card, contains="Phạm Thị Lan đã duyệt")
     assert await audit_actions(sessions, 1) == ["story.submit", "story.approve"]
     prompts = [m for m in await council.group.messages() if "chọn lý do" in m.text]
     assert prompts == []
@@ -371,7 +371,7 @@ async def test_markup_in_a_story_and_a_reason_shows_exactly_as_typed_everywhere(
     await council.vice.press(card, "✖️ Từ chối")
     prompt = await council.vice.wait_message(council.group, contains="chọn lý do từ chối")
     await council.vice.reply(prompt, REASON)
-    decided = await council.vice.wait_edit(card, contains="Không duyệt – Lê Minh Tuấn")
+    decided = await council.vice.wait_edit(card, contains="Lê Minh Tuấn không duyệt")
     assert MARKUP in decided.text and f"Lý do: {REASON}" in decided.text
     done = await council.vice.wait_edit(prompt, contains="đã từ chối câu chuyện #1")
     assert done.buttons == []

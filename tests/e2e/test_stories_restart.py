@@ -111,7 +111,7 @@ async def test_a_decision_committed_before_its_card_was_edited_survives_a_kill_e
     restarted = time.time()
     await bot_process.start()
 
-    edited = await council.member.wait_edit(card, contains="Đã duyệt bởi Phạm Thị Lan")
+    edited = await council.member.wait_edit(card, contains="Phạm Thị Lan đã duyệt")
     assert edited.button_texts[-1] == "↩️ Mở lại (Chủ tịch)"
 
     async def delivered() -> bool:

@@ -297,7 +297,7 @@ async def test_a_council_group_migrated_mid_stream_gets_its_cards_in_the_supergr
     assert card.button_texts == ["✅ Duyệt", "✖️ Từ chối", "✏️ Yêu cầu bổ sung"]
     # The decided card cannot be edited in the old group (it is read-only now): it is shown
     # again, decided, in the supergroup, and later edits follow it there.
-    decided = await council.member.wait_message(supergroup, contains="Đã duyệt bởi Phạm Thị Lan")
+    decided = await council.member.wait_message(supergroup, contains="Phạm Thị Lan đã duyệt")
     assert f"#{first}" in decided.text
     async with sessions() as s:
         org = await s.scalar(select(Org))
@@ -332,4 +332,4 @@ async def test_with_the_bot_removed_from_the_council_group_stories_wait_and_the_
     card = await council.member.wait_message(council.group, contains="Người tốt, việc tốt #1")
     assert card.button_texts == ["✅ Duyệt", "✖️ Từ chối", "✏️ Yêu cầu bổ sung"]
     await council.member.press(card, "✅ Duyệt")
-    await council.member.wait_edit(card, contains="Đã duyệt bởi Phạm Thị Lan")
+    await council.member.wait_edit(card, contains="Phạm Thị Lan đã duyệt")

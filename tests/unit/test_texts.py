@@ -57,3 +57,17 @@ def test_a_campaign_card_with_a_description_has_no_double_blank_line(
     html = texts.render(locale, key, campaign=campaign)
     assert "Khuyến khích những việc làm tốt." in html
     assert "\n\n\n" not in html
+
+
+def test_a_decision_reads_as_a_vietnamese_office_writes_it(texts: Texts) -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    story = SimpleNamespace(
+        status="approved",
+        decided_by="Phạm Thị Lan",
+        decided_at=datetime(2026, 12, 5, 1, 51, tzinfo=UTC),
+    )
+    line = texts.render("vi", "stories.status_line", story=story)
+    assert line == "✅ Phạm Thị Lan đã duyệt lúc 08:51 ngày 05/12/2026."  # not "Đã duyệt bởi …"
+    assert "08:51 05/12/2026" in texts.render("en", "stories.status_line", story=story)
