@@ -88,8 +88,10 @@ async def test_a_teacher_registers_a_title_from_the_launch_notice(
             now=real_now,
         )
     teacher = people[TEACHER]
-    notice = await teacher.wait_message(contains="Phát động phong trào thi đua")
-    assert "đăng ký danh hiệu trước" in notice.text
+    # A registration campaign is announced as what it is (issue 17, item 29).
+    notice = await teacher.wait_message(contains="Thông báo đăng ký danh hiệu thi đua")
+    assert "đăng ký danh hiệu trước" in notice.text and "Phát động phong trào" not in notice.text
+    assert "Cấp phát động: " in notice.text
     await teacher.press(notice, "Xem phong trào")
     card = await teacher.wait_message(contains="Thầy/Cô chưa đăng ký danh hiệu")
     assert "Đăng ký: Lao động tiên tiến" in card.button_texts
@@ -119,7 +121,7 @@ async def test_a_reminder_reaches_only_those_not_done_with_the_days_left(
             now=real_now,
         )
     # The teacher registers as soon as the campaign opens, well before the reminder is due.
-    await people[TEACHER].wait_message(contains="Phát động")
+    await people[TEACHER].wait_message(contains="Thông báo đăng ký danh hiệu")
     async with sessions() as s:
         title = await s.scalar(select(Title).where(Title.name == "Chiến sĩ thi đua cơ sở"))
         assert title is not None

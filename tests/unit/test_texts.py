@@ -71,3 +71,37 @@ def test_a_decision_reads_as_a_vietnamese_office_writes_it(texts: Texts) -> None
     line = texts.render("vi", "stories.status_line", story=story)
     assert line == "✅ Phạm Thị Lan đã duyệt lúc 08:51 ngày 05/12/2026."  # not "Đã duyệt bởi …"
     assert "08:51 05/12/2026" in texts.render("en", "stories.status_line", story=story)
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        ([7, 3, 1], "Nhắc trước hạn 7 ngày, 3 ngày và 1 ngày"),
+        ([7, 1], "Nhắc trước hạn 7 ngày và 1 ngày"),
+        ([2], "Nhắc trước hạn 2 ngày"),
+    ],
+)
+def test_a_campaign_says_its_level_and_reminders_in_plain_words(
+    texts: Texts, days: list[int], said: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from services.campaigns import CampaignView
+
+    when = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
+    view = CampaignView(
+        id=1,
+        name="Đăng ký danh hiệu thi đua năm học 2026-2027",
+        description="",
+        launched_by="Trường",
+        kind="registration",
+        starts_at=when,
+        ends_at=when + timedelta(days=20),
+        reminder_days=days,
+        status="open",
+        titles=[],
+    )
+    card = texts.render("vi", "campaigns.card", campaign=view)
+    assert said in card and "Cấp phát động: Trường" in card
+    notice = texts.render("vi", "campaigns.launch_notice", campaign=view)
+    assert notice.startswith("📣 <b>Thông báo đăng ký danh hiệu thi đua</b>\n<b>🏁 ")
