@@ -97,6 +97,14 @@ async def actor(session: AsyncSession, tg_user_id: int) -> Actor:
     return Actor(person, chosen)
 
 
+def in_council_place(who: Actor, tg_user_id: int, chat_id: int | None) -> bool:
+    """Council matters are shown in the member's private chat or in their school's council
+    group, never elsewhere (None: no chat to check)."""
+    if chat_id is None or chat_id == tg_user_id:
+        return True
+    return who.membership is not None and chat_id == who.membership.org.council_chat_id
+
+
 def refuse_deactivated(who: Actor) -> None:
     """A deactivated member is told so, not asked to join (their old buttons stop working)."""
     if who.deactivated:

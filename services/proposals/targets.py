@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from services import school
 from services.errors import Invalid, NotAllowed, NotFound
-from services.people import COUNCIL_ROLES, Actor, require_role
+from services.people import COUNCIL_ROLES, Actor, in_council_place, require_role
 from storage.models import (
     DEFAULT_LEVELS,
     Campaign,
@@ -79,7 +79,7 @@ async def check_council(
     their registered name."""
     who = await council(session, tg_user_id)
     assert who.membership is not None and who.person is not None
-    if chat_id is not None and chat_id not in (tg_user_id, who.membership.org.council_chat_id):
+    if not in_council_place(who, tg_user_id, chat_id):
         raise NotAllowed("proposals.council_only")
     return who.person.full_name
 

@@ -6,7 +6,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import reasons, school
 from services.base import UseCases
-from services.people import actor
 from services.proposals import decisions, targets
 from services.proposals.decisions import ProposalView
 from services.proposals.targets import Target
@@ -100,7 +99,4 @@ class Proposals(UseCases):
 
 
 async def _decline_reasons(session: AsyncSession, chair_tg_id: int) -> list[str]:
-    who = await actor(session, chair_tg_id)
-    if who.membership is None:
-        return []
-    return list(await school.value(session, who.membership.org, "lists.reasons_decline"))
+    return await school.member_list(session, chair_tg_id, "lists.reasons_decline")

@@ -12,7 +12,7 @@ from services.conversations import Drafts, Kind, NoDraft
 from services.errors import Invalid, NotFound
 from services.people import LEADERS, require_role
 from services.school.catalog import CATALOG, SECTIONS, Setting, in_section, setting
-from services.school.store import Changed, Value, change, value, values
+from services.school.store import Changed, Value, change, member_list, value, values
 from storage.models import Org, Role
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Value",
     "change",
     "in_section",
+    "member_list",
     "setting",
     "title_authority",
     "value",

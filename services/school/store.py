@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit
 from services.errors import Invalid
+from services.people import actor
 from services.school.catalog import CATALOG, setting
 from storage.models import Org, OrgSetting, Title
 
@@ -76,8 +77,26 @@ async def values(session: AsyncSession, org: Org) -> dict[str, Value]:
 
 
 async def value(session: AsyncSession, org: Org, key: str) -> Any:
-    """One setting of this school."""
-    return (await values(session, org))[key].value
+    """One setting of this school (only what that setting needs is read)."""
+    item = setting(key)
+    if key in TITLE_LISTS:
+        collective = TITLE_LISTS[key]
+        titles = await _titles(session, org.id)
+        return [t.name for t in titles if t.active and t.for_department == collective]
+    if item.column is not None:
+        return item.from_column(getattr(org, item.column))
+    stored = await session.scalar(
+        select(OrgSetting.value).where(OrgSetting.org_id == org.id, OrgSetting.key == key)
+    )
+    return item.default if stored is None else stored
+
+
+async def member_list(session: AsyncSession, tg_user_id: int, key: str) -> list[str]:
+    """A list setting of the school this member acts for ([] for someone of no school)."""
+    who = await actor(session, tg_user_id)
+    if who.membership is None:
+        return []
+    return list(await value(session, who.membership.org, key))
 
 
 @dataclass(frozen=True)

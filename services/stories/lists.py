@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.errors import NotAllowed
-from services.people import COUNCIL_ROLES, require_role
+from services.people import COUNCIL_ROLES, in_council_place, require_role
 from services.stories.common import StoryView, card_ref, member
 from storage.models import (
     Department,
@@ -128,7 +128,7 @@ async def pending(
     """
     who = await require_role(session, tg_user_id, COUNCIL_ROLES)
     assert who.membership is not None
-    if chat_id is not None and chat_id not in (tg_user_id, who.membership.org.council_chat_id):
+    if not in_council_place(who, tg_user_id, chat_id):
         raise NotAllowed("stories.pending_where")
     waiting = await _views(
         session,

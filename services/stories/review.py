@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import audit, outbox, reasons, school
 from services.conversations import Kind
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
-from services.people import COUNCIL_ROLES, Actor, actor, require_role
+from services.people import COUNCIL_ROLES, Actor, require_role
 from services.reasons import Prompt, ReasonDialogue
 from services.stories.cards import decided_buttons, decision_buttons, may_publish, render_card, view
 from services.stories.common import StoryView, card_ref, load, member
@@ -29,10 +29,7 @@ from ui.texts import Texts
 async def canned_reasons(session: AsyncSession, tg_user_id: int, verdict: str) -> list[str]:
     """The quick reasons of the member's school for this verdict (its settings)."""
     key = {"reject": "lists.reasons_reject", "changes": "lists.reasons_changes"}.get(verdict)
-    who = await actor(session, tg_user_id)
-    if key is None or who.membership is None:
-        return []
-    return list(await school.value(session, who.membership.org, key))
+    return await school.member_list(session, tg_user_id, key) if key else []
 
 
 # The defaults of lists.reasons_reject / lists.reasons_changes (services/school/defaults.toml),

@@ -16,7 +16,7 @@ from reports import periods
 from reports.model import Scope
 from services import calendar
 from services.errors import Invalid, NotAllowed, NotFound
-from services.people import COUNCIL_ROLES, require_role
+from services.people import COUNCIL_ROLES, in_council_place, require_role
 from storage.models import Campaign, Org, Proposal, Registration, Story, StoryStatus
 
 ALIASES = {
@@ -46,7 +46,7 @@ async def reader(session: AsyncSession, tg_user_id: int, chat_id: int) -> Org:
         raise
     assert who.membership is not None
     org = who.membership.org
-    if chat_id != tg_user_id and chat_id != org.council_chat_id:
+    if not in_council_place(who, tg_user_id, chat_id):
         raise NotAllowed("reports.council_chat_only")
     return org
 
