@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -77,9 +78,14 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Secret ballots: the key of the hash that files a member's direction in the ballot box.
+    # Kept outside the database, so a copy of the database alone cannot tell who voted how (see
+    # README, "Secret ballots"). Unset: derived from the bot token.
+    ballot_secret: SecretStr | None = None
 
     @field_validator(
         "telegram_bot_token",
+        "ballot_secret",
         "telegram_base_url",
         "telegram_base_file_url",
         "bot_username",
@@ -180,6 +186,17 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The school's time zone."""
         return ZoneInfo(self.timezone)
+
+    def ballot_key(self) -> bytes:
+        """The secret-ballot key: BALLOT_SECRET, else derived from the token (else fixed, for a
+        bot that never runs against Telegram: tests and the CLI)."""
+        if self.ballot_secret is not None:
+            seed = self.ballot_secret.get_secret_value()
+        elif self.telegram_bot_token is not None:
+            seed = "token:" + self.telegram_bot_token.get_secret_value()
+        else:
+            seed = "no-token"
+        return hashlib.sha256(b"thidua-ballot\0" + seed.encode()).digest()
 
     def require_token(self) -> str:
         """The token, or a one-line error when it is missing."""

@@ -50,6 +50,7 @@ class Deps:
             texts=self.texts,
             clock=lambda: self.clock(),
             tz=self.settings.tz,
+            ballot_key=self.settings.ballot_key(),
         )
         self.services = Services(env)
 

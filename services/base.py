@@ -25,6 +25,8 @@ class Env:
     texts: Texts
     clock: Callable[[], datetime]
     tz: ZoneInfo
+    # Files a secret ballot's directions (services/judging/ballots.py); from runtime's Settings.
+    ballot_key: bytes = b"tests"
 
     @property
     def reading(self) -> SessionFactory:

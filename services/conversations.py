@@ -33,6 +33,11 @@ class Kind(StrEnum):
     CHANNEL = "channel"  # the chair naming the school's channel
     PROPOSAL_REASON = "proposal_reason"  # the chair's reason for declining a proposal
     SETTING = "setting"  # the chair typing a new value for one of the school's settings
+    FACTS = "facts"  # a leader typing one person's facts (start date, discipline, initiative)
+    DEPT_NOTE = "dept_note"  # a department head's note on the department's proposals
+    MEETING = "meeting"  # the chair scheduling the judging meeting (when, where, agenda)
+    ABSENCE = "absence"  # a council member's reason for missing the meeting
+    REMARKS = "remarks"  # the secretary's remarks for the minutes
 
 
 class NoDraft(Exception):

@@ -6,6 +6,7 @@ from services.base import Env
 from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
 from services.conversations import Conversations
+from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.members import Members
 from services.orgs import Orgs
 from services.people import People
@@ -32,3 +33,9 @@ class Services:
         self.publishing = Publishing(env)
         self.conversations = Conversations(env)
         self.school = SchoolSettings(env)
+        self.rounds = Rounds(env)
+        self.facts = Facts(env)
+        self.dept_heads = DepartmentHeads(env)
+        self.meetings = Meetings(env)
+        self.ballots = Ballots(env)
+        self.minutes = Minutes(env)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -166,6 +168,7 @@ class Membership(Base):
     role: Mapped[Role] = mapped_column(String(16), default=Role.STAFF)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     status: Mapped[MemberStatus] = mapped_column(String(16), default=MemberStatus.PENDING)
+    heads_department: Mapped[bool] = mapped_column(default=False)  # tổ trưởng of department_id
     requested_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -497,3 +500,250 @@ class Lease(Base):
     holder: Mapped[str] = mapped_column(String(80))
     token: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime]
+
+
+# --- The end-of-year judging round (bình xét) -------------------------------------------------
+
+
+class Rating(StrEnum):
+    """A staff member's annual rating (mức độ hoàn thành nhiệm vụ), best first."""
+
+    EXCELLENT = "excellent"  # hoàn thành xuất sắc nhiệm vụ
+    GOOD = "good"  # hoàn thành tốt nhiệm vụ
+    DONE = "done"  # hoàn thành nhiệm vụ
+    NOT_DONE = "not_done"  # không hoàn thành nhiệm vụ
+
+
+class PersonYear(Base):
+    """What a title's conditions need about one person in one school year, entered once a year
+    (from the XLSX the bot hands out, or person by person in chat)."""
+
+    __tablename__ = "person_years"
+    __table_args__ = (UniqueConstraint("org_id", "person_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    year: Mapped[int]  # the school year's first calendar year: 2026 for 2026-2027
+    rating: Mapped[Rating | None] = mapped_column(String(16))
+    started_on: Mapped[date | None] = mapped_column(Date)  # start of service here (min. months)
+    discipline: Mapped[str | None] = mapped_column(String(200))  # e.g. "Khiển trách", None: none
+    initiative: Mapped[str | None] = mapped_column(String(300))  # a recognised initiative's name
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class RoundStatus(StrEnum):
+    """Where a judging round stands."""
+
+    OPEN = "open"  # candidates gathered, departments propose, facts entered, the meeting held
+    CLOSED = "closed"  # the result list is final (the next step: công khai)
+
+
+class JudgingRound(Base):
+    """A judging round (đợt bình xét) for a period and a set of titles."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (Index("ix_rounds_org_status", "org_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int]  # the school year's first calendar year
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    titles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[RoundStatus] = mapped_column(String(16), default=RoundStatus.OPEN)
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class CandidateSource(StrEnum):
+    """Where a candidate came from."""
+
+    REGISTRATION = "registration"  # a title registration (the department proposes it or not)
+    PROPOSAL = "proposal"  # a council proposal (thành tích đột xuất from a story)
+    DEPARTMENT = "department"  # a department registered for a collective title
+    CHAIR = "chair"  # added by the chair
+
+
+class DeptStatus(StrEnum):
+    """What the candidate's department said (registrations only)."""
+
+    WAITING = "waiting"
+    PROPOSED = "proposed"
+    NOT_PROPOSED = "not_proposed"
+
+
+class Outcome(StrEnum):
+    """A candidate's result in the council's vote."""
+
+    PASSED = "passed"  # đạt
+    FAILED = "failed"  # không đạt: below the threshold (or a tie)
+    OVER_CAP = "over_cap"  # enough votes, beyond the title's cap on its share
+    NOT_VOTED = "not_voted"  # the meeting had no quorum, or the title was not put to the vote
+
+
+class Candidate(Base):
+    """One nominee (a person, or a department for a collective title) for one title in a round."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (
+        UniqueConstraint("round_id", "title", "person_id", "department_id"),
+        Index("ix_candidates_round", "round_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    source: Mapped[CandidateSource] = mapped_column(String(16))
+    source_id: Mapped[int | None]
+    dept_status: Mapped[DeptStatus] = mapped_column(String(16), default=DeptStatus.PROPOSED)
+    added_at: Mapped[datetime]
+    # The checks' warnings when the vote opened ({"key": ..., params}), kept for the minutes.
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    outcome: Mapped[Outcome | None] = mapped_column(String(16))
+    yes: Mapped[int | None]
+    no: Mapped[int | None]
+    base: Mapped[int | None]  # the number the percentage is computed on
+
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    department: Mapped[Department | None] = relationship()
+
+
+class DepartmentReview(Base):
+    """A department head's confirmation of the department's proposals, after its own meeting."""
+
+    __tablename__ = "department_reviews"
+    __table_args__ = (UniqueConstraint("round_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    head_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    confirmed_at: Mapped[datetime]
+
+
+class MeetingStatus(StrEnum):
+    """Where the council's judging meeting stands."""
+
+    SCHEDULED = "scheduled"
+    OPEN = "open"  # members check in; the chair opens and closes votes
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Meeting(Base):
+    """The council's judging meeting (phiên họp bình xét)."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    starts_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(200))
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    chair_id: Mapped[int] = mapped_column(ForeignKey("people.id"))  # who presides
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[MeetingStatus] = mapped_column(String(16), default=MeetingStatus.SCHEDULED)
+    council_size: Mapped[int | None]  # members of the council when the meeting opened
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    remarks: Mapped[str] = mapped_column(Text, default="")  # the secretary's, for the minutes
+    conclusions: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class Attendance(Base):
+    """A council member at the meeting: checked in, or absent (with the reason they gave)."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    present: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(String(300))  # for an absence
+    at: Mapped[datetime]
+
+
+class BallotStatus(StrEnum):
+    """Where one title's vote stands."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Ballot(Base):
+    """The vote on one title at the meeting, with the rule it follows (copied when it opened)."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("meeting_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    secret: Mapped[bool] = mapped_column(default=False)
+    threshold: Mapped[int]  # percent of yes votes needed
+    base: Mapped[str] = mapped_column(String(16))  # "all" members | members "present"
+    present: Mapped[int]  # members checked in when it opened
+    status: Mapped[BallotStatus] = mapped_column(String(16), default=BallotStatus.OPEN)
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class Vote(Base):
+    """A member's vote on a candidate. In a secret ballot `choice` stays empty: the row says only
+    that the member voted; the direction is in `ballot_box`, under a key not derived from the
+    member without a secret kept outside the database (see README, "Secret ballots")."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("ballot_id", "candidate_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    choice: Mapped[str | None] = mapped_column(String(8))  # yes | no (open ballots only)
+    at: Mapped[datetime]
+
+
+class BallotBoxEntry(Base):
+    """A secret ballot's direction for one candidate: no member, no time, no row number (the key is
+    a keyed hash); emptied into the candidate's counts when the vote closes."""
+
+    __tablename__ = "ballot_box"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    choice: Mapped[str] = mapped_column(String(8))
+
+
+class MinutesKind(StrEnum):
+    """The documents a meeting produces."""
+
+    MINUTES = "minutes"  # biên bản họp
+    COUNT = "count"  # biên bản kiểm phiếu (secret ballots)
+
+
+class MinutesVersion(Base):
+    """One rendered version of a meeting's minutes; every version is kept."""
+
+    __tablename__ = "minutes_versions"
+    __table_args__ = (UniqueConstraint("meeting_id", "kind", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    kind: Mapped[MinutesKind] = mapped_column(String(16))
+    version: Mapped[int]
+    final: Mapped[bool] = mapped_column(default=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]

@@ -1,0 +1,90 @@
+"""What the judging modules share: the school's open round, its council, its rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from services.errors import NotFound
+from services.judging.rules import Family, Rules, family
+from services.people import COUNCIL_ROLES
+from services.school import values
+from storage.models import (
+    JudgingRound,
+    Membership,
+    MemberStatus,
+    Org,
+    PersonYear,
+    RoundStatus,
+)
+
+ROLE_ORDER = {"chair": 0, "vice_chair": 1, "council": 2}
+
+
+async def open_round(session: AsyncSession, org_id: int) -> JudgingRound | None:
+    """The school's open judging round (at most one is open at a time)."""
+    return await session.scalar(
+        select(JudgingRound)
+        .where(JudgingRound.org_id == org_id, JudgingRound.status == RoundStatus.OPEN)
+        .order_by(JudgingRound.id.desc())
+        .limit(1)
+    )
+
+
+async def round_of(session: AsyncSession, org_id: int, round_id: int) -> JudgingRound:
+    """A round of this school (another school's id is not found, never shown)."""
+    found = await session.get(JudgingRound, round_id)
+    if found is None or found.org_id != org_id:
+        raise NotFound("judging.no_round")
+    return found
+
+
+async def council_members(session: AsyncSession, org_id: int) -> Sequence[Membership]:
+    """The school's council (chair, vice-chair, members), active, chair first, then by name."""
+    rows = (
+        await session.scalars(
+            select(Membership)
+            .options(joinedload(Membership.person), joinedload(Membership.department))
+            .where(
+                Membership.org_id == org_id,
+                Membership.status == MemberStatus.ACTIVE,
+                Membership.role.in_([str(r) for r in COUNCIL_ROLES]),
+            )
+        )
+    ).all()
+    return sorted(rows, key=lambda m: (ROLE_ORDER.get(str(m.role), 9), m.person.full_name))
+
+
+async def school_rules(session: AsyncSession, org: Org) -> dict[str, Any]:
+    """The school's settings as plain values ({"rules.quorum": "2/3", ...})."""
+    return {key: v.value for key, v in (await values(session, org)).items()}
+
+
+def title_family(settings: dict[str, Any], title: str) -> Family:
+    """The rules one title follows, by the school's list of collective titles."""
+    return family(title, settings["lists.titles_collective"])
+
+
+def rules_of(settings: dict[str, Any]) -> Rules:
+    """The conditions' rules, from the school's settings."""
+    return Rules.of(settings)
+
+
+def vote_rule(settings: dict[str, Any], title: str) -> tuple[bool, int, str]:
+    """(secret?, threshold %, base "all"|"present") for a title, from the school's settings."""
+    kind = title_family(settings, title)
+    secret = str(settings[f"rules.ballot_{kind}"]) == "secret"
+    threshold = int(settings[f"rules.approval_{kind}"])
+    return secret, threshold, str(settings["rules.approval_base"])
+
+
+async def facts_by_person(session: AsyncSession, org_id: int, year: int) -> dict[int, PersonYear]:
+    """Each person's facts for a school year ({person_id: row})."""
+    rows = await session.scalars(
+        select(PersonYear).where(PersonYear.org_id == org_id, PersonYear.year == year)
+    )
+    return {row.person_id: row for row in rows}

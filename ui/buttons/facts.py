@@ -1,0 +1,3 @@
+"""Buttons of the judging round: facts."""
+
+from __future__ import annotations

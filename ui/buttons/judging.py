@@ -1,0 +1,3 @@
+"""Buttons of the judging round: judging."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Buttons of the judging round: meetings."""
+
+from __future__ import annotations

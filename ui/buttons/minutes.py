@@ -1,0 +1,3 @@
+"""Buttons of the judging round: minutes."""
+
+from __future__ import annotations
