@@ -409,7 +409,7 @@ class Ballots(UseCases):
             session.add(ballot)
             await session.flush()
             # The conditions as they stand when the vote opens: kept for the minutes.
-            warns, _ = await warnings_of(session, rnd, settings)
+            warns, _ = await warnings_of(session, rnd, settings, now.astimezone(self.env.tz).date())
             candidates = await _proposed(session, ballot, rnd.id)
             if not candidates:
                 raise Invalid("judging.no_candidates", title=name)

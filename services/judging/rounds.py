@@ -32,6 +32,7 @@ from services.judging.rules import (
     cap,
     check_collective,
     check_person,
+    family,
 )
 from services.people import COUNCIL_ROLES, Actor, require_role
 from storage.models import (
@@ -57,7 +58,6 @@ from storage.models import (
 )
 from ui.buttons.departments import DeptReview
 from ui.buttons.judging import RoundView as RoundButton
-from ui.texts import Texts
 
 
 @dataclass(frozen=True)
@@ -144,11 +144,13 @@ async def _departments_of(session: AsyncSession, org_id: int) -> dict[int, int |
 
 
 async def warnings_of(
-    session: AsyncSession, rnd: JudgingRound, settings: dict[str, Any]
+    session: AsyncSession, rnd: JudgingRound, settings: dict[str, Any], today: date
 ) -> tuple[dict[int, list[Warning]], dict[str, list[Warning]]]:
     """The conditions each candidate of the round does not meet ({candidate_id: warnings}) and
-    the notes per title (the CSTĐCS cap), from the facts entered and the school's rules."""
+    the notes per title (the CSTĐCS cap), from the facts entered and the school's rules; service
+    is counted up to today (or the period's end, once past)."""
     rules = rules_of(settings)
+    until = min(rnd.period_end, today)
     facts = await facts_by_person(session, rnd.org_id, rnd.year)
     candidates = await _candidates(session, rnd.id)
     departments = await _departments_of(session, rnd.org_id)
@@ -167,9 +169,7 @@ async def warnings_of(
     for c in candidates:
         kind = families[c.title]
         if c.person_id is not None:
-            warns = check_person(
-                kind, _facts(facts.get(c.person_id)), rules, period_end=rnd.period_end
-            )
+            warns = check_person(kind, _facts(facts.get(c.person_id)), rules, period_end=until)
             if kind == Family.CSTDCS and (
                 c.person_id not in ldtt_people or c.person_id in ldtt_failed
             ):
@@ -210,14 +210,13 @@ def _line(c: Candidate, warnings: list[Warning]) -> CandidateLine:
 
 
 async def round_view(
-    session: AsyncSession, rnd: JudgingRound, *, may_manage: bool, texts: Texts
+    session: AsyncSession, rnd: JudgingRound, *, may_manage: bool, today: date
 ) -> RoundView:
     """The round with its candidates by title (in the round's order), warnings computed now."""
-    del texts
     org = await session.get(Org, rnd.org_id)
     assert org is not None
     settings = await school_rules(session, org)
-    live, notes = await warnings_of(session, rnd, settings)
+    live, notes = await warnings_of(session, rnd, settings, today)
     candidates = await _candidates(session, rnd.id)
     departments = {
         d.id: d.name
@@ -328,7 +327,12 @@ async def gather(session: AsyncSession, rnd: JudgingRound, now: datetime) -> int
         )
         .order_by(Registration.id)
     )
+    # Chiến sĩ thi đua cơ sở is chosen among Lao động tiên tiến: who registers the first is a
+    # candidate for the second too.
+    ldtt = next((t for t in rnd.titles if family(t, ()) == Family.LDTT), None)
     for reg_id, person_id, title in registrations:
+        if ldtt is not None and family(title, ()) == Family.CSTDCS:
+            add(ldtt, person_id, CandidateSource.REGISTRATION, reg_id, DeptStatus.WAITING)
         add(title, person_id, CandidateSource.REGISTRATION, reg_id, DeptStatus.WAITING)
     proposals = await session.execute(
         select(Proposal.id, Proposal.person_id, Proposal.form)
@@ -358,6 +362,9 @@ class Opened:
 
 class Rounds(UseCases):
     """The chair opens a round; the council sees its candidates; the chair closes it."""
+
+    def _today(self) -> date:
+        return self.now().astimezone(self.env.tz).date()
 
     async def open(self, *, tg_user_id: int) -> Opened:
         """The chair opens the judging round of the current school year, for the school's
@@ -443,7 +450,7 @@ class Rounds(UseCases):
                 candidates=added,
             )
             await session.commit()
-            view = await round_view(session, rnd, may_manage=True, texts=self.texts)
+            view = await round_view(session, rnd, may_manage=True, today=self._today())
             return Opened(view, added, len(heads))
 
     async def view(self, *, tg_user_id: int, round_id: int | None = None) -> RoundView:
@@ -463,7 +470,7 @@ class Rounds(UseCases):
                     raise NotFound("judging.no_round", may_open=who.role == Role.CHAIR)
                 rnd = found
             return await round_view(
-                session, rnd, may_manage=who.role == Role.CHAIR, texts=self.texts
+                session, rnd, may_manage=who.role == Role.CHAIR, today=self._today()
             )
 
     async def close(self, *, tg_user_id: int, round_id: int) -> RoundView:
@@ -502,7 +509,7 @@ class Rounds(UseCases):
                 now=now,
             )
             await session.commit()
-            return await round_view(session, rnd, may_manage=True, texts=self.texts)
+            return await round_view(session, rnd, may_manage=True, today=self._today())
 
     async def results(self, *, org_id: int) -> RoundView | None:
         """The school's newest round with results (for /tally and the exports)."""
@@ -515,7 +522,7 @@ class Rounds(UseCases):
             )
             if rnd is None:
                 return None
-            return await round_view(session, rnd, may_manage=False, texts=self.texts)
+            return await round_view(session, rnd, may_manage=False, today=self._today())
 
 
 def round_button(round_id: int) -> str:
