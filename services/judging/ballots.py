@@ -351,6 +351,17 @@ async def _progress(session: AsyncSession, ballot: Ballot, meeting: Meeting) -> 
     )
 
 
+async def _voted_on(session: AsyncSession, ballot_id: int, person_id: int) -> set[int]:
+    """The candidates a member has voted on in a ballot."""
+    return set(
+        await session.scalars(
+            select(Vote.candidate_id).where(
+                Vote.ballot_id == ballot_id, Vote.person_id == person_id
+            )
+        )
+    )
+
+
 def _progress_ref(ballot_id: int) -> str:
     return f"ballot:{ballot_id}:progress"
 
@@ -511,6 +522,9 @@ class Ballots(UseCases):
                 raise NotFound("errors.stale_button")
             if conflicted(candidate, member):
                 raise NotAllowed("judging.own_vote")
+            candidates = await _proposed(session, ballot, meeting.round_id)
+            owed = {c.id for c in candidates if not conflicted(c, member)}
+            done_before = owed <= await _voted_on(session, ballot.id, member.person_id)
             choice = "yes" if yes else "no"
             row = await session.scalar(
                 select(Vote).where(
@@ -527,7 +541,6 @@ class Ballots(UseCases):
                     at=now,
                 )
                 session.add(row)
-            before = await _progress(session, ballot, meeting)
             if ballot.secret:
                 key = box_key(self._key, ballot.id, candidate.id, member.person_id)
                 entry = await session.get(BallotBoxEntry, key)
@@ -544,12 +557,11 @@ class Ballots(UseCases):
                 row.choice = choice
             row.at = now
             await session.flush()
-            after = await _progress(session, ballot, meeting)
-            if after.voted != before.voted:
-                await self._show_progress(session, ballot, meeting, after, now)
-            index = [c.id for c in await _proposed(session, ballot, meeting.round_id)].index(
-                candidate.id
-            )
+            if not done_before and owed <= await _voted_on(session, ballot.id, member.person_id):
+                # One more member has voted on everyone: the chair's "đã bỏ phiếu" moves.
+                progress = await _progress(session, ballot, meeting)
+                await self._show_progress(session, ballot, meeting, progress, now)
+            index = [c.id for c in candidates].index(candidate.id)
             sheet = await _sheet(session, self._key, ballot, meeting, member, index // SHEET_SIZE)
             await session.commit()
             return sheet

@@ -52,7 +52,7 @@ async def _open(sessions: SessionFactory, texts: Texts, clock: list[datetime]) -
 
 @pytest.fixture
 async def world(sessions: SessionFactory, texts: Texts, now: datetime) -> World:
-    return await build(sessions, texts, now)
+    return await build(sessions, texts, now, staff=8, cstdcs=3)
 
 
 @pytest.fixture
@@ -65,9 +65,10 @@ async def test_opening_a_round_gathers_the_years_registrations(
 ) -> None:
     opened = await Rounds(env(sessions, texts, clock)).open(tg_user_id=CHAIR)
     titles = {t.title: t for t in opened.view.titles}
-    # 36 registrants (9 council members, 27 teachers): 4 CSTĐCS (also LĐTT candidates).
-    assert len(titles[CSTDCS].candidates) == 4
-    assert len(titles[LDTT].candidates) == 36
+    # 18 registrants (9 council members, 9 teachers): 3 CSTĐCS (also LĐTT candidates).
+    assert len(world.council + world.staff) == 18
+    assert len(titles[CSTDCS].candidates) == 3
+    assert len(titles[LDTT].candidates) == 18
     assert all(c.dept_status == "waiting" for c in titles[LDTT].candidates)
     assert opened.view.name == "Bình xét thi đua năm học 2023-2024"
     with pytest.raises(AlreadyDone):
@@ -226,10 +227,10 @@ async def test_an_open_and_a_secret_vote_counted_on_the_rules_base(
     capped = await ballots.close_vote(tg_user_id=CHAIR, ballot_id=secret.id)
     passed_ldtt = result.passed
     assert capped.cap == passed_ldtt * 15 // 100
-    assert sum(1 for line in capped.lines if line.outcome == Outcome.PASSED) == min(capped.cap, 4)
-    assert sum(1 for line in capped.lines if line.outcome == Outcome.OVER_CAP) == 4 - min(
-        capped.cap, 4
-    )
+    passed = sum(1 for line in capped.lines if line.outcome == Outcome.PASSED)
+    over = sum(1 for line in capped.lines if line.outcome == Outcome.OVER_CAP)
+    assert (passed, over) == (min(capped.cap, 3), 3 - min(capped.cap, 3))
+    assert capped.cap < 3  # the cap did bite
     async with sessions() as s:
         assert await s.scalar(select(BallotBoxEntry.key)) is None  # emptied into the counts
 
@@ -507,3 +508,56 @@ async def test_the_chair_may_not_vote_on_herself(
     sheet = await ballots.sheet(tg_user_id=CHAIR, ballot_id=opened.ballot_id)
     assert [line.own for line in sheet.lines if line.candidate_id == herself.id] == [True]
     assert Role.CHAIR
+
+
+async def test_the_tally_and_the_export_show_the_years_round(
+    sessions: SessionFactory, texts: Texts, world: World, clock: list[datetime]
+) -> None:
+    from openpyxl import load_workbook
+
+    from services.tallies import Tallies
+
+    rnd = await _open(sessions, texts, clock)
+    present_tg = world.council[:7]
+    present = [world.person[tg] for tg in present_tg]
+    meeting = await hold_meeting(
+        sessions, world.school.org_id, rnd.id, present[0], present, clock[0]
+    )
+    ballots = Ballots(env(sessions, texts, clock))
+    opened = await ballots.open_vote(tg_user_id=CHAIR, meeting_id=meeting, title=0)
+    async with sessions() as s:
+        cands = (
+            await s.scalars(select(Candidate).where(Candidate.title == LDTT).order_by(Candidate.id))
+        ).all()
+    winners = {c.id for c in cands[::3]}  # every third candidate gets everyone's yes
+    for tg in present_tg:
+        for c in cands:
+            if c.person_id != world.person[tg]:
+                await ballots.cast(
+                    tg_user_id=tg,
+                    ballot_id=opened.ballot_id,
+                    candidate_id=c.id,
+                    yes=c.id in winners,
+                )
+    result = await ballots.close_vote(tg_user_id=CHAIR, ballot_id=opened.ballot_id)
+    # 7 yes of 9 (77,8 %) pass; 7 of 8 for a council member's own line too.
+    assert result.passed == len(winners)
+    tallies = Tallies(env(sessions, texts, clock))
+    shown = await tallies.tally(tg_user_id=CHAIR, chat_id=CHAIR, code="y")
+    line = texts.render("vi", "reports.tally", tally=shown.tally)
+    assert f"Lao động tiên tiến: {len(winners)}/{len(cands)} đạt" in line
+    assert "(chưa chốt)" in line
+
+    async def started(_: object) -> None:
+        return None
+
+    export = await tallies.export(tg_user_id=CHAIR, chat_id=CHAIR, code="y", started=started)
+    try:
+        xlsx = next(f for f in export.files if f.filename.endswith(".xlsx"))
+        book = load_workbook(xlsx.data)
+    finally:
+        export.close()
+    sheet = book["Kết quả bình xét"]
+    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == LDTT]
+    assert len(rows) == len(cands)
+    assert sum(1 for r in rows if r[-1] == "Đạt") == len(winners)
