@@ -261,7 +261,7 @@ async def the_chair_claims_the_school(demo: Demo) -> None:
     await chair.send(chair.name)
     pick = await chair.sees("thuộc tổ nào")
     await chair.taps(pick, chair.cast.department)
-    await chair.sees_edit(pick, "Đã hoàn tất hồ sơ")
+    await chair.sees_edit(pick, "Đã cập nhật thông tin")
 
 
 async def join(demo: Demo, role: str, *, forwarded_by: str = "") -> Msg:
@@ -312,7 +312,7 @@ async def the_chair_assigns_council_roles(demo: Demo) -> None:
         await chair.taps(screen, button)
         screen = await chair.sees_edit(screen, f"Vai trò: {title}")
         await person.sees(title)
-        await chair.taps(screen, "« Danh sách")
+        await chair.taps(screen, "‹ Danh sách")
         screen = await chair.sees_edit(screen, f"Thành viên {SCHOOL}")
 
 
@@ -451,7 +451,7 @@ async def a_teacher_reports_a_good_deed(demo: Demo) -> None:
     await teacher.user.send_album([_png(1), _png(2)])
     await teacher.sees("album")
     await teacher.taps(photos, "Tiếp tục")
-    who = await teacher.sees_edit(photos, "Ai là người làm việc tốt")
+    who = await teacher.sees_edit(photos, "Ai là người được nêu gương")
     await teacher.taps(who, "Học sinh, lớp")
     await teacher.sees_edit(who, "tên học sinh")
     await teacher.send("em Nguyễn Gia Bảo, lớp 1A2")

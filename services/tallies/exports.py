@@ -56,9 +56,9 @@ class ExportResult:
     files: list[ExportFile]
 
     @property
-    def rows(self) -> int:
-        """Data rows written to the workbook."""
-        return self.files[0].rows if self.files else 0
+    def stories(self) -> int:
+        """The stories listed in the CSV (what the user is told the export holds)."""
+        return self.files[1].rows if len(self.files) > 1 else 0
 
     def close(self) -> None:
         """Release the temporary files."""

@@ -83,7 +83,7 @@ async def to_preview(
         await teacher.send_album([png(i) for i in range(photos)])
         await teacher.wait_message(contains="Đã nhận album ảnh")
     await teacher.press(photos_prompt, "Tiếp tục →")
-    nominee = await teacher.wait_edit(photos_prompt, contains="Ai là người làm việc tốt")
+    nominee = await teacher.wait_edit(photos_prompt, contains="Ai là người được nêu gương")
     await teacher.press(nominee, who)
     return await teacher.wait_edit(nominee, contains="Xem trước")
 

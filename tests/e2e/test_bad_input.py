@@ -569,8 +569,8 @@ async def test_a_name_with_html_shows_exactly_as_typed_to_the_chair_in_the_list_
     await chair.wait_edit(notice, contains=f"của {name} (Tổ 2)")
     await chair.send("/members")
     listing = await chair.wait_message(contains="Thành viên")
-    assert f"{name} · GV · Tổ 2" in listing.button_texts
-    await chair.press(listing, f"{name} · GV · Tổ 2")
+    assert f"{name} · CB-GV-NV · Tổ 2" in listing.button_texts
+    await chair.press(listing, f"{name} · CB-GV-NV · Tổ 2")
     card = await chair.wait_edit(listing, contains="Vai trò")
     assert card.text.startswith(f"{name}\n")
     toast = await chair.press(card, "Ủy viên")

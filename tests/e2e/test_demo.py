@@ -30,7 +30,7 @@ def test_the_demo_plays_every_journey_and_exits_cleanly(tmp_path: Path) -> None:
     for moment in (
         # The chair claims the school and finishes her profile.
         "[Trần Thị Thu Hà ← bot] Kính chào Thầy/Cô! Thầy/Cô đã nhận vai trò Chủ tịch Hội đồng",
-        "Đã hoàn tất hồ sơ",
+        "Đã cập nhật thông tin",
         # A join request is approved with one tap, and the teacher is told.
         "[Trần Thị Thu Hà ← bot] (edited) Yêu cầu sử dụng bot của Lê Minh Tuấn",
         "[Lê Minh Tuấn ← bot] Chúc mừng Thầy/Cô! Yêu cầu sử dụng bot",

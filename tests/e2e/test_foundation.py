@@ -35,7 +35,7 @@ async def test_the_chair_claims_the_school_through_the_one_time_link(
     pick = await chair.wait_message(contains="thuộc tổ nào")
     assert "Tổ Văn phòng" in pick.button_texts and "Tổ 1" in pick.button_texts
     await chair.press(pick, "Tổ Văn phòng")
-    done = await chair.wait_edit(pick, contains="Đã hoàn tất hồ sơ")
+    done = await chair.wait_edit(pick, contains="Đã cập nhật thông tin")
     assert f"https://t.me/thidua_test_bot?start=j_{created.invite_code}" in done.text
 
     # The link was spent: someone else opening it gets a polite refusal and no role.

@@ -728,7 +728,7 @@ async def test_the_author_withdraws_only_their_own_waiting_story(
         )
     assert entry is not None and entry.org_id == school.org_id
     assert edit is not None and "buttons" not in edit.payload
-    assert "Người gửi đã rút lại" in edit.payload["text"]
+    assert "Người kể đã rút lại" in edit.payload["text"]
 
 
 async def test_asked_for_changes_the_author_resubmits_and_the_old_card_is_edited(
@@ -822,7 +822,7 @@ async def test_pending_lists_waiting_stories_oldest_first_with_links_for_the_cou
     ]
     assert items[0].link is not None and items[0].link.startswith("https://t.me/c/1234567890/")
     rendered = texts.render("vi", "stories.pending", items=items)
-    assert "«&lt;b&gt;Tổ 2&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt; dọn sân»" in rendered
+    assert "“&lt;b&gt;Tổ 2&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt; dọn sân”" in rendered
     for who in (TEACHER, STRANGER):
         async with sessions() as s:
             with pytest.raises(NotAllowed):
