@@ -368,9 +368,9 @@ async def test_issue17_item35_prompt_examples_follow_the_school_year_and_today(
         await uc.answer(tg_user_id=CHAIR, text="thứ hai tuần sau")
     refused = texts.plain("vi", caught.value.key, **caught.value.values)
     assert "ví dụ 27/10/2028" in refused
-    step = await uc.answer(tg_user_id=CHAIR, text="27/10/2028")
-    assert isinstance(step, DraftStep)
-    ask_end = texts.plain("vi", "campaigns.ask_end", example=step.examples)
+    at_end = await uc.answer(tg_user_id=CHAIR, text="27/10/2028")
+    assert isinstance(at_end, DraftStep)
+    ask_end = texts.plain("vi", "campaigns.ask_end", example=at_end.examples)
     assert "ví dụ 24/11/2028, 24-11-2028 hoặc chỉ 24/11" in ask_end
     for prompt in (ask_name, ask_start, refused, ask_end):
         assert "2024" not in prompt and "2025" not in prompt and "2026" not in prompt
