@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from tests.e2e.conftest import ROOT
 
 
 @pytest.mark.timeout(150)
-def test_the_demo_plays_every_journey_and_exits_cleanly(tmp_path: Path) -> None:
+def test_the_demo_plays_every_journey_and_exits_cleanly_issue17_item36(tmp_path: Path) -> None:
     out_dir, scratch = tmp_path / "documents", tmp_path / "tmp"
     scratch.mkdir()
     done = subprocess.run(
@@ -50,6 +51,16 @@ def test_the_demo_plays_every_journey_and_exits_cleanly(tmp_path: Path) -> None:
     ):
         assert moment in out, f"the transcript lacks {moment!r}:\n{out[-3000:]}"
     assert "DEMO FAILED" not in done.stderr
+    # Each message is printed where it came, labelled (issue 17, item 36): the answer to /tally
+    # and to /export right below them (not notices the chair got earlier), and photos as
+    # "[ảnh]" with their caption, never as an empty line.
+    lines = out.splitlines()
+    for command, answer in (("/tally", "📊 Thống kê thi đua"), ("/export", "✅ Đã gửi báo cáo")):
+        after = lines[lines.index(f"[Trần Thị Thu Hà → bot] {command}") + 1]
+        assert after.startswith(f"[Trần Thị Thu Hà ← bot] {answer}"), after
+    assert "[Hội đồng TĐKT – TH Thượng Thanh ← bot] [ảnh] 📷 Ảnh của câu chuyện #1" in lines
+    assert "[Hội đồng TĐKT – TH Thượng Thanh ← bot] [ảnh]" in lines  # the album's second photo
+    assert not [line for line in lines if re.fullmatch(r"\[[^]]+ ← bot\]\s*", line)]
     # --out: every document and chart the people received, listed at the end, and openable.
     saved = sorted(p.name for p in out_dir.iterdir())
     suffixes = {name.rsplit(".", 1)[1] for name in saved}
