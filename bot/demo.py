@@ -47,6 +47,7 @@ class Cast:
     name: str
     tg_id: int
     department: str = ""
+    address: str = "Cô"  # how the school addresses them: the button they press at joining
 
     @property
     def first_name(self) -> str:
@@ -62,10 +63,12 @@ class Cast:
 # From the sample data (shared/sample-data/truong-thuong-thanh.json), plus two outsiders.
 CAST = {
     "chair": Cast("Trần Thị Thu Hà", 1001, "Tổ Văn phòng"),
-    "vice": Cast("Lê Minh Tuấn", 1002, "Tổ Văn phòng"),
+    "vice": Cast("Lê Minh Tuấn", 1002, "Tổ Văn phòng", "Thầy"),
     "council": Cast("Phạm Thị Lan", 1003, "Tổ 1"),
     "teacher": Cast("Vũ Thị Mai", 1004, "Tổ 1"),
-    "outsider": Cast("Đoàn Văn Khách", 7001, "Tổ 3"),  # a parent who was forwarded the invite
+    "outsider": Cast(
+        "Đoàn Văn Khách", 7001, "Tổ 3", "Thầy"
+    ),  # a parent who was forwarded the invite
     "stranger": Cast("Người lạ", 9001),  # found the bot by its name
 }
 
@@ -285,10 +288,17 @@ async def the_chair_claims_the_school(demo: Demo) -> None:
     demo.out.note(f"{chair.name} opens the chair link")
     await chair.send(f"/start {orgs.CHAIR_PREFIX}{demo.chair_code}")
     await chair.sees("Chủ tịch Hội đồng Thi đua – Khen thưởng")
-    await chair.send(chair.name)
-    pick = await chair.sees("thuộc tổ nào")
+    pick = await _named(chair)
     await chair.taps(pick, chair.cast.department)
     await chair.sees_edit(pick, "Đã cập nhật thông tin")
+
+
+async def _named(person: Player) -> Msg:
+    """Give the full name and say how to be addressed; returns the department question."""
+    await person.send(person.name)
+    asked = await person.sees("là Thầy hay Cô")
+    await person.taps(asked, person.cast.address)
+    return await person.sees_edit(asked, "thuộc tổ nào")
 
 
 async def join(demo: Demo, role: str, *, forwarded_by: str = "") -> Msg:
@@ -300,8 +310,7 @@ async def join(demo: Demo, role: str, *, forwarded_by: str = "") -> Msg:
         demo.out.note(f"{person.name} opens the invite link")
     await person.send(f"/start {orgs.JOIN_PREFIX}{demo.invite_code}")
     await person.sees("họ và tên đầy đủ")
-    await person.send(person.name)
-    pick = await person.sees("thuộc tổ nào")
+    pick = await _named(person)
     await person.taps(pick, person.cast.department)
     return await person.sees_edit(pick, "Đã gửi yêu cầu")
 

@@ -41,6 +41,7 @@ from ui.buttons.broadcasts import (
 )
 from ui.buttons.common import LanguageChosen
 from ui.buttons.members import (
+    AddressPicked,
     DepartmentAdd,
     DepartmentCard,
     DepartmentList,
@@ -126,6 +127,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
         # Buttons, by the kind in their versioned data.
+        CallbackQueryHandler(join.on_address_pick, pattern=AddressPicked.matches),
         CallbackQueryHandler(join.on_department_pick, pattern=DepartmentPicked.matches),
         CallbackQueryHandler(join.on_join_decision, pattern=JoinDecided.matches),
         CallbackQueryHandler(admin.on_members_page, pattern=MembersPage.matches),

@@ -141,6 +141,13 @@ class Department(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Address(StrEnum):
+    """How the school addresses a person: "thầy" (a man) or "cô" (a woman)."""
+
+    THAY = "thay"
+    CO = "co"
+
+
 class Person(Base):
     """A human known by their Telegram account."""
 
@@ -149,6 +156,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
+    # Asked at joining; None (not asked yet): greeted neutrally as "Thầy/Cô <full name>".
+    address: Mapped[Address | None] = mapped_column(String(8))
     locale: Mapped[str | None] = mapped_column(String(8))
     current_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"))
     created_at: Mapped[datetime]

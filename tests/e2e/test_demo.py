@@ -31,10 +31,11 @@ def test_the_demo_plays_every_journey_and_exits_cleanly_issue17_item36(tmp_path:
     for moment in (
         # The chair claims the school and finishes her profile.
         "[Trần Thị Thu Hà ← bot] Kính chào Thầy/Cô! Thầy/Cô đã nhận vai trò Chủ tịch Hội đồng",
+        "[Trần Thị Thu Hà ← bot] (edited) Cảm ơn cô Hà. Cô thuộc tổ nào?",  # item 32
         "Đã cập nhật thông tin",
         # A join request is approved with one tap, and the teacher is told.
         "[Trần Thị Thu Hà ← bot] (edited) Yêu cầu sử dụng bot của Lê Minh Tuấn",
-        "[Lê Minh Tuấn ← bot] Chúc mừng Thầy/Cô! Yêu cầu sử dụng bot",
+        "[Lê Minh Tuấn ← bot] Chúc mừng thầy Tuấn! Yêu cầu sử dụng bot",
         # Only the chair binds the council group.
         "chỉ Chủ tịch Hội đồng mới làm được việc này",
         "đã được gắn làm nhóm Hội đồng",

@@ -19,6 +19,7 @@ from tests import buttons as samples
 
 # kind -> (handler module, handler function)
 BUTTONS = {
+    "jt": ("handlers.join", "on_address_pick"),
     "jd": ("handlers.join", "on_department_pick"),
     "ja": ("handlers.join", "on_join_decision"),
     "ml": ("handlers.admin", "on_members_page"),
