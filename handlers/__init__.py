@@ -67,10 +67,12 @@ from ui.buttons.publishing import PublishStory
 from ui.buttons.settings import SettingEdit, SettingReset, SettingsSection
 from ui.buttons.stories import (
     CampaignAttached,
+    ChildConsent,
     ColleagueChosen,
     ColleaguePage,
     ConsentGiven,
     NomineeChosen,
+    PupilAge,
     ReportStep,
     StoryDecision,
     StoryReason,
@@ -145,7 +147,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(stories.on_nominee_kind, pattern=NomineeChosen.matches),
         CallbackQueryHandler(stories.on_colleague, pattern=ColleagueChosen.matches),
         CallbackQueryHandler(stories.on_colleague_page, pattern=ColleaguePage.matches),
+        CallbackQueryHandler(stories.on_pupil_age, pattern=PupilAge.matches),
         CallbackQueryHandler(stories.on_consent, pattern=ConsentGiven.matches),
+        CallbackQueryHandler(stories.on_child_consent, pattern=ChildConsent.matches),
         CallbackQueryHandler(stories.on_campaign_pick, pattern=CampaignAttached.matches),
         CallbackQueryHandler(stories.on_decision, pattern=StoryDecision.matches),
         CallbackQueryHandler(stories.on_canned_reason, pattern=StoryReason.matches),

@@ -46,7 +46,7 @@ ACTION_VI = {
     "proposal.decline": "Không xác nhận đề nghị",
 }
 TARGET_VI = {"story": "Câu chuyện", "proposal": "Đề nghị"}
-CONSENT_GIVEN, CONSENT_MISSING = "Có", "Chưa"  # a pupil's parents agreed to publication
+CONSENT_GIVEN, CONSENT_MISSING = "Có", "Chưa"  # the parents (and the pupil, if old enough) agreed
 STORY_REF = "Câu chuyện #"  # followed by the story's number
 REGISTRATION_REF = "Đăng ký danh hiệu"  # a proposal based on a title registration
 # Nghị định 13/2023: a pupil's details leave the council only with consent.
@@ -62,7 +62,7 @@ STORY_COLUMNS = (
     Column("Tổ", "user", 14),
     Column("Người được nêu gương", "user", 28),
     Column("Đối tượng", "text", 14),
-    Column("CMHS đồng ý công khai", "text", 12),
+    Column("Đồng ý công khai", "text", 12),
     Column("Nội dung", "user", 80),
     Column("Trạng thái", "text", 16),
     Column("Người xét", "user", 22),

@@ -288,7 +288,10 @@ class Story(Base):
     nominee_kind: Mapped[NomineeKind] = mapped_column(String(16))
     nominee_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     nominee_text: Mapped[str | None] = mapped_column(String(200))
-    pupil_consent: Mapped[bool] = mapped_column(default=False)
+    pupil_consent: Mapped[bool] = mapped_column(default=False)  # the pupil's parents agreed
+    # The pupil's own consent, asked when they are at or above the school's consent age
+    # (rules.pupil_consent_age); None: not asked (younger, or not a pupil).
+    child_consent: Mapped[bool | None] = mapped_column()
     status: Mapped[StoryStatus] = mapped_column(String(20), default=StoryStatus.PENDING)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
     submitted_at: Mapped[datetime]

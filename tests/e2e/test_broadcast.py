@@ -349,6 +349,7 @@ async def approved_story(
         else:
             await stories.choose_nominee(s, tg_user_id=TEACHER, kind=NomineeKind.PUPIL, now=now)
             await stories.name_nominee(s, tg_user_id=TEACHER, text=pupil, now=now)
+            await stories.set_pupil_age(s, tg_user_id=TEACHER, older=False, now=now)
             await stories.set_consent(s, tg_user_id=TEACHER, consent=consent, now=now)
         story = await stories.submit(s, tg_user_id=TEACHER, texts=texts, now=now)
     async with sessions() as s:

@@ -36,6 +36,9 @@ def test_the_demo_plays_every_journey_and_exits_cleanly_issue17_item36(tmp_path:
         # A join request is approved with one tap, and the teacher is told.
         "[Trần Thị Thu Hà ← bot] (edited) Yêu cầu sử dụng bot của Lê Minh Tuấn",
         "[Lê Minh Tuấn ← bot] Chúc mừng thầy Tuấn! Yêu cầu sử dụng bot",
+        # A pupil of 7 or more: the pupil's own consent is asked too (item 31).
+        "[Vũ Thị Mai ← bot] (edited) Em học sinh (từ 7 tuổi trở lên) đã đồng ý",
+        "CMHS và em học sinh đã đồng ý công khai",
         # Only the chair binds the council group.
         "chỉ Chủ tịch Hội đồng mới làm được việc này",
         "đã được gắn làm nhóm Hội đồng",
