@@ -288,7 +288,7 @@ async def test_a_story_withdrawn_from_mine_cannot_be_decided_on_its_card(
     await council.teacher.wait_edit(mine, contains="↩️ đã rút")
     before = await stories_state(sessions)
 
-    withdrawn = "Câu chuyện #1 đã được người gửi rút lại."
+    withdrawn = "Câu chuyện #1 đã được người kể rút lại."
     assert await alert(council.member, card, "✅ Duyệt") == withdrawn
     assert await alert(council.vice, card, "✖️ Từ chối") == withdrawn
     assert await alert(council.chair, card, "✏️ Yêu cầu bổ sung") == withdrawn
