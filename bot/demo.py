@@ -47,6 +47,7 @@ class Cast:
     name: str
     tg_id: int
     department: str = ""
+    address: str = "Cô"  # how the school addresses them: the button they press at joining
 
     @property
     def first_name(self) -> str:
@@ -62,10 +63,12 @@ class Cast:
 # From the sample data (shared/sample-data/truong-thuong-thanh.json), plus two outsiders.
 CAST = {
     "chair": Cast("Trần Thị Thu Hà", 1001, "Tổ Văn phòng"),
-    "vice": Cast("Lê Minh Tuấn", 1002, "Tổ Văn phòng"),
+    "vice": Cast("Lê Minh Tuấn", 1002, "Tổ Văn phòng", "Thầy"),
     "council": Cast("Phạm Thị Lan", 1003, "Tổ 1"),
     "teacher": Cast("Vũ Thị Mai", 1004, "Tổ 1"),
-    "outsider": Cast("Đoàn Văn Khách", 7001, "Tổ 3"),  # a parent who was forwarded the invite
+    "outsider": Cast(
+        "Đoàn Văn Khách", 7001, "Tổ 3", "Thầy"
+    ),  # a parent who was forwarded the invite
     "stranger": Cast("Người lạ", 9001),  # found the bot by its name
 }
 
@@ -108,15 +111,14 @@ class Transcript:
 
 
 def shown_text(msg: Msg) -> str:
-    """What a person sees of a message: its text, or what is attached (a file, a photo)."""
-    attached = ""
+    """What a person sees of a message: its text, or what is attached (a file; a photo as
+    "[ảnh]", followed by its caption if it has one)."""
+    if msg.photo:
+        return f"[ảnh] {msg.text}" if msg.text else "[ảnh]"
     if msg.document:
         attached = f"📎 {msg.document.get('file_name', '')}"
-    elif msg.photo:
-        attached = "🖼"
-    if attached and msg.text:
-        return f"{attached}\n{msg.text}"
-    return attached or msg.text
+        return f"{attached}\n{msg.text}" if msg.text else attached
+    return msg.text
 
 
 def button_rows(msg: Msg) -> list[list[str]]:
@@ -143,29 +145,28 @@ class Player:
 
     def _label(self, chat_id: int) -> str:
         """Who sees a bot message in this chat: this person, or everyone in the group."""
-        return f"{self.name} ← bot" if chat_id == self.user.id else f"{self._place(chat_id)} ← bot"
+        return self.demo.label(chat_id)
 
     async def send(self, text: str, chat: Chat | None = None) -> None:
-        """Type a message (to the bot, or in a group)."""
+        """Type a message (to the bot, or in a group), after what the bot sent before it."""
+        await self.demo.catch_up()
         where = self._place(self.user.id if chat is None else chat.id)
         self.demo.out.message(f"{self.name} → {where}", text)
         await self.user.send(text, chat=chat)
 
     async def sees(self, contains: str, chat: Chat | None = None, wait: float = WAIT) -> Msg:
-        """Wait for the bot's message containing `contains`; print it and any before it."""
+        """Wait for the bot's message containing `contains`; print it, and every message anyone
+        got before it, in the order they arrived."""
         chat_id = self.user.id if chat is None else chat.id
-        shown = self.demo.shown.get(chat_id, 0)
-        self.user.cursors[chat_id] = max(self.user.cursors.get(chat_id, 0), shown)
+        waited = self.demo.waited.get(chat_id, 0)  # a message someone waited for is not new
+        self.user.cursors[chat_id] = max(self.user.cursors.get(chat_id, 0), waited)
         try:
             found = await self.user.wait_message(chat, contains=contains, timeout=wait)
         except TimeoutError as exc:
             place = "their chat with the bot" if chat is None else self._place(chat_id)
             raise DemoFailed(f"{self.name} did not see {contains!r} in {place}: {exc}") from None
-        label = self._label(chat_id)
-        for msg in await self.demo.client.messages(chat_id):
-            if msg.from_bot and shown < msg.message_id <= found.message_id:
-                self.demo.out.message(label, shown_text(msg), button_rows(msg))
-        self.demo.shown[chat_id] = max(shown, found.message_id)
+        self.demo.waited[chat_id] = found.message_id
+        await self.demo.catch_up(until=found.seq)
         return found
 
     async def sees_edit(self, msg: Msg, contains: str) -> Msg:
@@ -187,6 +188,7 @@ class Player:
         exact = label if label in texts else next((t for t in texts if t.startswith(label)), None)
         if exact is None:
             raise DemoFailed(f"{self.name} found no button {label!r}; the message has {texts}")
+        await self.demo.catch_up()
         self.demo.out.message(f"{self.name} → {self._place(msg.chat_id)}", f"taps [ {exact} ]")
         try:
             answer = await self.user.press(msg, exact, timeout=WAIT)
@@ -208,8 +210,10 @@ class Demo:
     deps: Deps
     out: Transcript
     players: dict[str, Player] = field(default_factory=dict)
-    # The last bot message printed per chat, so a message is printed once whoever waits for it.
+    # The last bot message printed per chat, so a message is printed once, in order of arrival.
     shown: dict[int, int] = field(default_factory=dict)
+    # The last bot message someone waited for per chat: the next wait there looks after it.
+    waited: dict[int, int] = field(default_factory=dict)
     invite_code: str = ""
     chair_code: str = ""
     council_group: Chat | None = None
@@ -231,6 +235,32 @@ class Demo:
     def link(self, prefix: str, code: str) -> str:
         """A deep link to the bot, as the person would receive it."""
         return self.deps.deep_link(f"{prefix}{code}")
+
+    def label(self, chat_id: int) -> str:
+        """Who sees a bot message in this chat: the person, or everyone in the group."""
+        person = next((p for p in self.players.values() if p.user.id == chat_id), None)
+        return f"{person.name if person else self.titles.get(chat_id, chat_id)} ← bot"
+
+    async def catch_up(self, until: int | None = None) -> None:
+        """Print the bot's messages not printed yet, in every chat of the cast, in the order the
+        emulator received them (up to the one numbered `until`): a notice someone got while
+        others acted is printed where it came, not later beside an unrelated answer."""
+        waiting: list[Msg] = []
+        for chat_id in [p.user.id for p in self.players.values()] + list(self.titles):
+            try:
+                messages = await self.client.messages(chat_id)
+            except EmuError:  # a person who has not opened the bot yet has no chat with it
+                continue
+            waiting += [
+                msg
+                for msg in messages
+                if msg.from_bot
+                and msg.message_id > self.shown.get(chat_id, 0)
+                and (until is None or msg.seq <= until)
+            ]
+        for msg in sorted(waiting, key=lambda m: m.seq):
+            self.out.message(self.label(msg.chat_id), shown_text(msg), button_rows(msg))
+            self.shown[msg.chat_id] = msg.message_id
 
 
 Scene = Callable[[Demo], Awaitable[None]]
@@ -258,10 +288,17 @@ async def the_chair_claims_the_school(demo: Demo) -> None:
     demo.out.note(f"{chair.name} opens the chair link")
     await chair.send(f"/start {orgs.CHAIR_PREFIX}{demo.chair_code}")
     await chair.sees("Chủ tịch Hội đồng Thi đua – Khen thưởng")
-    await chair.send(chair.name)
-    pick = await chair.sees("thuộc tổ nào")
+    pick = await _named(chair)
     await chair.taps(pick, chair.cast.department)
-    await chair.sees_edit(pick, "Đã hoàn tất hồ sơ")
+    await chair.sees_edit(pick, "Đã cập nhật thông tin")
+
+
+async def _named(person: Player) -> Msg:
+    """Give the full name and say how to be addressed; returns the department question."""
+    await person.send(person.name)
+    asked = await person.sees("là Thầy hay Cô")
+    await person.taps(asked, person.cast.address)
+    return await person.sees_edit(asked, "thuộc tổ nào")
 
 
 async def join(demo: Demo, role: str, *, forwarded_by: str = "") -> Msg:
@@ -273,8 +310,7 @@ async def join(demo: Demo, role: str, *, forwarded_by: str = "") -> Msg:
         demo.out.note(f"{person.name} opens the invite link")
     await person.send(f"/start {orgs.JOIN_PREFIX}{demo.invite_code}")
     await person.sees("họ và tên đầy đủ")
-    await person.send(person.name)
-    pick = await person.sees("thuộc tổ nào")
+    pick = await _named(person)
     await person.taps(pick, person.cast.department)
     return await person.sees_edit(pick, "Đã gửi yêu cầu")
 
@@ -312,7 +348,7 @@ async def the_chair_assigns_council_roles(demo: Demo) -> None:
         await chair.taps(screen, button)
         screen = await chair.sees_edit(screen, f"Vai trò: {title}")
         await person.sees(title)
-        await chair.taps(screen, "« Danh sách")
+        await chair.taps(screen, "‹ Danh sách")
         screen = await chair.sees_edit(screen, f"Thành viên {SCHOOL}")
 
 
@@ -451,13 +487,17 @@ async def a_teacher_reports_a_good_deed(demo: Demo) -> None:
     await teacher.user.send_album([_png(1), _png(2)])
     await teacher.sees("album")
     await teacher.taps(photos, "Tiếp tục")
-    who = await teacher.sees_edit(photos, "Ai là người làm việc tốt")
+    who = await teacher.sees_edit(photos, "Ai là người được nêu gương")
     await teacher.taps(who, "Học sinh, lớp")
     await teacher.sees_edit(who, "tên học sinh")
     await teacher.send("em Nguyễn Gia Bảo, lớp 1A2")
-    consent = await teacher.sees("Cha mẹ học sinh đã đồng ý")
+    age = await teacher.sees("dưới 7 tuổi hay từ 7 tuổi trở lên")
+    await teacher.taps(age, "Từ 7 tuổi trở lên")  # then the pupil's own consent is needed too
+    consent = await teacher.sees_edit(age, "Cha mẹ học sinh đã đồng ý")
     await teacher.taps(consent, "Đã đồng ý")
-    pick = await teacher.sees_edit(consent, "thuộc phong trào nào")
+    own = await teacher.sees_edit(consent, "Em học sinh (từ 7 tuổi trở lên)")
+    await teacher.taps(own, "Em đã đồng ý")
+    pick = await teacher.sees_edit(own, "thuộc phong trào nào")
     await teacher.taps(pick, GOOD_DEEDS)
     preview = await teacher.sees_edit(pick, "Xem trước")
     await teacher.taps(preview, "📨 Gửi")
@@ -492,6 +532,7 @@ async def the_chair_sets_the_schools_facts(demo: Demo) -> None:
     await chair.sees_edit(facts, "Hiện tại")
     await chair.send("Long Biên")
     await chair.sees("Đã lưu")
+    await chair.sees("Cơ quan chủ quản")  # the section again, with the new value
 
 
 async def the_council_exports_the_report(demo: Demo) -> None:
@@ -589,7 +630,7 @@ async def _save_documents(demo: Demo, folder: Path) -> list[Path]:
                 continue
             if msg.document:
                 name, file_id = msg.document["file_name"], msg.document["file_id"]
-            elif msg.photo and msg.text:  # a chart (story photos have no caption of the bot's)
+            elif msg.photo and msg.text and not msg.media_group_id:  # a chart, not an album
                 name, file_id = f"bieu-do-{msg.message_id}.png", msg.raw["photo"][-1]["file_id"]
             else:
                 continue

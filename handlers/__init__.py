@@ -43,6 +43,7 @@ from ui.buttons.broadcasts import (
 )
 from ui.buttons.common import LanguageChosen
 from ui.buttons.members import (
+    AddressPicked,
     DepartmentAdd,
     DepartmentCard,
     DepartmentList,
@@ -68,10 +69,12 @@ from ui.buttons.publishing import PublishStory
 from ui.buttons.settings import SettingEdit, SettingReset, SettingsSection
 from ui.buttons.stories import (
     CampaignAttached,
+    ChildConsent,
     ColleagueChosen,
     ColleaguePage,
     ConsentGiven,
     NomineeChosen,
+    PupilAge,
     ReportStep,
     StoryDecision,
     StoryReason,
@@ -129,6 +132,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
         # Buttons, by the kind in their versioned data.
+        CallbackQueryHandler(join.on_address_pick, pattern=AddressPicked.matches),
         CallbackQueryHandler(join.on_department_pick, pattern=DepartmentPicked.matches),
         CallbackQueryHandler(join.on_join_decision, pattern=JoinDecided.matches),
         CallbackQueryHandler(admin.on_members_page, pattern=MembersPage.matches),
@@ -146,7 +150,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(stories.on_nominee_kind, pattern=NomineeChosen.matches),
         CallbackQueryHandler(stories.on_colleague, pattern=ColleagueChosen.matches),
         CallbackQueryHandler(stories.on_colleague_page, pattern=ColleaguePage.matches),
+        CallbackQueryHandler(stories.on_pupil_age, pattern=PupilAge.matches),
         CallbackQueryHandler(stories.on_consent, pattern=ConsentGiven.matches),
+        CallbackQueryHandler(stories.on_child_consent, pattern=ChildConsent.matches),
         CallbackQueryHandler(stories.on_campaign_pick, pattern=CampaignAttached.matches),
         CallbackQueryHandler(stories.on_decision, pattern=StoryDecision.matches),
         CallbackQueryHandler(stories.on_canned_reason, pattern=StoryReason.matches),

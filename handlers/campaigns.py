@@ -42,7 +42,7 @@ async def _show_step(update: Update, context: BotContext, draft: DraftStep, *, e
     show = edit_or_say if edit else say
     step = draft.step
     if step == "name":
-        await show(update, context, "campaigns.ask_name")
+        await show(update, context, "campaigns.ask_name", example=draft.examples)
     elif step == "description":
         await show(
             update,
@@ -75,9 +75,15 @@ async def _show_step(update: Update, context: BotContext, draft: DraftStep, *, e
         )
     elif step == "start":
         label = texts.plain(locale, "campaigns.start_now_button")
-        await show(update, context, "campaigns.ask_start", buttons=[[(label, StartNow().pack())]])
+        await show(
+            update,
+            context,
+            "campaigns.ask_start",
+            example=draft.examples,
+            buttons=[[(label, StartNow().pack())]],
+        )
     elif step == "end":
-        await show(update, context, "campaigns.ask_end")
+        await show(update, context, "campaigns.ask_end", example=draft.examples)
     elif step == "reminders":
         await show(
             update,

@@ -50,7 +50,13 @@ async def greet(update: Update, context: BotContext, who: Standing) -> None:
         await say(update, context, "errors.deactivated")
     elif who.role is not None:
         await say(
-            update, context, "common.welcome_member", name=who.name, org=who.org, role=str(who.role)
+            update,
+            context,
+            "common.welcome_member",
+            name=who.name,
+            org=who.org,
+            role=str(who.role),
+            address=who.address,
         )
     else:
         await say(update, context, "common.welcome_stranger")

@@ -3,6 +3,8 @@ rejects the request."""
 
 from __future__ import annotations
 
+import functools
+
 from telegram import Update
 
 from handlers.base import edit_or_say, refusals, say, user_locale
@@ -10,27 +12,63 @@ from handlers.menus import set_user_menu
 from runtime.context import BotContext
 from services.conversations import Where
 from services.members.cases import DepartmentRow
-from ui.buttons.members import DepartmentPicked, JoinDecided
+from storage.models import Address
+from ui.buttons.members import AddressPicked, DepartmentPicked, JoinDecided
 
 
 async def on_join_text(update: Update, context: BotContext, where: Where) -> None:
-    """The dialogue step of a join or profile: the full name, else the departments again."""
+    """The dialogue step of a join or profile: the full name, else the question asked again
+    (Thầy or Cô, or the departments)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and message.text is not None and user is not None
     if where.step == "name":
-        departments = await context.services.members.give_name(
-            tg_user_id=user.id, text=message.text
-        )
-        name = " ".join(message.text.split())
+        name = await context.services.members.give_name(tg_user_id=user.id, text=message.text)
+        await _ask_address(update, context, name)
+    elif where.step == "address":
+        await _ask_address(update, context, str(where.data["name"]))
     elif where.step == "department":
         org_id = int(where.data["org_id"])
         departments = await context.services.members.departments_to_pick(org_id=org_id)
-        name = str(where.data["name"])
+        await say(
+            update,
+            context,
+            "join.ask_department",
+            name=str(where.data["name"]),
+            address=where.data.get("address"),
+            buttons=_department_rows(departments),
+        )
     else:
         await say(update, context, "common.not_understood")
-        return
-    await say(
-        update, context, "join.ask_department", name=name, buttons=_department_rows(departments)
+
+
+async def _ask_address(update: Update, context: BotContext, name: str) -> None:
+    locale = await user_locale(context, update)
+    label = functools.partial(context.deps.texts.plain, locale)
+    buttons = [
+        [
+            (label("join.address_thay"), AddressPicked(Address.THAY).pack()),
+            (label("join.address_co"), AddressPicked(Address.CO).pack()),
+        ]
+    ]
+    await say(update, context, "join.ask_address", name=name, buttons=buttons)
+
+
+@refusals
+async def on_address_pick(update: Update, context: BotContext) -> None:
+    """The newcomer (or the chair completing a profile) said how to address them."""
+    query = update.callback_query
+    assert query is not None
+    chosen = await context.services.members.choose_address(
+        tg_user_id=query.from_user.id, address=AddressPicked.unpack(query.data).address
+    )
+    await query.answer()
+    await edit_or_say(
+        update,
+        context,
+        "join.ask_department",
+        name=chosen.name,
+        address=chosen.address,
+        buttons=_department_rows(chosen.departments),
     )
 
 

@@ -15,7 +15,7 @@ _DESCRIPTIONS = {
     "vi": {
         "help": "Các lệnh",
         "report": "Kể một việc tốt",
-        "mine": "Câu chuyện tôi đã gửi",
+        "mine": "Câu chuyện Thầy/Cô đã gửi",
         "pending": "Câu chuyện chờ xét",
         "tally": "Thống kê thi đua",
         "export": "Xuất báo cáo (Excel, CSV, Word)",
@@ -24,7 +24,7 @@ _DESCRIPTIONS = {
         "newcampaign": "Tạo phong trào thi đua",
         "lang": "Đổi ngôn ngữ",
         "cancel": "Hủy thao tác đang làm",
-        "invite": "Đường link mời giáo viên",
+        "invite": "Link mời cán bộ, giáo viên, nhân viên",
         "members": "Thành viên và vai trò",
         "departments": "Các tổ",
         "bind_council": "Gắn nhóm này làm nhóm Hội đồng",

@@ -151,7 +151,7 @@ async def _export(update: Update, context: BotContext, code: str) -> None:
             locale,
             "reports.exported",
             scope=result.scope,
-            rows=result.rows,
+            stories=result.stories,
             pdf=any(f.filename.endswith(".pdf") for f in result.files),
         ),
         parse_mode=ParseMode.HTML,

@@ -46,11 +46,11 @@ ACTION_VI = {
     "proposal.decline": "Không xác nhận đề nghị",
 }
 TARGET_VI = {"story": "Câu chuyện", "proposal": "Đề nghị"}
-CONSENT_GIVEN, CONSENT_MISSING = "Có", "Chưa"  # a pupil's parents agreed to publication
+CONSENT_GIVEN, CONSENT_MISSING = "Có", "Chưa"  # the parents (and the pupil, if old enough) agreed
 STORY_REF = "Câu chuyện #"  # followed by the story's number
 REGISTRATION_REF = "Đăng ký danh hiệu"  # a proposal based on a title registration
 # Nghị định 13/2023: a pupil's details leave the council only with consent.
-HIDDEN_PUPIL = "Học sinh (ẩn danh: chưa có đồng ý của CMHS)"
+HIDDEN_PUPIL = "Học sinh (ẩn danh: chưa có sự đồng ý của CMHS)"
 
 # ---------------------------------------------------------------------------- the sheets
 
@@ -58,11 +58,11 @@ STORIES_SHEET = "Câu chuyện"
 STORY_COLUMNS = (
     Column("Mã", "int", 7),
     Column("Ngày gửi", "datetime", 16),
-    Column("Người gửi", "user", 24),
+    Column("Người kể", "user", 24),
     Column("Tổ", "user", 14),
-    Column("Người, tập thể được nêu gương", "user", 28),
+    Column("Người được nêu gương", "user", 28),
     Column("Đối tượng", "text", 14),
-    Column("CMHS đồng ý công khai", "text", 12),
+    Column("Đồng ý công khai", "text", 12),
     Column("Nội dung", "user", 80),
     Column("Trạng thái", "text", 16),
     Column("Người xét", "user", 22),
@@ -83,9 +83,9 @@ PEOPLE_SHEET = "Theo cá nhân"
 PERSON_COLUMNS = (
     Column("Họ và tên", "user", 26),
     Column("Tổ", "user", 14),
-    Column("Câu chuyện đã gửi", "int", 12),
+    Column("Câu chuyện đã kể", "int", 12),
     Column("Đã duyệt", "int", 10),
-    Column("Được nêu gương (đã duyệt)", "int", 14),
+    Column("Số lần được nêu gương (đã duyệt)", "int", 16),
 )
 
 REGISTRATIONS_SHEET = "Đăng ký danh hiệu"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from storage.db import SessionFactory, reading
@@ -48,3 +48,7 @@ class UseCases:
     def now(self) -> datetime:
         """The current time, from the bound clock."""
         return self.env.clock()
+
+    def today(self) -> date:
+        """The school's calendar day now (in its zone)."""
+        return self.now().astimezone(self.env.tz).date()

@@ -28,7 +28,10 @@ def _md(text: str) -> tuple[int, int]:
     return month, day
 
 
-def school_year(today: date, year_start: str = "09-05") -> Period:
+DEFAULT_YEAR_START = "09-05"  # mm-dd: the calendar.year_start setting's default
+
+
+def school_year(today: date, year_start: str = DEFAULT_YEAR_START) -> Period:
     """The school year containing `today` (it starts on `year_start`, mm-dd)."""
     month, day = _md(year_start)
     start = date(today.year, month, day)
@@ -53,3 +56,27 @@ def month(today: date) -> Period:
     start = today.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1)
     return Period(start, end, f"Tháng {start.month:02d}/{start.year}")
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Example values a prompt shows, from today and the school's calendar: never fixed years
+    (a prompt saying "2025-2026" reads as stale from the next September on)."""
+
+    year: str  # the current school year, as names and tallies write it: "2026-2027"
+    start: date  # a day to start something: a week from today
+    end: date  # a later day to end it: five weeks from today
+    first_semester: tuple[date, date]  # the first semester of this school year, both ends included
+
+
+def examples(today: date, year_start: str = "09-05", boundary: str = "01-15") -> Examples:
+    """The examples prompts show on `today`."""
+    year = school_year(today, year_start)
+    first = semester(year.start, year_start, boundary)
+    start = today + timedelta(days=7)
+    return Examples(
+        year=year.label,
+        start=start,
+        end=start + timedelta(days=28),
+        first_semester=(first.start, first.end - timedelta(days=1)),
+    )

@@ -156,6 +156,7 @@ class Standing:
     role: Role | None  # None: not an active member
     name: str
     org: str  # the organisation of their active membership ("" if none)
+    address: str | None = None  # "thay" / "co" as asked at joining (None: greeted neutrally)
 
 
 def standing_of(who: Actor) -> Standing:
@@ -166,6 +167,7 @@ def standing_of(who: Actor) -> Standing:
         role=who.role,
         name=who.person.full_name if who.person else "",
         org=who.membership.org.name if active and who.membership else "",
+        address=who.person.address if who.person else None,
     )
 
 

@@ -119,7 +119,7 @@ async def publish_story(
         raise AlreadyDone("publishing.already_published", at=story.published_at)
     if story.status != StoryStatus.APPROVED:
         raise Invalid("publishing.not_approved")
-    if not may_publish(story.nominee_kind, story.pupil_consent):
+    if not may_publish(story.nominee_kind, story.pupil_consent, story.child_consent):
         raise NotAllowed("publishing.no_consent")
     org = await session.get_one(Org, story.org_id)
     if org.channel_chat_id is None:

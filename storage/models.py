@@ -143,6 +143,13 @@ class Department(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Address(StrEnum):
+    """How the school addresses a person: "thầy" (a man) or "cô" (a woman)."""
+
+    THAY = "thay"
+    CO = "co"
+
+
 class Person(Base):
     """A human known by their Telegram account."""
 
@@ -151,6 +158,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
+    # Asked at joining; None (not asked yet): greeted neutrally as "Thầy/Cô <full name>".
+    address: Mapped[Address | None] = mapped_column(String(8))
     locale: Mapped[str | None] = mapped_column(String(8))
     current_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"))
     created_at: Mapped[datetime]
@@ -282,7 +291,10 @@ class Story(Base):
     nominee_kind: Mapped[NomineeKind] = mapped_column(String(16))
     nominee_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     nominee_text: Mapped[str | None] = mapped_column(String(200))
-    pupil_consent: Mapped[bool] = mapped_column(default=False)
+    pupil_consent: Mapped[bool] = mapped_column(default=False)  # the pupil's parents agreed
+    # The pupil's own consent, asked when they are at or above the school's consent age
+    # (rules.pupil_consent_age); None: not asked (younger, or not a pupil).
+    child_consent: Mapped[bool | None] = mapped_column()
     status: Mapped[StoryStatus] = mapped_column(String(20), default=StoryStatus.PENDING)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
     submitted_at: Mapped[datetime]

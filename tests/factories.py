@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 
 from services import members, orgs
 from storage.db import SessionFactory
-from storage.models import Department, Membership, OutboxMessage, Role
+from storage.models import Address, Department, Membership, OutboxMessage, Role
 from ui.texts import Texts
 
 CHAIR, VICE, COUNCIL, TEACHER, STRANGER = 1001, 1002, 1003, 1004, 1666
@@ -35,12 +35,15 @@ async def join(
     tg_user_id: int,
     name: str,
     department_id: int,
+    address: Address = Address.CO,
 ) -> int:
     """Walk the joining dialogue; returns the pending membership id."""
     async with sessions() as s:
         await members.begin_join(s, code=code, tg_user_id=tg_user_id, display_name=name, now=now)
     async with sessions() as s:
         await members.give_name(s, tg_user_id=tg_user_id, raw=name, now=now)
+    async with sessions() as s:
+        await members.choose_address(s, tg_user_id=tg_user_id, address=address, now=now)
     async with sessions() as s:
         chosen = await members.choose_department(
             s, tg_user_id=tg_user_id, department_id=department_id, texts=texts, now=now
@@ -67,15 +70,17 @@ async def make_school(
         }
         await members.give_name(s, tg_user_id=CHAIR, raw="Trần Thị Thu Hà", now=now)
     async with sessions() as s:
+        await members.choose_address(s, tg_user_id=CHAIR, address=Address.CO, now=now)
+    async with sessions() as s:
         await members.choose_department(
             s, tg_user_id=CHAIR, department_id=depts["Tổ Văn phòng"], texts=texts, now=now
         )
     school = School(created.org_id, created.invite_code, depts)
     if staff:
-        for tg, name, dept, role in (
-            (VICE, "Lê Minh Tuấn", "Tổ Văn phòng", Role.VICE_CHAIR),
-            (COUNCIL, "Phạm Thị Lan", "Tổ 1", Role.COUNCIL),
-            (TEACHER, "Vũ Thị Mai", "Tổ 1", Role.STAFF),
+        for tg, name, dept, role, address in (
+            (VICE, "Lê Minh Tuấn", "Tổ Văn phòng", Role.VICE_CHAIR, Address.THAY),
+            (COUNCIL, "Phạm Thị Lan", "Tổ 1", Role.COUNCIL, Address.CO),
+            (TEACHER, "Vũ Thị Mai", "Tổ 1", Role.STAFF, Address.CO),
         ):
             mid = await join(
                 sessions,
@@ -85,6 +90,7 @@ async def make_school(
                 tg_user_id=tg,
                 name=name,
                 department_id=depts[dept],
+                address=address,
             )
             async with sessions() as s:
                 await members.decide_join(

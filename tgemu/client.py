@@ -37,6 +37,7 @@ class Msg:
     reply_to_message_id: int | None
     deleted: bool
     raw: JSON = field(repr=False)
+    seq: int = 0  # the order in which the emulator received it, across all chats
 
     @classmethod
     def from_raw(cls, d: JSON) -> Msg:
@@ -62,6 +63,7 @@ class Msg:
             reply_to_message_id=(d.get("reply_to_message") or {}).get("message_id"),
             deleted=d.get("_deleted", False),
             raw=d,
+            seq=d.get("_seq", 0),
         )
 
     @property

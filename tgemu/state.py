@@ -149,6 +149,7 @@ class StoredMessage:
     keyboard: list[list[str]] | None = None
     edits: int = 0
     deleted: bool = False
+    seq: int = 0  # world-wide order of arrival (message ids only order one chat)
 
     def view(self) -> JSON:
         """The message as the control API shows it."""
@@ -157,6 +158,7 @@ class StoredMessage:
             "_keyboard": self.keyboard,
             "_edits": self.edits,
             "_deleted": self.deleted,
+            "_seq": self.seq,
         }
 
 
@@ -264,6 +266,7 @@ class World:
         self.stats: Counter[str] = Counter()
         self.delivered: Counter[int] = Counter()
         self.seq = 0
+        self.message_seq = 0
         self.touch()
 
     def next_seq(self) -> int:
@@ -393,7 +396,8 @@ class World:
                 k: v for k, v in reply_to.data.items() if k != "reply_to_message"
             }
         data.update(content)
-        sm = StoredMessage(data)
+        self.message_seq += 1  # its own counter: ids drawn from next_seq() stay as they were
+        sm = StoredMessage(data, seq=self.message_seq)
         chat.messages[data["message_id"]] = sm
         self.touch()
         return sm

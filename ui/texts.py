@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,9 +21,12 @@ LOCALES = ("vi", "en")
 _TAG = re.compile(r"<[^>]+>")
 
 
-def format_date(value: datetime, tz: ZoneInfo) -> str:
-    """dd/mm/yyyy in the school's zone, as Vietnamese offices write it."""
-    return value.astimezone(tz).strftime("%d/%m/%Y")
+def format_date(value: datetime | date, tz: ZoneInfo) -> str:
+    """dd/mm/yyyy in the school's zone (a date is already the school's), as Vietnamese offices
+    write it."""
+    if isinstance(value, datetime):
+        value = value.astimezone(tz)
+    return value.strftime("%d/%m/%Y")
 
 
 def format_datetime(value: datetime, tz: ZoneInfo) -> str:

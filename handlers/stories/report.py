@@ -15,10 +15,12 @@ from services.stories import Draft
 from storage.models import NomineeKind
 from ui.buttons.stories import (
     CampaignAttached,
+    ChildConsent,
     ColleagueChosen,
     ColleaguePage,
     ConsentGiven,
     NomineeChosen,
+    PupilAge,
     ReportStep,
     StoryResubmit,
 )
@@ -28,9 +30,9 @@ COLLEAGUES_PAGE = 8
 _PARTS = {"et": "text", "ep": "photos", "en": "nominee"}  # ReportStep's "edit which" actions
 
 
-def _step_buttons(texts: Texts, locale: str, step: str) -> Buttons | None:
+def _step_buttons(texts: Texts, locale: str, draft: Draft) -> Buttons | None:
     """The buttons that go with a step's prompt (the colleague list is built separately)."""
-    label = functools.partial(texts.plain, locale)
+    label, step = functools.partial(texts.plain, locale), draft.step
     if step == "text":
         return [[(label("stories.text_done_button"), ReportStep("text").pack())]]
     if step == "photos":
@@ -46,11 +48,26 @@ def _step_buttons(texts: Texts, locale: str, step: str) -> Buttons | None:
                 (label("stories.nominee_group"), NomineeChosen("group").pack()),
             ],
         ]
+    if step == "pupil_age":
+        age = draft.consent_age
+        return [
+            [
+                (label("stories.pupil_younger_button", age=age), PupilAge(False).pack()),
+                (label("stories.pupil_older_button", age=age), PupilAge(True).pack()),
+            ]
+        ]
     if step == "consent":
         return [
             [
                 (label("stories.consent_yes"), ConsentGiven(True).pack()),
                 (label("stories.consent_no"), ConsentGiven(False).pack()),
+            ]
+        ]
+    if step == "child_consent":
+        return [
+            [
+                (label("stories.child_consent_yes"), ChildConsent(True).pack()),
+                (label("stories.consent_no"), ChildConsent(False).pack()),
             ]
         ]
     if step == "preview":
@@ -72,7 +89,7 @@ async def _show_step(update: Update, context: BotContext, draft: Draft, *, edit:
     """Show the prompt of the step the draft is at (also how a resumed draft picks up)."""
     texts, locale = context.deps.texts, await user_locale(context, update)
     show = edit_or_say if edit else say
-    step, buttons = draft.step, _step_buttons(texts, locale, draft.step)
+    step, buttons = draft.step, _step_buttons(texts, locale, draft)
     if step == "text" and draft.data.get("replaced"):  # rewriting: show what is replaced
         old = "\n\n".join(draft.data["replaced"])
         await show(
@@ -93,8 +110,13 @@ async def _show_step(update: Update, context: BotContext, draft: Draft, *, edit:
         await _show_colleagues(update, context, 0, edit=edit)
     elif step == "nominee_text":
         await show(update, context, _name_prompt(draft))
+    elif step == "pupil_age":
+        await show(update, context, "stories.ask_pupil_age", age=draft.consent_age, buttons=buttons)
     elif step == "consent":
         await show(update, context, "stories.ask_consent", buttons=buttons)
+    elif step == "child_consent":
+        age = draft.consent_age
+        await show(update, context, "stories.ask_child_consent", age=age, buttons=buttons)
     elif step == "campaign":
         offered = [
             (str(name)[:60], CampaignAttached(int(cid)).pack())
@@ -115,7 +137,7 @@ async def _not_expected(
     """Input the step does not take (text at a button step, a file, a sticker...): say what the
     step wants, with the step's buttons again, so the user can go on from the newest message."""
     texts, locale = context.deps.texts, await user_locale(context, update)
-    step, buttons = draft.step, _step_buttons(texts, locale, draft.step)
+    step, buttons = draft.step, _step_buttons(texts, locale, draft)
     if step in ("text", "photos") and document:
         key = "stories.document_not_photo"
     elif step == "text":
@@ -343,12 +365,36 @@ async def on_colleague_page(update: Update, context: BotContext) -> None:
 
 
 @refusals
+async def on_pupil_age(update: Update, context: BotContext) -> None:
+    """Whether the pupil is at or above the consent age (then their own consent is asked)."""
+    query = update.callback_query
+    assert query is not None
+    draft = await context.services.stories.set_pupil_age(
+        tg_user_id=query.from_user.id, older=PupilAge.unpack(query.data).older
+    )
+    await query.answer()
+    await _show_step(update, context, draft, edit=True)
+
+
+@refusals
 async def on_consent(update: Update, context: BotContext) -> None:
     """Whether the pupil's parents agreed to publication."""
     query = update.callback_query
     assert query is not None
     draft = await context.services.stories.set_consent(
         tg_user_id=query.from_user.id, consent=ConsentGiven.unpack(query.data).consent
+    )
+    await query.answer()
+    await _show_step(update, context, draft, edit=True)
+
+
+@refusals
+async def on_child_consent(update: Update, context: BotContext) -> None:
+    """Whether the pupil, at or above the consent age, agreed to publication too."""
+    query = update.callback_query
+    assert query is not None
+    draft = await context.services.stories.set_consent(
+        tg_user_id=query.from_user.id, consent=ChildConsent.unpack(query.data).consent, child=True
     )
     await query.answer()
     await _show_step(update, context, draft, edit=True)

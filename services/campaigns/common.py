@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.calendar import examples
 from services.conversations import Drafts, Kind, NoDraft
 from services.errors import Invalid, NotAllowed, NotFound
 from services.people import LEADERS, actor, refuse_deactivated
@@ -37,7 +38,7 @@ def parse_when(text: str, tz: ZoneInfo, *, default: time, today: date | None = N
     when `today` is not given). A wrong or impossible date is refused."""
     match = _WHEN.match(text)
     if not match or (match[4] is None and today is None):
-        raise Invalid("campaigns.bad_date", text=text[:40])
+        raise bad_date(text, today)
     day, _, month, year, hour, minute = match.groups()
     try:
         when_time = time(int(hour), int(minute)) if hour is not None else default
@@ -49,6 +50,12 @@ def parse_when(text: str, tz: ZoneInfo, *, default: time, today: date | None = N
     except ValueError:
         raise Invalid("campaigns.no_such_date", text=text.strip()[:40]) from None
     return datetime.combine(when_date, when_time, tzinfo=tz)
+
+
+def bad_date(text: str, today: date | None) -> Invalid:
+    """The refusal of something that is not a date, with an example day near `today`."""
+    example = examples(today).start if today is not None else None
+    return Invalid("campaigns.bad_date", text=text[:40], example=example)
 
 
 def _next_day_and_month(today: date, day: int, month: int) -> date:

@@ -4,13 +4,14 @@ a preview, and the campaign created from it with its notices."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, conversations
+from services.calendar import DEFAULT_YEAR_START, Examples, examples
 from services.campaigns.cards import view
 from services.campaigns.common import (
     DEFAULT_END,
@@ -37,15 +38,17 @@ class DraftStep:
 
     step: str
     levels: list[str]  # the school's launching levels, for the "level" step's buttons
+    examples: Examples  # what the prompts show as examples: this school year, days from today
     preview: CampaignView | None = None  # the campaign to be created, at the "preview" step
 
 
-def draft_step(state: dict[str, Any]) -> DraftStep:
-    """The step a draft's state (as `begin`, `answer`, `choose` return it) is at."""
+def draft_step(state: dict[str, Any], today: date) -> DraftStep:
+    """The step a draft's state (as `begin`, `answer`, `choose` return it) is at, `today`."""
     step = state["step"]
     return DraftStep(
         step=step,
         levels=list(state.get("levels") or []),
+        examples=examples(today, state.get("year_start") or DEFAULT_YEAR_START),
         preview=draft_view(state) if step == "preview" else None,
     )
 
@@ -71,9 +74,8 @@ async def _step(
 async def begin(session: AsyncSession, *, tg_user_id: int, now: datetime) -> dict[str, Any]:
     """/newcampaign: the chair or vice-chair starts the guided creation."""
     _, org_id, org = await _leader(session, tg_user_id)
-    return await _step(
-        session, tg_user_id, "name", {"org_id": org_id, "levels": list(org.levels)}, now
-    )
+    data = {"org_id": org_id, "levels": list(org.levels), "year_start": org.school_year_start}
+    return await _step(session, tg_user_id, "name", data, now)
 
 
 async def answer(

@@ -17,6 +17,7 @@ from services.campaigns.common import (
     DEFAULT_REMINDERS,
     DEFAULT_START,
     CampaignView,
+    bad_date,
     load_draft,
     own_campaign,
     parse_when,
@@ -129,7 +130,7 @@ async def reschedule(
         if starts < now - timedelta(minutes=1):
             raise Invalid("campaigns.start_in_past")
     elif len(parts) != 1:
-        raise Invalid("campaigns.bad_date", text=text[:40])
+        raise bad_date(text, now.astimezone(tz).date())
     ends = parse_when(parts[-1], tz, default=DEFAULT_END, today=now.astimezone(tz).date())
     if ends <= starts:
         raise Invalid("campaigns.end_before_start")

@@ -36,7 +36,8 @@ class Campaigns(UseCases):
     async def begin(self, *, tg_user_id: int) -> DraftStep:
         """/newcampaign: a leader starts the draft of a new campaign."""
         async with self.env.sessions() as session:
-            return draft_step(await draft.begin(session, tg_user_id=tg_user_id, now=self.now()))
+            state = await draft.begin(session, tg_user_id=tg_user_id, now=self.now())
+        return draft_step(state, self.today())
 
     async def answer(self, *, tg_user_id: int, text: str) -> DraftStep | CampaignView:
         """A typed answer: the new campaign's next step, or (when changing a campaign's dates)
@@ -50,7 +51,7 @@ class Campaigns(UseCases):
             state = await draft.answer(
                 session, tg_user_id=tg_user_id, text=text, tz=self.env.tz, now=self.now()
             )
-        return draft_step(state)
+        return draft_step(state, self.today())
 
     async def choose(self, *, tg_user_id: int, what: str, value: str) -> DraftStep:
         """A button of the draft: skip the description, a level, a kind, the reminders."""
@@ -58,7 +59,7 @@ class Campaigns(UseCases):
             state = await draft.choose(
                 session, tg_user_id=tg_user_id, what=what, value=value, now=self.now()
             )
-        return draft_step(state)
+        return draft_step(state, self.today())
 
     async def cancel(self, *, tg_user_id: int) -> bool:
         """Throw the new campaign's draft away; True if there was one."""

@@ -12,7 +12,7 @@ from services.conversations import Kind
 from services.errors import NotFound
 from services.members import departments, joining, roster
 from services.members.joining import JoinDecision
-from storage.models import Department, Membership, Role
+from storage.models import Address, Department, Membership, Role
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,15 @@ class DepartmentList:
 
 
 @dataclass(frozen=True)
+class Addressed:
+    """The newcomer's name and address ("thay" / "co"), and the departments to pick from."""
+
+    name: str
+    address: str
+    departments: list[DepartmentRow]
+
+
+@dataclass(frozen=True)
 class Joined:
     """The end of a join dialogue (a request sent) or of the chair's profile."""
 
@@ -100,13 +109,18 @@ class Members(UseCases):
             )
             return org.name
 
-    async def give_name(self, *, tg_user_id: int, text: str) -> list[DepartmentRow]:
-        """The full name typed in a join/profile dialogue; the departments to pick from."""
+    async def give_name(self, *, tg_user_id: int, text: str) -> str:
+        """The full name typed in a join/profile dialogue, as kept (next: Thầy or Cô?)."""
         async with self.env.sessions() as session:
-            found = await joining.give_name(
-                session, tg_user_id=tg_user_id, raw=text, now=self.now()
+            return await joining.give_name(session, tg_user_id=tg_user_id, raw=text, now=self.now())
+
+    async def choose_address(self, *, tg_user_id: int, address: Address) -> Addressed:
+        """How the newcomer is addressed (Thầy / Cô); the departments to pick from next."""
+        async with self.env.sessions() as session:
+            chosen = await joining.choose_address(
+                session, tg_user_id=tg_user_id, address=address, now=self.now()
             )
-            return _rows(found)
+            return Addressed(chosen.name, str(chosen.address), _rows(chosen.departments))
 
     async def departments_to_pick(self, *, org_id: int) -> list[DepartmentRow]:
         """The departments a newcomer picks from (asked again when they type instead)."""

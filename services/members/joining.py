@@ -15,7 +15,7 @@ from services.errors import AlreadyDone, Invalid, NotFound
 from services.members.departments import list_departments
 from services.naming import clean_name, looks_like_link
 from services.people import LEADERS, ensure_person, require_role
-from storage.models import Department, Membership, MemberStatus, Org, Person, Role
+from storage.models import Address, Department, Membership, MemberStatus, Org, Person, Role
 from ui.buttons.members import JoinDecided
 from ui.texts import Texts
 
@@ -53,10 +53,9 @@ async def begin_join(
     return org
 
 
-async def give_name(
-    session: AsyncSession, *, tg_user_id: int, raw: str, now: datetime
-) -> list[Department]:
-    """Record the full name typed in a join/profile dialogue; returns departments to pick from."""
+async def give_name(session: AsyncSession, *, tg_user_id: int, raw: str, now: datetime) -> str:
+    """Record the full name typed in a join/profile dialogue (next: how to address them);
+    returns the name as kept."""
     convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
     if convo is None or convo.step != "name":
         raise Invalid("errors.no_dialogue")
@@ -70,13 +69,42 @@ async def give_name(
         chat_id=tg_user_id,
         user_id=tg_user_id,
         kind=convo.kind,
-        step="department",
+        step="address",
         data={**convo.data, "name": name},
+        now=now,
+    )
+    await session.commit()
+    return name
+
+
+@dataclass(frozen=True)
+class AddressChosen:
+    """How the newcomer is addressed, and the departments to pick from next."""
+
+    name: str
+    address: Address
+    departments: list[Department]
+
+
+async def choose_address(
+    session: AsyncSession, *, tg_user_id: int, address: Address, now: datetime
+) -> AddressChosen:
+    """Record how the school addresses the newcomer (Thầy / Cô); next, their department."""
+    convo = await conversations.current(session, chat_id=tg_user_id, user_id=tg_user_id)
+    if convo is None or convo.kind not in (Kind.JOIN, Kind.PROFILE) or convo.step != "address":
+        raise AlreadyDone("errors.stale_button")
+    await conversations.put(
+        session,
+        chat_id=tg_user_id,
+        user_id=tg_user_id,
+        kind=convo.kind,
+        step="department",
+        data={**convo.data, "address": str(address)},
         now=now,
     )
     departments = await list_departments(session, org_id=int(convo.data["org_id"]))
     await session.commit()
-    return departments
+    return AddressChosen(str(convo.data["name"]), address, departments)
 
 
 @dataclass(frozen=True)
@@ -103,6 +131,8 @@ async def choose_department(
     org = await session.get_one(Org, org_id)
     person = await ensure_person(session, tg_user_id=tg_user_id, display_name="?", now=now)
     person.full_name = str(convo.data["name"])
+    if convo.data.get("address"):
+        person.address = Address(convo.data["address"])
     membership = await session.scalar(
         select(Membership).where(Membership.org_id == org_id, Membership.person_id == person.id)
     )
@@ -249,7 +279,11 @@ async def decide_join(
         session,
         chat_id=person.tg_user_id,
         text=texts.render(
-            locale, "join.approved_notice" if approve else "join.rejected_notice", org=org.name
+            locale,
+            "join.approved_notice" if approve else "join.rejected_notice",
+            org=org.name,
+            name=person.full_name,
+            address=person.address,
         ),
         now=now,
     )

@@ -49,6 +49,7 @@ from services.stories.draft import (
     name_nominee,
     preview,
     set_consent,
+    set_pupil_age,
     start,
 )
 from services.stories.lists import PendingItem, message_link, mine, pending
@@ -109,6 +110,7 @@ __all__ = [
     "render_card",
     "reopen",
     "set_consent",
+    "set_pupil_age",
     "start",
     "start_resubmit",
     "submit",

@@ -47,6 +47,7 @@ def _view(story: Story, org: Org, campaign: str = "") -> StoryView:
         nominee_kind=str(story.nominee_kind),
         nominee=story.nominee.full_name if story.nominee else (story.nominee_text or ""),
         pupil_consent=story.pupil_consent,
+        child_consent=story.child_consent,
         photos=len(story.photos),
         status=str(story.status),
         decided_by=story.decider.full_name if story.decider else "",
@@ -79,9 +80,10 @@ def decision_buttons(texts: Texts, story_id: int) -> list[list[tuple[str, str]]]
     ]
 
 
-def may_publish(nominee_kind: str, pupil_consent: bool) -> bool:
-    """A story naming a pupil goes public only with the parents' recorded consent."""
-    return nominee_kind != NomineeKind.PUPIL or pupil_consent
+def may_publish(nominee_kind: str, pupil_consent: bool, child_consent: bool | None) -> bool:
+    """A story naming a pupil goes public only with the parents' recorded consent and, for a
+    pupil at or above the school's consent age, the pupil's own (Nghị định 13/2023, Điều 20)."""
+    return nominee_kind != NomineeKind.PUPIL or (pupil_consent and child_consent is not False)
 
 
 def decided_buttons(

@@ -67,6 +67,7 @@ class StoryView:
     previous_id: int | None = None
     submitted_at: datetime | None = None
     campaign: str = ""
+    child_consent: bool | None = None  # the pupil's own consent (None: not asked, younger)
     shortened: bool = False  # the text shown is the beginning of the story (see `fit_view`)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from services import school
 from services.campaigns import attachable
 from services.conversations import Drafts, Kind, NoDraft
 from services.errors import AlreadyDone, Invalid, NotFound
@@ -34,6 +35,9 @@ from storage.models import (
 )
 
 DRAFTS = Drafts(Kind.REPORT)
+CONSENT_AGE = "rules.pupil_consent_age"  # from this age a pupil's own consent is needed too
+# What the choice of the doer sets; choosing again starts it afresh.
+_NOMINEE = ("nominee_person_id", "nominee", "pupil_older", "consent_age", "child_consent")
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,10 @@ class Draft:
     photos: list[str]
     nominee_kind: str | None
     nominee: str
-    pupil_consent: bool
+    pupil_consent: bool  # the pupil's parents agreed to publication
     resubmit_of: int | None
+    child_consent: bool | None = None  # the pupil's own consent (None: not asked, younger)
+    consent_age: int = 0  # the school's age from which a pupil's own consent is asked
     org_name: str = ""
     author: str = ""
     department: str = ""
@@ -95,6 +101,8 @@ def as_draft(step: str, data: dict[str, Any]) -> Draft:
         nominee=str(data.get("nominee") or ""),
         pupil_consent=bool(data.get("pupil_consent")),
         resubmit_of=data.get("resubmit_of"),
+        child_consent=data.get("child_consent"),
+        consent_age=int(data.get("consent_age") or 0),
         org_name=str(data.get("org_name", "")),
         author=str(data.get("author", "")),
         department=str(data.get("department", "")),
@@ -290,7 +298,7 @@ async def choose_nominee(
     convo = await draft_row(session, tg_user_id)
     if convo.step not in ("nominee", "nominee_colleague"):
         raise AlreadyDone("errors.stale_button")
-    data = {k: v for k, v in convo.data.items() if k not in ("nominee_person_id", "nominee")}
+    data = {k: v for k, v in convo.data.items() if k not in _NOMINEE}
     data["nominee_kind"] = str(kind)
     data["pupil_consent"] = False
     if kind == NomineeKind.SELF:
@@ -318,7 +326,8 @@ async def choose_nominee(
 async def name_nominee(
     session: AsyncSession, *, tg_user_id: int, text: str, now: datetime
 ) -> Draft:
-    """The pupil/class or group's name, typed; a pupil then needs the consent question."""
+    """The pupil/class or group's name, typed; for a pupil, the consent questions follow: their
+    age first (from the school's consent age on, the pupil's own consent is needed too)."""
     convo = await draft_row(session, tg_user_id)
     if convo.step != "nominee_text":
         raise Invalid("stories.not_text_step")
@@ -327,20 +336,45 @@ async def name_nominee(
         raise Invalid("stories.bad_nominee", limit=NOMINEE_TEXT_MAX)
     check_visible(name)
     data = {**convo.data, "nominee": name}
-    step = "consent" if data.get("nominee_kind") == NomineeKind.PUPIL else "preview"
-    return await save_draft(session, tg_user_id, step, data, now)
+    if data.get("nominee_kind") != NomineeKind.PUPIL:
+        return await save_draft(session, tg_user_id, "preview", data, now)
+    _, membership = await member(session, tg_user_id)
+    age = int(await school.value(session, membership.org, CONSENT_AGE))
+    data["consent_age"] = age
+    if age <= 0:  # every pupil's own consent is needed: nothing to ask about their age
+        return await save_draft(session, tg_user_id, "consent", {**data, "pupil_older": True}, now)
+    return await save_draft(session, tg_user_id, "pupil_age", data, now)
+
+
+async def set_pupil_age(
+    session: AsyncSession, *, tg_user_id: int, older: bool, now: datetime
+) -> Draft:
+    """Whether the pupil is at or above the school's consent age; then the parents' consent."""
+    convo = await draft_row(session, tg_user_id)
+    if convo.step != "pupil_age":
+        raise AlreadyDone("errors.stale_button")
+    return await save_draft(
+        session, tg_user_id, "consent", {**convo.data, "pupil_older": older}, now
+    )
 
 
 async def set_consent(
-    session: AsyncSession, *, tg_user_id: int, consent: bool, now: datetime
+    session: AsyncSession, *, tg_user_id: int, consent: bool, now: datetime, child: bool = False
 ) -> Draft:
-    """Whether the pupil's parents agreed that the story may be made public."""
+    """Whether the pupil's parents (or, `child`, the pupil) agreed that the story may be made
+    public. A pupil at or above the consent age is asked after the parents agreed; when the
+    parents did not, the pupil's consent is recorded as not given."""
     convo = await draft_row(session, tg_user_id)
-    if convo.step != "consent":
+    if convo.step != ("child_consent" if child else "consent"):
         raise AlreadyDone("errors.stale_button")
-    return await save_draft(
-        session, tg_user_id, "preview", {**convo.data, "pupil_consent": consent}, now
-    )
+    older = bool(convo.data.get("pupil_older"))
+    if child:
+        data = {**convo.data, "child_consent": consent}
+    else:
+        data = {**convo.data, "pupil_consent": consent, "child_consent": False if older else None}
+    if not child and consent and older:
+        return await save_draft(session, tg_user_id, "child_consent", data, now)
+    return await save_draft(session, tg_user_id, "preview", data, now)
 
 
 async def edit_part(session: AsyncSession, *, tg_user_id: int, part: str, now: datetime) -> Draft:
@@ -378,6 +412,7 @@ def preview(draft: Draft) -> StoryView:
         nominee_kind=draft.nominee_kind or str(NomineeKind.SELF),
         nominee=draft.nominee,
         pupil_consent=draft.pupil_consent,
+        child_consent=draft.child_consent,
         photos=len(draft.photos),
         status="draft",
         previous_id=draft.resubmit_of,

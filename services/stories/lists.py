@@ -44,6 +44,7 @@ _VIEW_ROWS = (
         func.coalesce(Story.reason, ""),
         Story.previous_id,
         Story.submitted_at,
+        Story.child_consent,
     )
     .join(_AUTHOR, Story.author_id == _AUTHOR.id)
     .outerjoin(Department, Story.author_department_id == Department.id)
@@ -82,6 +83,7 @@ async def _views(
             reason=row[12],
             previous_id=row[13],
             submitted_at=row[14],
+            child_consent=row[15],
         )
         for row in await connection.execute(query)
     ]

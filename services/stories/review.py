@@ -153,7 +153,7 @@ async def _after_decision(
             texts,
             story.id,
             publishable=story.status == StoryStatus.APPROVED
-            and may_publish(story.nominee_kind, story.pupil_consent),
+            and may_publish(story.nominee_kind, story.pupil_consent, story.child_consent),
             approved=story.status == StoryStatus.APPROVED,
         ),
     )

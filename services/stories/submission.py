@@ -44,6 +44,8 @@ async def start_resubmit(
         "nominee_kind": str(story.nominee_kind),
         "nominee": story.nominee.full_name if story.nominee else (story.nominee_text or ""),
         "pupil_consent": story.pupil_consent,
+        "child_consent": story.child_consent,
+        "pupil_older": story.child_consent is not None,
         "resubmit_of": story.id,
         "campaign_id": story.campaign_id,
         "campaign_name": (await view(session, story.id)).campaign,
@@ -79,6 +81,7 @@ async def submit(
         if draft.nominee_kind in (NomineeKind.PUPIL, NomineeKind.GROUP)
         else None,
         pupil_consent=draft.pupil_consent,
+        child_consent=draft.child_consent if draft.nominee_kind == NomineeKind.PUPIL else None,
         status=StoryStatus.PENDING,
         previous_id=draft.resubmit_of,
         submitted_at=now,

@@ -118,11 +118,18 @@ class Stories(UseCases):
                 now=self.now(),
             )
 
-    async def set_consent(self, *, tg_user_id: int, consent: bool) -> Draft:
-        """Whether the pupil's parents agreed to publication."""
+    async def set_pupil_age(self, *, tg_user_id: int, older: bool) -> Draft:
+        """Whether the pupil is at or above the school's consent age."""
+        async with self.env.sessions() as session:
+            return await draft.set_pupil_age(
+                session, tg_user_id=tg_user_id, older=older, now=self.now()
+            )
+
+    async def set_consent(self, *, tg_user_id: int, consent: bool, child: bool = False) -> Draft:
+        """Whether the pupil's parents (`child`: the pupil) agreed to publication."""
         async with self.env.sessions() as session:
             return await draft.set_consent(
-                session, tg_user_id=tg_user_id, consent=consent, now=self.now()
+                session, tg_user_id=tg_user_id, consent=consent, child=child, now=self.now()
             )
 
     async def choose_campaign(self, *, tg_user_id: int, campaign_id: int) -> Draft:

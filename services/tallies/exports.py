@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from reports.columns import HIDDEN_PUPIL, STORIES_SHEET, STORY_COLUMNS, achievement, filenames
 from reports.model import ProposalLine, ReportInfo, Scope, Sheet
 from services import school
+from services.stories.cards import may_publish
 from services.tallies.figures import compute
 from services.tallies.rows import Proposer, Pull, sheets, story_rows
 from services.tallies.scope import local_date, proposals_in, reader, resolve
@@ -25,7 +26,6 @@ from storage.models import (
     Department,
     Membership,
     MemberStatus,
-    NomineeKind,
     Org,
     Person,
     Proposal,
@@ -56,9 +56,9 @@ class ExportResult:
     files: list[ExportFile]
 
     @property
-    def rows(self) -> int:
-        """Data rows written to the workbook."""
-        return self.files[0].rows if self.files else 0
+    def stories(self) -> int:
+        """The stories listed in the CSV (what the user is told the export holds)."""
+        return self.files[1].rows if len(self.files) > 1 else 0
 
     def close(self) -> None:
         """Release the temporary files."""
@@ -93,6 +93,7 @@ async def report_info(
                 Story.text,
                 Story.nominee_kind,
                 Story.pupil_consent,
+                Story.child_consent,
                 Title.name,
                 Proposal.form,
                 Proposal.level,
@@ -124,13 +125,14 @@ async def report_info(
     confirmed: list[ProposalLine] = []
     pending = 0
     for row in rows:
-        (_, person, nominee_text, person_dept, story_id, text, kind, consent) = row[:8]
-        title, form, level, status, proposer, decided_at = row[8:]
+        (_, person, nominee_text, person_dept, story_id, text, kind, consent, child) = row[:9]
+        title, form, level, status, proposer, decided_at = row[9:]
         if status != ProposalStatus.CONFIRMED:
             pending += 1
             continue
-        hidden = kind == NomineeKind.PUPIL and not consent
-        # Nghị định 13/2023: a pupil's details leave the council only with consent.
+        # Nghị định 13/2023: a pupil's details leave the council only with consent (the
+        # parents', and the pupil's own from the school's consent age).
+        hidden = kind is not None and not may_publish(kind, bool(consent), child)
         name = HIDDEN_PUPIL if hidden else person or nominee_text or ""
         confirmed.append(
             ProposalLine(

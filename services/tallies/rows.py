@@ -21,6 +21,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    or_,
     select,
     type_coerce,
 )
@@ -156,7 +157,11 @@ def story_rows(org_id: int, scope: Scope, tz: ZoneInfo, moment: Moment = as_stor
     """The stories sheet (and the CSV): one row per story in scope, labels in Vietnamese."""
     consent = case(
         (
-            and_(Story.nominee_kind == NomineeKind.PUPIL, Story.pupil_consent.is_(True)),
+            and_(
+                Story.nominee_kind == NomineeKind.PUPIL,
+                Story.pupil_consent.is_(True),
+                or_(Story.child_consent.is_(None), Story.child_consent.is_(True)),
+            ),
             CONSENT_GIVEN,
         ),
         (Story.nominee_kind == NomineeKind.PUPIL, CONSENT_MISSING),

@@ -51,8 +51,9 @@ async def reader(session: AsyncSession, tg_user_id: int, chat_id: int) -> Org:
     return org
 
 
-def scope_code(text: str) -> str:
-    """What a person typed after /tally (tháng, học kỳ, năm học, or dates) as a scope code."""
+def scope_code(text: str, today: date | None = None) -> str:
+    """What a person typed after /tally (tháng, học kỳ, năm học, or dates) as a scope code; a
+    refusal shows dates of this school year (`today`'s) as the example."""
     cleaned = " ".join(text.split()).lower()
     if not cleaned:
         return "y"
@@ -61,7 +62,8 @@ def scope_code(text: str) -> str:
     try:
         return periods.parse_range(text).code
     except periods.BadPeriod:
-        raise Invalid("reports.bad_period") from None
+        example = calendar.examples(today) if today is not None else None
+        raise Invalid("reports.bad_period", example=example) from None
 
 
 def local_date(moment: datetime, tz: ZoneInfo) -> date:
@@ -109,7 +111,8 @@ async def resolve(session: AsyncSession, org: Org, code: str, tz: ZoneInfo, now:
     try:
         typed = periods.from_code(code)
     except periods.BadPeriod:
-        raise Invalid("reports.bad_period") from None
+        example = calendar.examples(today, org.school_year_start, org.semester_boundary)
+        raise Invalid("reports.bad_period", example=example) from None
     return Scope(
         code=code,
         kind="range",

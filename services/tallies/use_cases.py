@@ -16,7 +16,7 @@ class Tallies(UseCases):
 
     def scope_code(self, text: str) -> str:
         """What was typed after /tally, /export or /stats as a scope code (Invalid if not one)."""
-        return scope_code(text)
+        return scope_code(text, self.today())
 
     async def tally(self, *, tg_user_id: int, chat_id: int, code: str) -> TallyResult:
         """The figures of a period or campaign, and the campaigns to offer as switches."""

@@ -83,7 +83,7 @@ async def to_preview(
         await teacher.send_album([png(i) for i in range(photos)])
         await teacher.wait_message(contains="Đã nhận album ảnh")
     await teacher.press(photos_prompt, "Tiếp tục →")
-    nominee = await teacher.wait_edit(photos_prompt, contains="Ai là người làm việc tốt")
+    nominee = await teacher.wait_edit(photos_prompt, contains="Ai là người được nêu gương")
     await teacher.press(nominee, who)
     return await teacher.wait_edit(nominee, contains="Xem trước")
 
@@ -160,3 +160,12 @@ async def plant(bot: Bot, chat_id: int, user: User, *datas: str) -> Msg:
         ),
     )
     return await user.wait_message(chat_id, contains=marker)
+
+
+async def named(user: User, name: str, address: str = "Thầy") -> Msg:
+    """In the join (or the chair's profile) dialogue: send the full name, press Thầy or Cô;
+    returns the question that became the department picker."""
+    await user.send(name)
+    asked = await user.wait_message(contains="là Thầy hay Cô")
+    await user.press(asked, address)
+    return await user.wait_edit(asked, contains="thuộc tổ nào")

@@ -27,6 +27,7 @@ from storage.models import (
     Role,
 )
 from tests.e2e.conftest import RunningBot
+from tests.e2e.helpers import named
 from tests.factories import (
     CHAIR,
     STRANGER,
@@ -301,8 +302,7 @@ async def test_a_department_button_on_an_old_message_after_the_request_was_sent_
     await client.user(VICE, "Tuấn", started=True)
     newcomer = await client.user(NEWCOMER, "Đức", started=True)
     await start_joining(sessions, school, NEWCOMER, now)
-    await newcomer.send("Bùi Văn Đức")
-    old = await newcomer.wait_message(contains="thuộc tổ nào")
+    old = await named(newcomer, "Bùi Văn Đức")
     await newcomer.send("Bùi Văn Đức")  # asked again: a second picker
     picker = await newcomer.wait_message(contains="thuộc tổ nào")
     await newcomer.press(picker, "Tổ 2")
@@ -559,8 +559,11 @@ async def test_a_name_with_html_shows_exactly_as_typed_to_the_chair_in_the_list_
     name = "Bùi <b>Văn</b> & <script>alert(1)</script> Đức"
     await start_joining(sessions, school, NEWCOMER, now)
     await newcomer.send(name)
-    picker = await newcomer.wait_message(contains="thuộc tổ nào")
-    assert f"Cảm ơn {name}." in picker.text
+    asked = await newcomer.wait_message(contains="là Thầy hay Cô")
+    assert f"Bot nên gọi {name} là Thầy hay Cô?" in asked.text
+    await newcomer.press(asked, "Thầy")
+    picker = await newcomer.wait_edit(asked, contains="thuộc tổ nào")
+    assert picker.text.startswith("Cảm ơn thầy Đức.")
     await newcomer.press(picker, "Tổ 2")
 
     notice = await chair.wait_message(contains="Yêu cầu sử dụng bot")
@@ -569,8 +572,8 @@ async def test_a_name_with_html_shows_exactly_as_typed_to_the_chair_in_the_list_
     await chair.wait_edit(notice, contains=f"của {name} (Tổ 2)")
     await chair.send("/members")
     listing = await chair.wait_message(contains="Thành viên")
-    assert f"{name} · GV · Tổ 2" in listing.button_texts
-    await chair.press(listing, f"{name} · GV · Tổ 2")
+    assert f"{name} · CB-GV-NV · Tổ 2" in listing.button_texts
+    await chair.press(listing, f"{name} · CB-GV-NV · Tổ 2")
     card = await chair.wait_edit(listing, contains="Vai trò")
     assert card.text.startswith(f"{name}\n")
     toast = await chair.press(card, "Ủy viên")

@@ -141,7 +141,7 @@ async def test_the_chair_writes_picks_a_department_previews_and_only_it_receives
     await chair.press(ack, "Chọn người nhận →")
     pick = await chair.wait_edit(ack, contains="gửi thông báo tới ai")
     assert pick.button_texts[:3] == [
-        "👥 Toàn thể CBGVNV (3)",
+        "👥 Toàn thể CB-GV-NV (3)",
         "🎖 Hội đồng TĐKT (2)",
         "🏫 Một tổ…",
     ]
@@ -191,7 +191,7 @@ async def test_blocked_and_unknown_chats_are_unreachable_never_retried_and_repor
     ack = await chair.wait_message(contains="Đã nhận ảnh")
     await chair.press(ack, "Chọn người nhận →")
     pick = await chair.wait_edit(ack, contains="gửi thông báo tới ai")
-    await chair.press(pick, "👥 Toàn thể CBGVNV (3)")
+    await chair.press(pick, "👥 Toàn thể CB-GV-NV (3)")
     preview = await chair.wait_message(contains="hội giảng")
     assert preview.photo
     summary = await chair.wait_message(contains="Xem trước")
@@ -278,7 +278,7 @@ async def test_receipts_are_counted_once_and_only_those_who_have_not_are_reminde
 
     report = await staff.chair.wait_message(contains="Báo cáo gửi thông báo #1")
     await staff.chair.press(report, "👀 Ai đã xem?")
-    seen = await staff.chair.wait_message(contains="người đã bấm «Đã xem»")
+    seen = await staff.chair.wait_message(contains="người đã bấm “Đã xem”")
     assert "1/3 người" in seen.text
     assert "Chưa xác nhận (2): Phạm Thị Lan, Lê Minh Tuấn."  # by given name in seen.text
     reminded = await staff.chair.press(seen, "🔔 Nhắc 2 người chưa xem")
@@ -349,6 +349,7 @@ async def approved_story(
         else:
             await stories.choose_nominee(s, tg_user_id=TEACHER, kind=NomineeKind.PUPIL, now=now)
             await stories.name_nominee(s, tg_user_id=TEACHER, text=pupil, now=now)
+            await stories.set_pupil_age(s, tg_user_id=TEACHER, older=False, now=now)
             await stories.set_consent(s, tg_user_id=TEACHER, consent=consent, now=now)
         story = await stories.submit(s, tg_user_id=TEACHER, texts=texts, now=now)
     async with sessions() as s:
@@ -398,7 +399,7 @@ async def test_the_chair_binds_the_channel_and_a_member_publishes_a_story_with_p
         {m.media_group_id for m in posted}
     ) == 1
     assert "Em nhặt được ví & trả lại <người mất>." in posted[0].text
-    assert "Người làm việc tốt: Vũ Thị Mai" in posted[0].text
+    assert "Người được nêu gương: Vũ Thị Mai" in posted[0].text
     card = await staff.member.wait_edit(card)
     assert (
         "📢 Đăng lên kênh" not in card.button_texts and "↩️ Mở lại (Chủ tịch)" in card.button_texts
@@ -428,7 +429,7 @@ async def test_a_story_naming_a_pupil_without_consent_cannot_be_published(
     card = await staff.member.wait_message(
         school_channel.group, contains="đã duyệt lúc", timeout=30
     )
-    assert "chưa có đồng ý của CMHS" in card.text
+    assert "chưa có sự đồng ý của CMHS" in card.text
     assert "📢 Đăng lên kênh" not in card.button_texts  # no button to publish it
     await approved_story(sessions, texts, now, photos=[], pupil="Minh An, lớp 2A3", consent=True)
     # The group is paced at 20 messages a minute (the bot's join hint, the album, the card…).

@@ -51,7 +51,7 @@ async def test_the_vice_chair_creates_a_campaign_in_chat_and_everyone_is_told(
     await vice.press(kinds, "Người tốt, việc tốt")
     await vice.wait_edit(kinds, contains="bắt đầu")
     await vice.send("31/02/2026")
-    await vice.wait_message(contains="Không có ngày «31/02/2026» trên lịch")
+    await vice.wait_message(contains="Không có ngày “31/02/2026” trên lịch")
     await vice.send(local(real_now - timedelta(days=2), "%d/%m/%Y"))
     await vice.wait_message(contains="Ngày bắt đầu đã qua")
     await vice.send(local(real_now))
@@ -260,7 +260,7 @@ async def test_a_story_reported_during_a_campaign_is_attached_to_it_and_counts_a
     await teacher.press(ask, "Xong phần nội dung →")
     photos = await teacher.wait_edit(ask, contains="ảnh minh chứng")
     await teacher.press(photos, "Tiếp tục →")
-    nominee = await teacher.wait_edit(photos, contains="Ai là người làm việc tốt")
+    nominee = await teacher.wait_edit(photos, contains="Ai là người được nêu gương")
     await teacher.press(nominee, "Chính tôi")
     pick = await teacher.wait_edit(nominee, contains="thuộc phong trào nào")
     assert pick.button_texts == ["Người tốt, việc tốt & sẻ chia", "Không thuộc phong trào nào"]

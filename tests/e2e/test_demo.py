@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from tests.e2e.conftest import ROOT
 
 
 @pytest.mark.timeout(150)
-def test_the_demo_plays_every_journey_and_exits_cleanly(tmp_path: Path) -> None:
+def test_the_demo_plays_every_journey_and_exits_cleanly_issue17_item36(tmp_path: Path) -> None:
     out_dir, scratch = tmp_path / "documents", tmp_path / "tmp"
     scratch.mkdir()
     done = subprocess.run(
@@ -30,10 +31,14 @@ def test_the_demo_plays_every_journey_and_exits_cleanly(tmp_path: Path) -> None:
     for moment in (
         # The chair claims the school and finishes her profile.
         "[Trần Thị Thu Hà ← bot] Kính chào Thầy/Cô! Thầy/Cô đã nhận vai trò Chủ tịch Hội đồng",
-        "Đã hoàn tất hồ sơ",
+        "[Trần Thị Thu Hà ← bot] (edited) Cảm ơn cô Hà. Cô thuộc tổ nào?",  # item 32
+        "Đã cập nhật thông tin",
         # A join request is approved with one tap, and the teacher is told.
         "[Trần Thị Thu Hà ← bot] (edited) Yêu cầu sử dụng bot của Lê Minh Tuấn",
-        "[Lê Minh Tuấn ← bot] Chúc mừng Thầy/Cô! Yêu cầu sử dụng bot",
+        "[Lê Minh Tuấn ← bot] Chúc mừng thầy Tuấn! Yêu cầu sử dụng bot",
+        # A pupil of 7 or more: the pupil's own consent is asked too (item 31).
+        "[Vũ Thị Mai ← bot] (edited) Em học sinh (từ 7 tuổi trở lên) đã đồng ý",
+        "CMHS và em học sinh đã đồng ý công khai",
         # Only the chair binds the council group.
         "chỉ Chủ tịch Hội đồng mới làm được việc này",
         "đã được gắn làm nhóm Hội đồng",
@@ -50,6 +55,16 @@ def test_the_demo_plays_every_journey_and_exits_cleanly(tmp_path: Path) -> None:
     ):
         assert moment in out, f"the transcript lacks {moment!r}:\n{out[-3000:]}"
     assert "DEMO FAILED" not in done.stderr
+    # Each message is printed where it came, labelled (issue 17, item 36): the answer to /tally
+    # and to /export right below them (not notices the chair got earlier), and photos as
+    # "[ảnh]" with their caption, never as an empty line.
+    lines = out.splitlines()
+    for command, answer in (("/tally", "📊 Thống kê thi đua"), ("/export", "✅ Đã gửi báo cáo")):
+        after = lines[lines.index(f"[Trần Thị Thu Hà → bot] {command}") + 1]
+        assert after.startswith(f"[Trần Thị Thu Hà ← bot] {answer}"), after
+    assert "[Hội đồng TĐKT – TH Thượng Thanh ← bot] [ảnh] 📷 Ảnh của câu chuyện #1" in lines
+    assert "[Hội đồng TĐKT – TH Thượng Thanh ← bot] [ảnh]" in lines  # the album's second photo
+    assert not [line for line in lines if re.fullmatch(r"\[[^]]+ ← bot\]\s*", line)]
     # --out: every document and chart the people received, listed at the end, and openable.
     saved = sorted(p.name for p in out_dir.iterdir())
     suffixes = {name.rsplit(".", 1)[1] for name in saved}

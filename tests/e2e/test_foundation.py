@@ -12,6 +12,7 @@ from services import orgs
 from storage.db import SessionFactory
 from storage.models import AuditEntry, MemberStatus, Org, Role
 from tests.e2e.conftest import RunningBot
+from tests.e2e.helpers import named
 from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, make_school, membership_of
 from tgemu import EmuClient
 from ui.texts import Texts
@@ -32,10 +33,13 @@ async def test_the_chair_claims_the_school_through_the_one_time_link(
     await chair.send(f"/start c_{created.chair_code}")
     await chair.wait_message(contains="Chủ tịch Hội đồng Thi đua – Khen thưởng")
     await chair.send("Trần Thị Thu Hà")
-    pick = await chair.wait_message(contains="thuộc tổ nào")
+    asked = await chair.wait_message(contains="Bot nên gọi Trần Thị Thu Hà là Thầy hay Cô?")
+    assert asked.button_texts == ["Thầy", "Cô"]  # issue 17, item 32: asked at joining
+    await chair.press(asked, "Cô")
+    pick = await chair.wait_edit(asked, contains="Cảm ơn cô Hà. Cô thuộc tổ nào?")
     assert "Tổ Văn phòng" in pick.button_texts and "Tổ 1" in pick.button_texts
     await chair.press(pick, "Tổ Văn phòng")
-    done = await chair.wait_edit(pick, contains="Đã hoàn tất hồ sơ")
+    done = await chair.wait_edit(pick, contains="Đã cập nhật thông tin")
     assert f"https://t.me/thidua_test_bot?start=j_{created.invite_code}" in done.text
 
     # The link was spent: someone else opening it gets a polite refusal and no role.
@@ -58,7 +62,9 @@ async def test_a_teacher_joins_and_a_leader_approves_with_one_tap(
     await teacher.send(f"/start j_{school.invite_code}")
     await teacher.wait_message(contains="họ và tên đầy đủ")
     await teacher.send("Bùi <b>Văn</b> & Đức")
-    pick = await teacher.wait_message(contains="Bùi <b>Văn</b> & Đức")
+    asked = await teacher.wait_message(contains="Bùi <b>Văn</b> & Đức")
+    await teacher.press(asked, "Thầy")
+    pick = await teacher.wait_edit(asked, contains="Cảm ơn thầy Đức. Thầy thuộc tổ nào?")
     await teacher.press(pick, "Tổ 2")
     await teacher.wait_edit(pick, contains="Đã gửi yêu cầu")
 
@@ -94,8 +100,7 @@ async def test_a_forwarded_invite_does_not_make_a_stranger_staff(
     await client.user(VICE, "Tuấn", started=True)
     parent = await client.user(7001, "Phụ huynh")
     await parent.send(f"/start j_{school.invite_code}")
-    await parent.send("Nguyễn Văn Phụ Huynh")
-    pick = await parent.wait_message(contains="thuộc tổ nào")
+    pick = await named(parent, "Nguyễn Văn Phụ Huynh")
     await parent.press(pick, "Tổ 3")
     notice = await chair.wait_message(contains="Nguyễn Văn Phụ Huynh")
     await parent.send("/members")

@@ -15,7 +15,7 @@ from reports import charts
 from services import orgs
 from storage.db import SessionFactory
 from tests.e2e.conftest import RunningBot, running_bot
-from tests.e2e.helpers import Council
+from tests.e2e.helpers import Council, named
 from tests.factories import CHAIR, VICE, make_school
 from tgemu import EmuClient, Emulator
 from ui.texts import Texts
@@ -51,8 +51,7 @@ async def test_an_approved_teacher_gets_the_menu_of_their_role_at_once(
     await client.user(VICE, "Tuấn", started=True)
     teacher = await client.user(2001, "Đức")
     await teacher.send(f"/start j_{school.invite_code}")
-    await teacher.send("Bùi Văn Đức")
-    pick = await teacher.wait_message(contains="thuộc tổ nào")
+    pick = await named(teacher, "Bùi Văn Đức")
     await teacher.press(pick, "Tổ 2")
     notice = await chair.wait_message(contains="Bùi Văn Đức")
     assert await menus_for(client, 2001) == []
@@ -73,8 +72,7 @@ async def test_a_rejected_request_sets_no_menu(
     await client.user(VICE, "Tuấn", started=True)
     teacher = await client.user(2001, "Đức")
     await teacher.send(f"/start j_{school.invite_code}")
-    await teacher.send("Bùi Văn Đức")
-    pick = await teacher.wait_message(contains="thuộc tổ nào")
+    pick = await named(teacher, "Bùi Văn Đức")
     await teacher.press(pick, "Tổ 2")
     notice = await chair.wait_message(contains="Bùi Văn Đức")
     await chair.press(notice, "✖️ Từ chối")
@@ -146,8 +144,7 @@ async def test_the_chair_adds_the_bot_to_the_council_group_with_one_tap_and_is_t
     chair = await client.user(CHAIR, "Hà", last_name="Trần")
     await chair.send(f"/start c_{created.chair_code}")
     await chair.wait_message(contains="Chủ tịch Hội đồng Thi đua – Khen thưởng")
-    await chair.send("Trần Thị Thu Hà")
-    pick = await chair.wait_message(contains="thuộc tổ nào")
+    pick = await named(chair, "Trần Thị Thu Hà", "Cô")
     await chair.press(pick, "Tổ Văn phòng")
     done = await chair.wait_edit(pick, contains="/bind_council")
     assert done.buttons == [

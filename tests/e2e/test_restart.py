@@ -15,6 +15,7 @@ from sqlalchemy import select
 from storage.db import SessionFactory
 from storage.models import MemberStatus, OutboxMessage, OutboxStatus
 from tests.e2e.conftest import BotProcess
+from tests.e2e.helpers import named
 from tests.factories import CHAIR, VICE, School, join, make_school, membership_of
 from tgemu import EmuClient
 from tgemu.client import Msg
@@ -77,8 +78,7 @@ async def test_a_teacher_killed_mid_join_continues_after_the_restart_where_they_
     await bot_process.start()
     await newcomer.send(f"/start j_{school.invite_code}")
     await newcomer.wait_message(contains="họ và tên đầy đủ")
-    await newcomer.send(NAME)
-    picker = await newcomer.wait_message(contains="thuộc tổ nào")
+    picker = await named(newcomer, NAME)
 
     bot_process.kill()
     await bot_process.start()

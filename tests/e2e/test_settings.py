@@ -85,7 +85,7 @@ async def test_the_chair_changes_a_rule_in_chat_and_the_vice_chair_sees_it(
     assert section.button_texts[:5] == ["✏️ 1", "✏️ 2", "✏️ 3", "✏️ 4", "✏️ 5"]
 
     # The place name, typed with spaces to tidy.
-    await chair.press(section, "« Các mục cài đặt")
+    await chair.press(section, "‹ Các mục cài đặt")
     home = await chair.wait_edit(section, contains="Thầy/Cô chọn một mục")
     await chair.press(home, "🏫 Thông tin nhà trường")
     facts = await chair.wait_edit(home, contains="Địa danh")

@@ -101,7 +101,7 @@ async def test_text_a_file_or_a_sticker_where_a_photo_is_expected_get_a_hint_and
         assert await draft_of(sessions, chair.id) == before
         # The newest hint's button carries on from where the draft was.
         await chair.press(sticker, "Tiếp tục →")
-        nominee = await chair.wait_edit(sticker, contains="Ai là người làm việc tốt")
+        nominee = await chair.wait_edit(sticker, contains="Ai là người được nêu gương")
         before = await draft_of(sessions, chair.id)
         await chair.send("Chính tôi")  # typed instead of pressed: the buttons come again
         again = await chair.wait_message(contains="vui lòng dùng các nút bên dưới")
@@ -288,13 +288,13 @@ async def test_a_story_withdrawn_from_mine_cannot_be_decided_on_its_card(
     await council.teacher.wait_edit(mine, contains="↩️ đã rút")
     before = await stories_state(sessions)
 
-    withdrawn = "Câu chuyện #1 đã được người gửi rút lại."
+    withdrawn = "Câu chuyện #1 đã được người kể rút lại."
     assert await alert(council.member, card, "✅ Duyệt") == withdrawn
     assert await alert(council.vice, card, "✖️ Từ chối") == withdrawn
     assert await alert(council.chair, card, "✏️ Yêu cầu bổ sung") == withdrawn
 
     assert await stories_state(sessions) == before
-    edited = await council.member.wait_edit(card, contains="Người gửi đã rút lại câu chuyện")
+    edited = await council.member.wait_edit(card, contains="Người kể đã rút lại câu chuyện")
     assert edited.buttons == [] and MARKUP in edited.text
     async with sessions() as s:
         story = await s.get_one(Story, 1)
@@ -364,7 +364,7 @@ async def test_markup_in_a_story_and_a_reason_shows_exactly_as_typed_everywhere(
     assert MARKUP in card.text
     await council.chair.send("/pending")
     listing = await council.chair.wait_message(contains="Câu chuyện chờ xét")
-    assert f"«{MARKUP}»" in listing.text
+    assert f"“{MARKUP}”" in listing.text
 
     refused = await council.outsider.press(card, "✅ Duyệt")
     assert refused is not None and refused.show_alert
@@ -377,4 +377,4 @@ async def test_markup_in_a_story_and_a_reason_shows_exactly_as_typed_everywhere(
     assert done.buttons == []
 
     notice = await council.teacher.wait_message(contains="chưa được Hội đồng duyệt")
-    assert f"«{MARKUP}»" in notice.text and f"Lý do: {REASON}" in notice.text
+    assert f"“{MARKUP}”" in notice.text and f"Lý do: {REASON}" in notice.text

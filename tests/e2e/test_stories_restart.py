@@ -50,7 +50,7 @@ async def test_a_teacher_killed_mid_story_goes_on_from_the_old_message_and_it_ar
     assert answer is not None and not answer.show_alert
     photos = await teacher.wait_edit(ask, contains="ảnh minh chứng")
     await teacher.press(photos, "Tiếp tục →")
-    nominee = await teacher.wait_edit(photos, contains="Ai là người làm việc tốt")
+    nominee = await teacher.wait_edit(photos, contains="Ai là người được nêu gương")
     await teacher.press(nominee, "Chính tôi")
     preview = await teacher.wait_edit(nominee, contains="Xem trước")
     assert STORY in preview.text

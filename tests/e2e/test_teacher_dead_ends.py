@@ -58,8 +58,8 @@ async def test_item12_edit_has_a_back_button_and_the_text_edit_shows_what_it_rep
     preview = await to_preview(teacher, "Cô Hạnh trực thay đồng nghiệp ốm.")
     await teacher.press(preview, "✏️ Sửa")
     which = await teacher.wait_edit(preview, contains="muốn sửa phần nào")
-    assert "« Quay lại" in which.button_texts
-    await teacher.press(which, "« Quay lại")
+    assert "‹ Quay lại" in which.button_texts
+    await teacher.press(which, "‹ Quay lại")
     again = await teacher.wait_edit(which, contains="Xem trước")
     assert "Cô Hạnh trực thay đồng nghiệp ốm." in again.text
     # Editing the text shows the current text and says the new one replaces it.

@@ -94,9 +94,7 @@ async def test_the_workbook_has_typed_dates_frozen_headers_and_neutral_formulas(
     stories = book["Câu chuyện"]
     assert stories.column_dimensions["H"].alignment.wrap_text  # the story's text
     header = [c.value for c in stories[2]]
-    assert (
-        header[:3] == ["Mã", "Ngày gửi", "Người gửi"] and "Người, tập thể được nêu gương" in header
-    )
+    assert header[:3] == ["Mã", "Ngày gửi", "Người kể"] and "Người được nêu gương" in header
     rows = list(stories.iter_rows(min_row=3))
     total = await _count(
         sessions,
@@ -202,7 +200,7 @@ async def test_the_csv_has_a_bom_vietnamese_intact_and_formulas_as_text(
     data = (await _export(sessions, now))["csv"]
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:3] == ["Mã", "Ngày gửi", "Người gửi"]
+    assert rows[0][:3] == ["Mã", "Ngày gửi", "Người kể"]
     texts = [r[7] for r in rows[1:]]
     assert "'" + RISKY_TEXT in texts and RISKY_TEXT not in texts
     assert any(r[11] == "'" + RISKY_REASON for r in rows[1:])

@@ -388,6 +388,7 @@ async def _story(
     *,
     kind: NomineeKind = NomineeKind.SELF,
     consent: bool = False,
+    child: bool | None = None,
     status: StoryStatus = StoryStatus.APPROVED,
     photos: int = 0,
 ) -> int:
@@ -402,6 +403,7 @@ async def _story(
             nominee_person_id=author if kind == NomineeKind.SELF else None,
             nominee_text="Nguyễn Gia Bảo, lớp 3A1" if kind == NomineeKind.PUPIL else None,
             pupil_consent=consent,
+            child_consent=child,
             status=status,
             submitted_at=now,
         )
@@ -607,3 +609,22 @@ async def test_the_use_cases_take_a_broadcast_from_draft_to_reminder(
     view = await service.seen(broadcast_id=1, tg_user_id=CHAIR)
     assert view.reached == 3 and len(view.seen) == 1
     assert await service.remind(broadcast_id=1, tg_user_id=CHAIR) == 2
+
+
+async def test_issue17_item31_a_pupil_of_the_consent_age_is_published_only_with_their_consent_too(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now)
+    await _bind(sessions, now)
+    pupil = NomineeKind.PUPIL
+    refused_by_pupil = await _story(sessions, school, now, kind=pupil, consent=True, child=False)
+    both = await _story(sessions, school, now, kind=pupil, consent=True, child=True)
+    async with sessions() as s:
+        with pytest.raises(NotAllowed) as refused:
+            await publishing.publish_story(
+                s, story_id=refused_by_pupil, tg_user_id=COUNCIL, texts=texts, now=now
+            )
+        assert refused.value.key == "publishing.no_consent"
+        await publishing.publish_story(s, story_id=both, tg_user_id=COUNCIL, texts=texts, now=now)
+        published = (await s.scalars(select(Story.id).where(Story.published_at.is_not(None)))).all()
+    assert published == [both]

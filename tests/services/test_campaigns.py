@@ -345,3 +345,39 @@ async def test_only_leaders_see_the_change_buttons_or_are_asked_to_confirm_closi
     assert asked.name == campaign.name
     joined = await uc.join(tg_user_id=TEACHER, campaign_id=campaign.id)
     assert joined.campaign.joined and not joined.leader
+
+
+async def test_issue17_item35_prompt_examples_follow_the_school_year_and_today(
+    sessions: SessionFactory, texts: Texts
+) -> None:
+    from services.tallies import Tallies
+
+    frozen = datetime(2028, 10, 20, 9, 0, tzinfo=HN)  # school year 2028-2029
+    await make_school(sessions, texts, frozen)
+    uc = use_cases(sessions, texts, frozen)
+    step = await uc.begin(tg_user_id=CHAIR)
+    ask_name = texts.plain("vi", "campaigns.ask_name", example=step.examples)
+    assert "“Người tốt, việc tốt năm học 2028-2029”" in ask_name
+    await uc.answer(tg_user_id=CHAIR, text="Dạy tốt, học tốt")
+    await uc.choose(tg_user_id=CHAIR, what="skip", value="")
+    await uc.choose(tg_user_id=CHAIR, what="level", value="0")
+    step = await uc.choose(tg_user_id=CHAIR, what="kind", value="opt_in")
+    ask_start = texts.plain("vi", "campaigns.ask_start", example=step.examples)
+    assert "ví dụ 27/10/2028, 27-10-2028 hoặc chỉ 27/10" in ask_start
+    with pytest.raises(Invalid) as caught:
+        await uc.answer(tg_user_id=CHAIR, text="thứ hai tuần sau")
+    refused = texts.plain("vi", caught.value.key, **caught.value.values)
+    assert "ví dụ 27/10/2028" in refused
+    at_end = await uc.answer(tg_user_id=CHAIR, text="27/10/2028")
+    assert isinstance(at_end, DraftStep)
+    ask_end = texts.plain("vi", "campaigns.ask_end", example=at_end.examples)
+    assert "ví dụ 24/11/2028, 24-11-2028 hoặc chỉ 24/11" in ask_end
+    for prompt in (ask_name, ask_start, refused, ask_end):
+        assert "2024" not in prompt and "2025" not in prompt and "2026" not in prompt
+    # /tally with a period the bot does not understand: the example is this year's semester I.
+    tallies = Tallies(Env(sessions=sessions, texts=texts, clock=lambda: frozen, tz=HN))
+    with pytest.raises(Invalid) as caught:
+        tallies.scope_code("hôm qua")
+    assert "/tally 05/09/2028-14/01/2029" in texts.plain(
+        "vi", caught.value.key, **caught.value.values
+    )

@@ -15,7 +15,7 @@ from services.conversations import Conversations, Kind
 from services.errors import AlreadyDone, Invalid, NotAllowed
 from services.members import Members
 from storage.db import SessionFactory
-from storage.models import AuditEntry, MemberStatus, OutboxMessage, Role
+from storage.models import Address, AuditEntry, MemberStatus, OutboxMessage, Person, Role
 from tests.factories import (
     CHAIR,
     COUNCIL,
@@ -228,8 +228,12 @@ async def test_a_name_without_letters_is_refused_and_the_step_is_kept(
         with pytest.raises(Invalid):
             await members.give_name(s, tg_user_id=2001, raw="12345", now=now)
     async with sessions() as s:
-        departments = await members.give_name(s, tg_user_id=2001, raw="Đinh Thị Hạnh", now=now)
-    assert len(departments) == 7
+        assert await members.give_name(s, tg_user_id=2001, raw="Đinh  Thị Hạnh", now=now) == (
+            "Đinh Thị Hạnh"
+        )
+    async with sessions() as s:
+        chosen = await members.choose_address(s, tg_user_id=2001, address=Address.CO, now=now)
+    assert len(chosen.departments) == 7
 
 
 async def test_members_are_listed_by_given_name_and_roles_changes_are_audited(
@@ -362,7 +366,10 @@ async def test_the_join_use_cases_walk_the_dialogue_and_answer_with_plain_views(
     assert org == "Trường Tiểu học Thượng Thanh"
     asked = await talk.where(2001)
     assert (asked.kind, asked.step, asked.standing) == (Kind.JOIN, "name", None)
-    offered = await cases.give_name(tg_user_id=2001, text="  Bùi  Văn Đức ")
+    assert await cases.give_name(tg_user_id=2001, text="  Bùi  Văn Đức ") == "Bùi Văn Đức"
+    addressed = await cases.choose_address(tg_user_id=2001, address=Address.THAY)
+    assert (addressed.name, addressed.address) == ("Bùi Văn Đức", "thay")
+    offered = addressed.departments
     assert [d.name for d in offered] == list(orgs.DEFAULT_DEPARTMENTS)
     again = await cases.departments_to_pick(org_id=school.org_id)
     assert again == offered
@@ -477,3 +484,59 @@ async def test_turned_down_at_one_school_and_approved_at_another_acts_for_the_ot
         assert (who.org_id, who.role) == (other.org_id, Role.STAFF)
         draft = await stories.start(s, tg_user_id=2001, now=now)  # not "not a member"
     assert draft.step == "text"
+
+
+async def test_issue17_item32_people_are_asked_thay_or_co_and_greeted_as_the_school_does(
+    sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    school = await make_school(sessions, texts, now, staff=False)
+    env = _env(sessions, texts, now)
+    cases, talk = Members(env), Conversations(env)
+    await cases.begin_join(code=school.invite_code, tg_user_id=2001, display_name="Hà")
+    name = await cases.give_name(tg_user_id=2001, text="Trần Thị Thu Hà")
+    # Asked at joining, with two buttons, before the department.
+    assert (await talk.where(2001)).step == "address"
+    asked = texts.plain("vi", "join.ask_address", name=name)
+    assert "Bot nên gọi Trần Thị Thu Hà là Thầy hay Cô?" in asked
+    with pytest.raises(AlreadyDone):  # the department comes after, not instead
+        await cases.choose_department(tg_user_id=2001, department_id=school.departments["Tổ 2"])
+    addressed = await cases.choose_address(tg_user_id=2001, address=Address.CO)
+    shown = texts.plain("vi", "join.ask_department", name=addressed.name, address=addressed.address)
+    assert shown == "Cảm ơn cô Hà. Cô thuộc tổ nào?"
+    with pytest.raises(AlreadyDone):  # pressed again: the question was answered
+        await cases.choose_address(tg_user_id=2001, address=Address.THAY)
+    await cases.choose_department(tg_user_id=2001, department_id=school.departments["Tổ 2"])
+    pending = await membership_of(sessions, 2001)
+    assert pending is not None
+    await cases.decide_join(tg_user_id=CHAIR, membership_id=pending.id, approve=True)
+    async with sessions() as s:
+        told = await s.scalar(select(OutboxMessage.payload).where(OutboxMessage.chat_id == 2001))
+    assert told is not None and told["text"].startswith("Chúc mừng cô Hà! ")
+    standing = (await talk.where(2001)).standing
+    assert standing is not None and standing.address == "co"
+    greeting = texts.plain(
+        "vi",
+        "common.welcome_member",
+        name=standing.name,
+        org=standing.org,
+        role=str(standing.role),
+        address=standing.address,
+    )
+    assert greeting.startswith("Kính chào cô Hà! Cô đang là Cán bộ, giáo viên, nhân viên")
+    # Someone who joined before the question existed is greeted neutrally, by full name.
+    async with sessions() as s:
+        person = await s.scalar(select(Person).where(Person.tg_user_id == 2001))
+        assert person is not None
+        person.address = None
+        await s.commit()
+    standing = (await talk.where(2001)).standing
+    assert standing is not None and standing.address is None
+    neutral = texts.plain(
+        "vi",
+        "common.welcome_member",
+        name=standing.name,
+        org=standing.org,
+        role=str(standing.role),
+        address=standing.address,
+    )
+    assert neutral.startswith("Kính chào Thầy/Cô Trần Thị Thu Hà! Thầy/Cô đang là")

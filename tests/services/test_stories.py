@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -70,6 +71,8 @@ async def write(
     colleague_tg: int | None = None,
     name: str = "em Nguyễn Gia Bảo, lớp 1A2",
     consent: bool = True,
+    older: bool = False,
+    child: bool | None = None,
 ) -> Draft:
     """Walk a draft to its preview, as the dialogue does, one service call per step."""
     async with sessions() as s:
@@ -97,9 +100,17 @@ async def write(
     if draft.step == "nominee_text":
         async with sessions() as s:
             draft = await stories.name_nominee(s, tg_user_id=tg, text=name, now=now)
+    if draft.step == "pupil_age":
+        async with sessions() as s:
+            draft = await stories.set_pupil_age(s, tg_user_id=tg, older=older, now=now)
     if draft.step == "consent":
         async with sessions() as s:
             draft = await stories.set_consent(s, tg_user_id=tg, consent=consent, now=now)
+    if draft.step == "child_consent":
+        async with sessions() as s:
+            draft = await stories.set_consent(
+                s, tg_user_id=tg, consent=bool(child), child=True, now=now
+            )
     assert draft.step == "preview"
     return draft
 
@@ -351,7 +362,10 @@ async def test_who_did_it_oneself_a_colleague_a_pupil_with_consent_or_a_group(
         draft = await stories.name_nominee(
             s, tg_user_id=TEACHER, text="  em  Gia Bảo <b>1A2</b> ", now=now
         )
-    assert (draft.step, draft.nominee) == ("consent", "em Gia Bảo <b>1A2</b>")
+    assert (draft.step, draft.nominee) == ("pupil_age", "em Gia Bảo <b>1A2</b>")
+    async with sessions() as s:
+        draft = await stories.set_pupil_age(s, tg_user_id=TEACHER, older=False, now=now)
+    assert draft.step == "consent"
     async with sessions() as s:
         draft = await stories.set_consent(s, tg_user_id=TEACHER, consent=False, now=now)
     assert (draft.step, draft.pupil_consent) == ("preview", False)
@@ -728,7 +742,7 @@ async def test_the_author_withdraws_only_their_own_waiting_story(
         )
     assert entry is not None and entry.org_id == school.org_id
     assert edit is not None and "buttons" not in edit.payload
-    assert "Người gửi đã rút lại" in edit.payload["text"]
+    assert "Người kể đã rút lại" in edit.payload["text"]
 
 
 async def test_asked_for_changes_the_author_resubmits_and_the_old_card_is_edited(
@@ -822,7 +836,7 @@ async def test_pending_lists_waiting_stories_oldest_first_with_links_for_the_cou
     ]
     assert items[0].link is not None and items[0].link.startswith("https://t.me/c/1234567890/")
     rendered = texts.render("vi", "stories.pending", items=items)
-    assert "«&lt;b&gt;Tổ 2&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt; dọn sân»" in rendered
+    assert "“&lt;b&gt;Tổ 2&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt; dọn sân”" in rendered
     for who in (TEACHER, STRANGER):
         async with sessions() as s:
             with pytest.raises(NotAllowed):
@@ -882,3 +896,61 @@ async def test_pending_is_shown_in_private_or_the_council_group_never_in_another
             assert [i.story.id for i in items] == [story.id], chat
         with refused(NotAllowed, "stories.pending_where"):  # a staff-room group, say
             await stories.pending(s, tg_user_id=COUNCIL, chat_id=-1009999)
+
+
+async def test_issue17_item31_a_pupil_of_the_consent_age_or_more_must_agree_too(
+    school: School, sessions: SessionFactory, texts: Texts, now: datetime
+) -> None:
+    from services.stories import may_publish
+    from storage.models import OrgSetting
+
+    async with sessions() as s:
+        await stories.start(s, tg_user_id=TEACHER, now=now)
+        await stories.add_text(s, tg_user_id=TEACHER, text=STORY, now=now)
+        await stories.finish_text(s, tg_user_id=TEACHER, now=now)
+        await stories.finish_photos(s, tg_user_id=TEACHER, now=now)
+        await stories.choose_nominee(s, tg_user_id=TEACHER, kind=NomineeKind.PUPIL, now=now)
+        draft = await stories.name_nominee(
+            s, tg_user_id=TEACHER, text="em Nguyễn Gia Bảo, lớp 3A1", now=now
+        )
+    # The pupil's age is asked first, with the school's setting (7 by default) on the buttons.
+    assert (draft.step, draft.consent_age) == ("pupil_age", 7)
+    asked = texts.plain("vi", "stories.ask_pupil_age", age=draft.consent_age)
+    assert asked.startswith("Em học sinh dưới 7 tuổi hay từ 7 tuổi trở lên?")
+    assert texts.plain("vi", "stories.pupil_older_button", age=7) == "Từ 7 tuổi trở lên"
+    async with sessions() as s:
+        draft = await stories.set_pupil_age(s, tg_user_id=TEACHER, older=True, now=now)
+    assert draft.step == "consent"  # the parents first
+    async with sessions() as s:
+        draft = await stories.set_consent(s, tg_user_id=TEACHER, consent=True, now=now)
+    assert draft.step == "child_consent"  # then the pupil
+    async with sessions() as s:
+        with refused(AlreadyDone, "errors.stale_button"):  # the parents' button again
+            await stories.set_consent(s, tg_user_id=TEACHER, consent=True, now=now)
+        draft = await stories.set_consent(s, tg_user_id=TEACHER, consent=False, child=True, now=now)
+    assert (draft.step, draft.pupil_consent, draft.child_consent) == ("preview", True, False)
+    preview = texts.plain("vi", "stories.preview", story=stories.preview(draft))
+    assert "CMHS đã đồng ý nhưng chưa có sự đồng ý của em học sinh, chỉ lưu trong Hội đồng" in (
+        preview
+    )
+    async with sessions() as s:
+        sent = await stories.submit(s, tg_user_id=TEACHER, texts=texts, now=now)
+        stored = await s.get(Story, sent.id)
+    assert stored is not None and (stored.pupil_consent, stored.child_consent) == (True, False)
+    assert not may_publish(sent.nominee_kind, sent.pupil_consent, sent.child_consent)
+    # Both agreed: publishable; a younger pupil needs the parents only.
+    assert may_publish("pupil", True, True) and may_publish("pupil", True, None)
+    assert not may_publish("pupil", False, None) and not may_publish("pupil", False, True)
+    card = texts.plain("vi", "stories.card", story=replace(sent, child_consent=True))
+    assert "CMHS và em học sinh đã đồng ý công khai" in card
+    # The age is the school's setting: set to 10, the next pupil's question says so.
+    async with sessions() as s:
+        s.add(
+            OrgSetting(
+                org_id=school.org_id, key="rules.pupil_consent_age", value=10, updated_at=now
+            )
+        )
+        await s.commit()
+    draft = await write(sessions, now, kind=NomineeKind.PUPIL, older=False, consent=True)
+    assert (draft.consent_age, draft.pupil_consent, draft.child_consent) == (10, True, None)
+    assert "dưới 10 tuổi" in texts.plain("vi", "stories.ask_pupil_age", age=draft.consent_age)

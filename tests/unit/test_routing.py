@@ -19,6 +19,7 @@ from tests import buttons as samples
 
 # kind -> (handler module, handler function)
 BUTTONS = {
+    "jt": ("handlers.join", "on_address_pick"),
     "jd": ("handlers.join", "on_department_pick"),
     "ja": ("handlers.join", "on_join_decision"),
     "ml": ("handlers.admin", "on_members_page"),
@@ -36,7 +37,9 @@ BUTTONS = {
     "rn": ("handlers.stories", "on_nominee_kind"),
     "rc": ("handlers.stories", "on_colleague"),
     "rcp": ("handlers.stories", "on_colleague_page"),
+    "ra": ("handlers.stories", "on_pupil_age"),
     "rk": ("handlers.stories", "on_consent"),
+    "rkc": ("handlers.stories", "on_child_consent"),
     "rg": ("handlers.stories", "on_campaign_pick"),
     "sd": ("handlers.stories", "on_decision"),
     "sr": ("handlers.stories", "on_canned_reason"),

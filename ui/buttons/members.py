@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.models import Role
+from storage.models import Address, Role
 from ui.buttons.base import Button
+
+
+@dataclass(frozen=True)
+class AddressPicked(Button, kind="jt"):
+    """Join (or the chair's profile): how the school addresses the newcomer, Thầy or Cô."""
+
+    address: Address
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,23 @@ class ColleaguePage(Button, kind="rcp"):
 
 
 @dataclass(frozen=True)
+class PupilAge(Button, kind="ra"):
+    """Whether the pupil is at or above the school's consent age (their own consent is needed
+    too)."""
+
+    older: bool
+
+
+@dataclass(frozen=True)
 class ConsentGiven(Button, kind="rk"):
     """Whether the pupil's parents agreed to publication."""
+
+    consent: bool
+
+
+@dataclass(frozen=True)
+class ChildConsent(Button, kind="rkc"):
+    """Whether the pupil (at or above the consent age) agreed to publication too."""
 
     consent: bool
 

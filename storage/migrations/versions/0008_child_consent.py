@@ -1,0 +1,26 @@
+"""a pupil's own consent to publication, besides the parents'
+
+Revision ID: 0008_child_consent
+Revises: 0007_person_address
+Create Date: 2026-12-05 15:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008_child_consent"
+down_revision: str | None = "0007_person_address"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("stories", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("child_consent", sa.Boolean(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("stories", schema=None) as batch_op:
+        batch_op.drop_column("child_consent")
