@@ -1,7 +1,7 @@
 """how the school addresses a person (thầy / cô), asked at joining
 
-Revision ID: 0007_person_address
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 14:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_person_address"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """a pupil's own consent to publication, besides the parents'
 
-Revision ID: 0008_child_consent
-Revises: 0007_person_address
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-05 15:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_child_consent"
-down_revision: str | None = "0007_person_address"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
