@@ -21,6 +21,7 @@ from handlers import (
     council,
     dialogue,
     join,
+    minutes,
     proposals,
     publishing,
     reports,
@@ -54,6 +55,7 @@ from ui.buttons.members import (
     MemberRole,
     MembersPage,
 )
+from ui.buttons.minutes import MinutesDocument, MinutesFinalize, MinutesRemark, MinutesVersions
 from ui.buttons.proposals import (
     ProposalChair,
     ProposalDismissed,
@@ -187,6 +189,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(settings.on_section, pattern=SettingsSection.matches),
         CallbackQueryHandler(settings.on_edit, pattern=SettingEdit.matches),
         CallbackQueryHandler(settings.on_reset, pattern=SettingReset.matches),
+        CallbackQueryHandler(minutes.on_document, pattern=MinutesDocument.matches),
+        CallbackQueryHandler(minutes.on_versions, pattern=MinutesVersions.matches),
+        CallbackQueryHandler(minutes.on_remark, pattern=MinutesRemark.matches),
+        CallbackQueryHandler(minutes.on_finalize, pattern=MinutesFinalize.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

@@ -44,6 +44,16 @@ def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, ROLE_LABELS["council"])
 
 
+def default_agenda(titles: list[str] | tuple[str, ...], school_year: str) -> tuple[str, ...]:
+    """The agenda when the chair wrote none: one line per title."""
+    return tuple(f"Xét danh hiệu “{title}” năm học {school_year}" for title in titles)
+
+
+def not_voted_note(quorum_ok: bool) -> str:
+    """Why a title was not voted on."""
+    return NOT_PUT if quorum_ok else NO_QUORUM
+
+
 def ballot_kind_text(secret: bool) -> str:
     """'biểu quyết công khai' or 'bỏ phiếu kín'."""
     return BALLOT_KINDS[secret]
