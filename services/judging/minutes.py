@@ -247,7 +247,11 @@ def _title_vote(
         issued=ballot.present if ballot is not None else 0,
         returned=len(votes.voters),
     )
-    passed = tuple(r.name for r, c in zip(rows, chosen, strict=True) if c.outcome == Outcome.PASSED)
+    passed = tuple(
+        r.name
+        for r, c in zip(rows, chosen, strict=True)
+        if ballot is not None and c.outcome == Outcome.PASSED
+    )
     return line, Conclusion(title, passed)
 
 
@@ -491,6 +495,14 @@ async def _editor(session: AsyncSession, tg_user_id: int, meeting_id: int) -> tu
     who, meeting = await _reader(session, tg_user_id, meeting_id)
     if not _may_edit(who, meeting):
         raise NotAllowed("minutes.secretary_only")
+    # One editor at a time: the remarks read here are the ones the new version appends to, and
+    # of two final versions asked at once the second finds the first.
+    await session.execute(
+        select(Meeting)
+        .where(Meeting.id == meeting.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     newest = await _newest(session, meeting.id)
     if newest is None or meeting.status != MeetingStatus.CLOSED:
         raise NotFound("minutes.none_yet")
@@ -593,8 +605,8 @@ class Minutes(UseCases):
             meeting_id = int(convo.data["meeting_id"])
             try:
                 who, meeting = await _editor(session, tg_user_id, meeting_id)
-            except (NotAllowed, NotFound, AlreadyDone):
-                await _REMARKS.discard(session, tg_user_id)  # the wait is over either way
+            except AlreadyDone:  # made final meanwhile: nothing more to wait for
+                await _REMARKS.discard(session, tg_user_id)
                 raise
             meeting.remarks = "\n".join([*_lines(meeting.remarks), remark])
             written = await self._write(session, who, meeting, final=False)
