@@ -22,6 +22,7 @@ from handlers import (
     dialogue,
     join,
     judging,
+    minutes,
     proposals,
     publishing,
     reports,
@@ -57,6 +58,7 @@ from ui.buttons.members import (
     MemberRole,
     MembersPage,
 )
+from ui.buttons.minutes import MinutesDocument, MinutesFinalize, MinutesRemark, MinutesVersions
 from ui.buttons.proposals import (
     ProposalChair,
     ProposalDismissed,
@@ -204,6 +206,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(judging.on_vote_status, pattern=jb.VoteStatus.matches),
         CallbackQueryHandler(judging.on_vote_close, pattern=jb.VoteClose.matches),
         CallbackQueryHandler(judging.on_meeting_close, pattern=jb.MeetingClose.matches),
+        CallbackQueryHandler(minutes.on_document, pattern=MinutesDocument.matches),
+        CallbackQueryHandler(minutes.on_versions, pattern=MinutesVersions.matches),
+        CallbackQueryHandler(minutes.on_remark, pattern=MinutesRemark.matches),
+        CallbackQueryHandler(minutes.on_finalize, pattern=MinutesFinalize.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

@@ -11,6 +11,7 @@ from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.errors import NotFound
 from services.judging.ballots import progress_buttons, sheet_buttons
+from services.judging.minutes import minutes_buttons
 from services.judging.rounds import RoundView as View
 from ui.buttons.judging import (
     MeetingClose,
@@ -210,4 +211,6 @@ async def on_meeting_close(update: Update, context: BotContext) -> None:
         tg_user_id=query.from_user.id, meeting_id=pressed.meeting_id
     )
     await query.answer()
-    await say(update, context, "judging.meeting_ended", closed=closed)
+    locale = await user_locale(context, update)
+    buttons = minutes_buttons(context.deps.texts, closed.meeting_id, locale=locale)
+    await say(update, context, "judging.meeting_ended", closed=closed, buttons=buttons)

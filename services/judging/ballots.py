@@ -36,6 +36,7 @@ from services.judging.common import (
     title_family,
     vote_rule,
 )
+from services.judging.minutes import minutes_buttons, write_version
 from services.judging.rounds import warnings_of
 from services.judging.rules import Family, Warning, cap, count, quorum_needed
 from services.people import COUNCIL_ROLES, Actor, require_role
@@ -816,5 +817,30 @@ class Ballots(UseCases):
                 target=f"meeting:{meeting.id}",
                 now=now,
             )
+            await session.refresh(meeting)
+            await write_version(
+                session,
+                meeting=meeting,
+                texts=self.texts,
+                tz=self.env.tz,
+                actor_id=who.person.id,
+                now=now,
+            )
+            closed = MeetingClosed(meeting.id, meeting.round_id, tuple(results))
+            # Every council member is told, with the minutes; the secretary and the chair may
+            # add remarks and make them final (the chair who pressed gets the reply itself).
+            for member in await council_members(session, meeting.org_id):
+                if member.person_id == who.person.id:
+                    continue
+                locale = self.texts.locale(member.person.locale)
+                editor = member.person_id in (meeting.secretary_id, meeting.chair_id)
+                outbox.enqueue_message(
+                    session,
+                    chat_id=member.person.tg_user_id,
+                    text=self.texts.render(locale, "judging.meeting_ended", closed=closed),
+                    buttons=minutes_buttons(self.texts, meeting.id, may_edit=editor, locale=locale),
+                    now=now,
+                    ref=f"meeting:{meeting.id}:closed",
+                )
             await session.commit()
-            return MeetingClosed(meeting.id, meeting.round_id, tuple(results))
+            return closed

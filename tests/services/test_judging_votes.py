@@ -561,3 +561,50 @@ async def test_the_tally_and_the_export_show_the_years_round(
     rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == LDTT]
     assert len(rows) == len(cands)
     assert sum(1 for r in rows if r[-1] == "Đạt") == len(winners)
+
+
+async def test_ending_the_meeting_writes_the_minutes_and_tells_the_council(
+    sessions: SessionFactory, texts: Texts, world: World, clock: list[datetime]
+) -> None:
+    import io
+
+    from docx import Document
+
+    from storage.models import MinutesVersion
+
+    rnd = await _open(sessions, texts, clock)
+    present_tg = world.council[:6]
+    present = [world.person[tg] for tg in present_tg]
+    meeting = await hold_meeting(
+        sessions, world.school.org_id, rnd.id, present[0], present, clock[0]
+    )
+    ballots = Ballots(env(sessions, texts, clock))
+    opened = await ballots.open_vote(tg_user_id=CHAIR, meeting_id=meeting, title=0)
+    with pytest.raises(Invalid):  # a vote is still open
+        await ballots.close_meeting(tg_user_id=CHAIR, meeting_id=meeting)
+    async with sessions() as s:
+        teacher = await s.scalar(
+            select(Candidate).where(Candidate.person_id == world.person[TEACHER])
+        )
+        assert teacher is not None
+    for tg in present_tg:
+        await ballots.cast(
+            tg_user_id=tg, ballot_id=opened.ballot_id, candidate_id=teacher.id, yes=True
+        )
+    await ballots.close_vote(tg_user_id=CHAIR, ballot_id=opened.ballot_id)
+    closed = await ballots.close_meeting(tg_user_id=CHAIR, meeting_id=meeting)
+    assert closed.results[0][0] == LDTT
+    async with sessions() as s:
+        version = await s.scalar(select(MinutesVersion).where(MinutesVersion.meeting_id == meeting))
+        told = (
+            await s.scalars(
+                select(OutboxMessage).where(OutboxMessage.ref == f"meeting:{meeting}:closed")
+            )
+        ).all()
+    assert version is not None and version.version == 1
+    document = Document(io.BytesIO(version.content))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert "Vũ Thị Mai" in cells
+    assert {m.chat_id for m in told} == set(world.council) - {CHAIR}
+    with pytest.raises(AlreadyDone):
+        await ballots.close_meeting(tg_user_id=CHAIR, meeting_id=meeting)

@@ -90,6 +90,10 @@ BUTTONS = {
     "vm": ("handlers.judging", "on_meeting_close"),
     "sete": ("handlers.settings", "on_edit"),
     "setr": ("handlers.settings", "on_reset"),
+    "nd": ("handlers.minutes", "on_document"),
+    "nv": ("handlers.minutes", "on_versions"),
+    "nr": ("handlers.minutes", "on_remark"),
+    "nf": ("handlers.minutes", "on_finalize"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
