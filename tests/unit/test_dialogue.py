@@ -7,6 +7,7 @@ from handlers import (
     broadcast,
     campaigns,
     dialogue,
+    facts,
     join,
     proposals,
     publishing,
@@ -36,6 +37,7 @@ def test_other_areas_texts_reach_their_own_handlers() -> None:
         Kind.CHANNEL: publishing.on_channel_text,
         Kind.PROPOSAL_REASON: proposals.on_reason_text,
         Kind.SETTING: settings.on_text,
+        Kind.FACTS: facts.on_text,
     }
     for kind, handler in expected.items():
         assert getattr(dialogue.STEPS[kind], "__wrapped__", None) is handler, kind
