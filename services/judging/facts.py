@@ -503,7 +503,7 @@ class Facts(UseCases):
     async def missing(self, *, tg_user_id: int, candidates: bool, page: int) -> PeoplePage:
         """People whose rating or start date is missing: the whole staff, or the open round's
         candidates."""
-        async with self.env.reading() as session:
+        async with self.env.sessions() as session:
             _, org = await _leader(session, tg_user_id)
             year = await self._year(session, org)
             staff = await _staff(session, org.id)
@@ -517,7 +517,7 @@ class Facts(UseCases):
 
     async def departments(self, *, tg_user_id: int) -> list[DepartmentLine]:
         """The school's departments, with how many people each has and how many miss facts."""
-        async with self.env.reading() as session:
+        async with self.env.sessions() as session:
             _, org = await _leader(session, tg_user_id)
             year = await self._year(session, org)
             staff = await _staff(session, org.id)
@@ -535,7 +535,7 @@ class Facts(UseCases):
 
     async def department(self, *, tg_user_id: int, department_id: int, page: int) -> PeoplePage:
         """The people of one department (0: those with none), to pick from."""
-        async with self.env.reading() as session:
+        async with self.env.sessions() as session:
             _, org = await _leader(session, tg_user_id)
             name = ""
             if department_id:
