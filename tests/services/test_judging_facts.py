@@ -76,7 +76,7 @@ def fill(
     header = [c.value for c in ws[3]]
     for r in range(4, ws.max_row + 1):
         code = ws.cell(r, 2).value
-        for name, value in rows.get(code, {}).items():  # type: ignore[arg-type]
+        for name, value in rows.get(code, {}).items():
             ws.cell(r, header.index(name) + 1, value)
     for values in extra:
         ws.append(values)
@@ -420,7 +420,7 @@ async def test_what_is_not_the_sheet_is_left_to_others_unless_the_bot_waits_for_
 ) -> None:
     facts = use(sessions, texts, now)
     other = openpyxl.Workbook()
-    other.active.append(["Họ và tên", "Điểm"])  # type: ignore[union-attr]
+    other.active.append(["Họ và tên", "Điểm"])
     buffer = io.BytesIO()
     other.save(buffer)
     for data, reason in (
