@@ -13,7 +13,6 @@ from handlers import broadcast
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.judging.facts import (
-    FIELDS,
     DepartmentLine,
     Overview,
     PeoplePage,
@@ -328,5 +327,4 @@ async def on_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     what, card = await context.services.facts.answer(tg_user_id=_user_id(update), text=message.text)
-    assert what in FIELDS
     await _card(update, context, card, saved=what, edit=False)

@@ -33,14 +33,15 @@ from tests.services.test_permissions import (  # noqa: F401  (the module's world
     LEFT,
     NO,
     OK,
-    ROLE_IDS,
     ROLES,
+    Run,
+    Setup,
     World,
     _draft,
     built,
-    outcome,
     world,
     world_url,
+    wrong_cells,
 )
 from tests.snapshots import changes, snapshot
 from ui.texts import Texts
@@ -91,6 +92,12 @@ async def refused(call: Any) -> ServiceError:
     with pytest.raises(ServiceError) as caught:
         await call
     return caught.value
+
+
+async def refusal_of(facts: Facts, texts: Texts, tg: int, data: bytes) -> str:
+    """The reply to a sheet the bot refuses, as the leader reads it."""
+    refusal = await refused(facts.import_sheet(tg_user_id=tg, data=data, sure=True))
+    return texts.render("vi", refusal.key, **refusal.values)
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -359,10 +366,8 @@ async def test_each_fault_of_a_row_is_said(
     ids = await person_ids(sessions)
     facts = use(sessions, texts, now)
     content = (await facts.sheet(tg_user_id=CHAIR)).content
-    refusal = await refused(
-        facts.import_sheet(tg_user_id=CHAIR, data=fill(content, {ids[VICE]: cells}), sure=True)
-    )
-    assert f"• Dòng 7 (Lê Minh Tuấn): {said}" in texts.render("vi", refusal.key, **refusal.values)
+    message = await refusal_of(facts, texts, CHAIR, fill(content, {ids[VICE]: cells}))
+    assert f"• Dòng 7 (Lê Minh Tuấn): {said}" in message
 
 
 async def test_a_missing_or_repeated_code_and_a_vice_chairs_initiative_are_refused(
@@ -376,8 +381,7 @@ async def test_a_missing_or_repeated_code_and_a_vice_chairs_initiative_are_refus
         {ids[TEACHER]: {INITIATIVE: "Sáng kiến tự ghi"}},
         extra=((5, None, "Người mới", "", "HTT"), (6, ids[CHAIR], "Hà", "", "HTXS")),
     )
-    refusal = await refused(facts.import_sheet(tg_user_id=VICE, data=filled, sure=True))
-    message = texts.render("vi", refusal.key, **refusal.values)
+    message = await refusal_of(facts, texts, VICE, filled)
     assert "3 dòng có lỗi" in message
     assert "• Dòng 5 (Vũ Thị Mai): chỉ Chủ tịch Hội đồng ghi sáng kiến được công nhận" in message
     assert "• Dòng 8 (Người mới): thiếu mã (cột Mã)" in message
@@ -390,10 +394,7 @@ async def test_every_bad_row_is_named_up_to_twenty_and_the_rest_are_counted(
     facts = use(sessions, texts, now)
     content = (await facts.sheet(tg_user_id=CHAIR)).content
     bad = tuple((n, 90000 + n, f"Người {n}", "", "HTT") for n in range(5, 30))
-    refusal = await refused(
-        facts.import_sheet(tg_user_id=CHAIR, data=fill(content, {}, extra=bad), sure=True)
-    )
-    message = texts.render("vi", refusal.key, **refusal.values)
+    message = await refusal_of(facts, texts, CHAIR, fill(content, {}, extra=bad))
     assert "25 dòng có lỗi" in message
     assert message.count("• Dòng") == 20 and "… và 5 dòng khác." in message
     assert "Dòng 27 (Người 24)" in message and "Dòng 28 " not in message
@@ -659,28 +660,30 @@ async def _none(w: World, tg: int) -> None:
     return None
 
 
-ACTIONS: dict[str, tuple[Any, Any]] = {
-    "facts_overview": (_none, lambda w, tg, _: _facts(w).overview(tg_user_id=tg, wait=True)),
-    "facts_sheet": (_none, lambda w, tg, _: _facts(w).sheet(tg_user_id=tg)),
+ACTIONS: dict[str, tuple[Setup, Run]] = {
+    "facts_overview": (_none, lambda _s, w, tg, _: _facts(w).overview(tg_user_id=tg, wait=True)),
+    "facts_sheet": (_none, lambda _s, w, tg, _: _facts(w).sheet(tg_user_id=tg)),
     "facts_import": (
         _filled_sheet,
-        lambda w, tg, data: _facts(w).import_sheet(tg_user_id=tg, data=data, sure=True),
+        lambda _s, w, tg, data: _facts(w).import_sheet(tg_user_id=tg, data=data, sure=True),
     ),
     "facts_rate": (
         _none,
-        lambda w, tg, _: _facts(w).rate(tg_user_id=tg, person_id=w.author_id, rating=Rating.GOOD),
+        lambda _s, w, tg, _: _facts(w).rate(
+            tg_user_id=tg, person_id=w.author_id, rating=Rating.GOOD
+        ),
     ),
     "facts_ask": (
         _none,
-        lambda w, tg, _: _facts(w).ask(tg_user_id=tg, person_id=w.author_id, what="start"),
+        lambda _s, w, tg, _: _facts(w).ask(tg_user_id=tg, person_id=w.author_id, what="start"),
     ),
     "facts_answer": (
         _typing_a_date,
-        lambda w, tg, _: _facts(w).answer(tg_user_id=tg, text="05/09/2019"),
+        lambda _s, w, tg, _: _facts(w).answer(tg_user_id=tg, text="05/09/2019"),
     ),
     "facts_initiative": (
         _none,
-        lambda w, tg, _: _facts(w).ask(tg_user_id=tg, person_id=w.author_id, what="initiative"),
+        lambda _s, w, tg, _: _facts(w).ask(tg_user_id=tg, person_id=w.author_id, what="initiative"),
     ),
 }
 
@@ -696,20 +699,5 @@ async def test_only_the_leaders_of_the_school_enter_its_facts_and_a_refusal_chan
     action: str,
     world: World,  # noqa: F811  (the fixture imported above)
 ) -> None:
-    setup, run = ACTIONS[action]
-    wrong = []
-    for role, expected in zip(ROLES, MATRIX[action], strict=True):
-        tg = ROLE_IDS[role]
-        target = await setup(world, tg)
-        before = None if expected == OK else await snapshot(world.sessions)
-        refusal: ServiceError | None = None
-        try:
-            await run(world, tg, target)
-        except ServiceError as caught:
-            refusal = caught
-        got = outcome(refusal)
-        if got != expected:
-            wrong.append(f"{role}: expected {expected}, got {got} ({refusal!r})")
-        elif before is not None and (diff := changes(before, await snapshot(world.sessions))):
-            wrong.append(f"{role}: refused ({refusal!r}) but changed {diff}")
+    wrong = await wrong_cells(world, MATRIX[action], *ACTIONS[action])
     assert not wrong, f"{action}:\n" + "\n".join(wrong)
