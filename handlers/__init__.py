@@ -22,6 +22,7 @@ from handlers import (
     dialogue,
     facts,
     join,
+    judging,
     proposals,
     publishing,
     reports,
@@ -29,6 +30,7 @@ from handlers import (
     stories,
 )
 from ui.buttons import campaigns as cb
+from ui.buttons import judging as jb
 from ui.buttons.base import any_of
 from ui.buttons.broadcasts import (
     BroadcastAudience,
@@ -135,6 +137,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("broadcast", broadcast.broadcast_command, filters=PRIVATE),
         CommandHandler("bind_channel", publishing.bind_channel_command, filters=PRIVATE),
         CommandHandler("settings", settings.settings_command, filters=PRIVATE),
+        CommandHandler("round", judging.round_command, filters=PRIVATE),
         CommandHandler("tally", reports.tally_command),
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
@@ -211,6 +214,14 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(facts.on_rate, pattern=FactsRate.matches),
         CallbackQueryHandler(facts.on_ask, pattern=FactsAsk.matches),
         CallbackQueryHandler(facts.on_clear, pattern=FactsClear.matches),
+        CallbackQueryHandler(judging.on_round, pattern=jb.RoundView.matches),
+        CallbackQueryHandler(judging.on_open, pattern=jb.RoundOpen.matches),
+        CallbackQueryHandler(judging.on_close_round, pattern=jb.RoundClose.matches),
+        CallbackQueryHandler(judging.on_vote_open, pattern=jb.VoteOpen.matches),
+        CallbackQueryHandler(judging.on_vote, pattern=jb.VoteCast.matches),
+        CallbackQueryHandler(judging.on_vote_status, pattern=jb.VoteStatus.matches),
+        CallbackQueryHandler(judging.on_vote_close, pattern=jb.VoteClose.matches),
+        CallbackQueryHandler(judging.on_meeting_close, pattern=jb.MeetingClose.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

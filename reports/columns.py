@@ -170,3 +170,22 @@ def filenames(scope: Scope) -> tuple[str, str, str]:
     """The workbook's, the stories CSV's and the formal report's file names."""
     name = slug(scope)
     return f"thi-dua-{name}.xlsx", f"cau-chuyen-{name}.csv", f"bao-cao-{name}.docx"
+
+
+JUDGING_SHEET = "Kết quả bình xét"
+JUDGING_COLUMNS = (
+    Column("Danh hiệu", "user", 26),
+    Column("Cá nhân, tập thể", "user", 28),
+    Column("Tổ", "user", 14),
+    Column("Đồng ý", "int", 9),
+    Column("Không đồng ý", "int", 9),
+    Column("Trên tổng số", "int", 9),
+    Column("Tỷ lệ đồng ý (%)", "float", 10),
+    Column("Kết quả", "text", 22),
+)
+OUTCOMES = {
+    "passed": "Đạt",
+    "failed": "Không đạt",
+    "over_cap": "Đủ phiếu, vượt tỷ lệ",
+    "not_voted": "Chưa biểu quyết",
+}

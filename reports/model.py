@@ -58,6 +58,16 @@ class LabelCount:
 
 
 @dataclass(frozen=True)
+class JudgingCount:
+    """One title of the school year's judging round: proposed to the council, passed."""
+
+    title: str
+    proposed: int
+    passed: int
+    final: bool  # the round's results are final
+
+
+@dataclass(frozen=True)
 class ProposalCount:
     """Proposals of one form and level, by where they stand."""
 
@@ -96,6 +106,7 @@ class Tally:
     registrations: list[LabelCount]
     proposals: list[ProposalCount]
     by_month: list[LabelCount] = field(default_factory=list)
+    judging: list[JudgingCount] = field(default_factory=list)
 
     @property
     def total(self) -> int:

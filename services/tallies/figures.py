@@ -12,11 +12,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.columns import NO_DEPARTMENT
-from reports.model import DepartmentCount, LabelCount, PersonCount, ProposalCount, Scope, Tally
+from reports.model import (
+    DepartmentCount,
+    JudgingCount,
+    LabelCount,
+    PersonCount,
+    ProposalCount,
+    Scope,
+    Tally,
+)
 from services.tallies.scope import (
     proposals_in,
     reader,
@@ -26,14 +34,19 @@ from services.tallies.scope import (
 )
 from storage.models import (
     Campaign,
+    Candidate,
     Department,
+    DeptStatus,
+    JudgingRound,
     Membership,
     MemberStatus,
     Org,
+    Outcome,
     Person,
     Proposal,
     ProposalStatus,
     Registration,
+    RoundStatus,
     Story,
     StoryStatus,
     Title,
@@ -74,6 +87,40 @@ def month_of(session: AsyncSession, column: Any, tz: ZoneInfo, at: datetime) -> 
     # SQLite stores naive UTC: shift by the zone's offset (fixed for Việt Nam: no summer time).
     offset = at.astimezone(tz).utcoffset() or timedelta()
     return func.strftime("%Y-%m", column, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+
+async def judging_round(session: AsyncSession, org_id: int, scope: Scope) -> JudgingRound | None:
+    """The judging round of the scope's school year (the newest round when it has none)."""
+    query = select(JudgingRound).where(JudgingRound.org_id == org_id)
+    if scope.school_year[:4].isdigit():
+        query = query.where(JudgingRound.year == int(scope.school_year[:4]))
+    return await session.scalar(query.order_by(JudgingRound.id.desc()).limit(1))
+
+
+async def judging_counts(session: AsyncSession, org_id: int, scope: Scope) -> list[JudgingCount]:
+    """Per title of the school year's round: proposed to the council, passed."""
+    rnd = await judging_round(session, org_id, scope)
+    if rnd is None:
+        return []
+    rows = dict(
+        (
+            (title, (int(proposed or 0), int(passed or 0)))
+            for title, proposed, passed in (
+                await session.execute(
+                    select(
+                        Candidate.title,
+                        func.sum(case((Candidate.dept_status == DeptStatus.PROPOSED, 1), else_=0)),
+                        func.sum(case((Candidate.outcome == Outcome.PASSED, 1), else_=0)),
+                    )
+                    .where(Candidate.round_id == rnd.id)
+                    .group_by(Candidate.title)
+                )
+            ).all()
+        )
+    )
+    final = rnd.status == RoundStatus.CLOSED
+    counts = [(t, *rows.get(t, (0, 0))) for t in rnd.titles]
+    return [JudgingCount(t, proposed, passed, final) for t, proposed, passed in counts]
 
 
 async def compute(
@@ -179,6 +226,7 @@ async def compute(
         by_month=_month_series(
             scope, {str(k): int(v) for k, v in months.items()}, now.astimezone(tz).date()
         ),
+        judging=await judging_counts(session, org.id, scope),
     )
 
 

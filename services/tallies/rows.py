@@ -35,7 +35,10 @@ from reports.columns import (
     CONSENT_MISSING,
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
+    JUDGING_COLUMNS,
+    JUDGING_SHEET,
     KIND_VI,
+    OUTCOMES,
     PEOPLE_SHEET,
     PERSON_COLUMNS,
     PROPOSAL_COLUMNS,
@@ -52,11 +55,14 @@ from reports.columns import (
 )
 from reports.model import Scope, Sheet, Tally
 from services.naming import sort_key
+from services.tallies.figures import judging_round
 from services.tallies.scope import proposals_in, registrations_in, stories_in, window
 from storage.models import (
     AuditEntry,
     Campaign,
+    Candidate,
     Department,
+    DeptStatus,
     Membership,
     MemberStatus,
     NomineeKind,
@@ -389,9 +395,55 @@ async def sheets(
             PROPOSAL_COLUMNS,
             Pull(session, proposal_rows(org.id, scope, tz, moment)),
         ),
+        Sheet(JUDGING_SHEET, JUDGING_COLUMNS, await judging_rows(session, org.id, scope)),
         Sheet(
             AUDIT_SHEET,
             AUDIT_COLUMNS,
             Pull(session, audit_rows(org.id, scope, tz, moment), audit_row),
         ),
+    ]
+
+
+async def judging_rows(session: AsyncSession, org_id: int, scope: Scope) -> list[tuple[Any, ...]]:
+    """The school year's judging round: each candidate put to the council, with the count."""
+    rnd = await judging_round(session, org_id, scope)
+    if rnd is None:
+        return []
+    member_dept = aliased(Department)
+    rows = (
+        await session.execute(
+            select(
+                Candidate.title,
+                func.coalesce(Person.full_name, Department.name),
+                member_dept.name,
+                Candidate.yes,
+                Candidate.no,
+                Candidate.base,
+                Candidate.outcome,
+            )
+            .outerjoin(Person, Person.id == Candidate.person_id)
+            .outerjoin(Department, Department.id == Candidate.department_id)
+            .outerjoin(
+                Membership,
+                (Membership.person_id == Candidate.person_id) & (Membership.org_id == org_id),
+            )
+            .outerjoin(member_dept, member_dept.id == Membership.department_id)
+            .where(Candidate.round_id == rnd.id, Candidate.dept_status == DeptStatus.PROPOSED)
+        )
+    ).all()
+    order = {title: i for i, title in enumerate(rnd.titles)}
+    return [
+        (
+            title,
+            name,
+            dept,
+            yes,
+            no,
+            base,
+            round(100 * yes / base, 2) if base and yes is not None else None,
+            OUTCOMES.get(str(outcome), "") if outcome else "",
+        )
+        for title, name, dept, yes, no, base, outcome in sorted(
+            rows, key=lambda r: (order.get(r[0], 99), sort_key(str(r[1])))
+        )
     ]
