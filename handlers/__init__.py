@@ -20,6 +20,7 @@ from handlers import (
     common,
     council,
     dialogue,
+    facts,
     join,
     judging,
     minutes,
@@ -43,6 +44,18 @@ from ui.buttons.broadcasts import (
     ReadReceipt,
 )
 from ui.buttons.common import LanguageChosen
+from ui.buttons.facts import (
+    FactsAsk,
+    FactsClear,
+    FactsDepartment,
+    FactsDepartments,
+    FactsHome,
+    FactsMissing,
+    FactsPerson,
+    FactsRate,
+    FactsSheet,
+    FactsUpload,
+)
 from ui.buttons.members import (
     AddressPicked,
     DepartmentAdd,
@@ -133,6 +146,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("tally", reports.tally_command),
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
+        CommandHandler("facts", facts.facts_command, filters=PRIVATE),
         # Buttons, by the kind in their versioned data.
         CallbackQueryHandler(join.on_address_pick, pattern=AddressPicked.matches),
         CallbackQueryHandler(join.on_department_pick, pattern=DepartmentPicked.matches),
@@ -198,6 +212,16 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(settings.on_section, pattern=SettingsSection.matches),
         CallbackQueryHandler(settings.on_edit, pattern=SettingEdit.matches),
         CallbackQueryHandler(settings.on_reset, pattern=SettingReset.matches),
+        CallbackQueryHandler(facts.on_home, pattern=FactsHome.matches),
+        CallbackQueryHandler(facts.on_sheet, pattern=FactsSheet.matches),
+        CallbackQueryHandler(facts.on_upload, pattern=FactsUpload.matches),
+        CallbackQueryHandler(facts.on_missing, pattern=FactsMissing.matches),
+        CallbackQueryHandler(facts.on_departments, pattern=FactsDepartments.matches),
+        CallbackQueryHandler(facts.on_department, pattern=FactsDepartment.matches),
+        CallbackQueryHandler(facts.on_person, pattern=FactsPerson.matches),
+        CallbackQueryHandler(facts.on_rate, pattern=FactsRate.matches),
+        CallbackQueryHandler(facts.on_ask, pattern=FactsAsk.matches),
+        CallbackQueryHandler(facts.on_clear, pattern=FactsClear.matches),
         CallbackQueryHandler(judging.on_round, pattern=jb.RoundView.matches),
         CallbackQueryHandler(judging.on_open, pattern=jb.RoundOpen.matches),
         CallbackQueryHandler(judging.on_close_round, pattern=jb.RoundClose.matches),
@@ -214,6 +238,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
+        # A file: the filled facts sheet when the bot waits for it (or a leader's .xlsx with the
+        # sheet's header), else facts.on_document hands it to broadcast.on_media.
+        MessageHandler(PRIVATE & filters.Document.ALL, facts.on_document),
         # A photo or file: an announcement's attachment, else on_media hands it to the story
         # handlers (stories.on_photo, stories.on_media) itself.
         MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), broadcast.on_media),

@@ -13,6 +13,7 @@ from handlers import (
     broadcast,
     campaigns,
     common,
+    facts,
     join,
     minutes,
     proposals,
@@ -51,6 +52,7 @@ STEPS: dict[Kind, Step] = {
     Kind.PROPOSAL_REASON: _theirs(proposals.on_reason_text),
     Kind.SETTING: _theirs(settings.on_text),
     Kind.REMARKS: _theirs(minutes.on_remark_text),
+    Kind.FACTS: _theirs(facts.on_text),
 }
 
 

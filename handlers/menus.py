@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
         "broadcast": "Gửi thông báo",
         "bind_channel": "Gắn kênh của trường",
         "settings": "Cài đặt của trường",
+        "facts": "Thông tin xét thi đua (xếp loại, ngày công tác)",
     },
     "en": {
         "help": "Commands",
@@ -51,6 +52,7 @@ _DESCRIPTIONS = {
         "broadcast": "Send an announcement",
         "bind_channel": "Link the school's channel",
         "settings": "School settings",
+        "facts": "Judging facts (ratings, start of service)",
     },
 }
 BASE = ("help", "lang", "cancel")
@@ -60,7 +62,15 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
     Role.STAFF: MEMBER,
     Role.COUNCIL: (*MEMBER, *COUNCIL),
-    Role.VICE_CHAIR: (*MEMBER, *COUNCIL, "newcampaign", "broadcast", "invite", "settings"),
+    Role.VICE_CHAIR: (
+        *MEMBER,
+        *COUNCIL,
+        "newcampaign",
+        "broadcast",
+        "invite",
+        "settings",
+        "facts",
+    ),
     Role.CHAIR: (
         *MEMBER,
         *COUNCIL,
@@ -71,6 +81,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "departments",
         "bind_channel",
         "settings",
+        "facts",
     ),
 }
 GROUP = ("help",)  # any group; the chair learns /bind_council when the bot is added

@@ -7,6 +7,7 @@ candidate's line and kept in the minutes: the council may still vote.
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,9 +91,12 @@ class Warning:
 
 
 def months_of_service(started_on: date, until: date) -> int:
-    """Whole months from the start of service to the end of the period."""
+    """Whole months from the start of service to the end of the period. A month runs to the
+    same day of the next month; when that month has no such day, to its last day (Bộ luật Dân
+    sự 2015, Điều 148: 31/08 plus six months ends on 28/02)."""
     months = (until.year - started_on.year) * 12 + (until.month - started_on.month)
-    if until.day < started_on.day:
+    last_day = calendar.monthrange(until.year, until.month)[1]
+    if until.day < started_on.day and until.day < last_day:
         months -= 1
     return max(months, 0)
 
@@ -177,7 +181,7 @@ class Count:
 
 def count(yes: int, no: int, *, base: int, threshold: int) -> Count:
     """Đạt when the yes votes reach `threshold` % of `base` and outnumber the no votes (a tie
-    never passes: it is written down as a tie)."""
-    tie = yes == no
+    never passes: it is written down as a tie; nobody voting is no tie)."""
+    tie = yes == no and yes > 0
     passed = base > 0 and yes * 100 >= threshold * base and yes > no
     return Count(yes, no, base, passed, tie)

@@ -684,9 +684,16 @@ async def world(built: Built) -> AsyncIterator[World]:
 async def test_each_role_may_do_exactly_what_the_matrix_says_and_a_refusal_changes_nothing(
     action: str, world: World
 ) -> None:
-    setup, run = ACTIONS[action]
+    wrong = await wrong_cells(world, MATRIX[action], *ACTIONS[action])
+    assert not wrong, f"{action}:\n" + "\n".join(wrong)
+
+
+async def wrong_cells(world: World, row: tuple[str, ...], setup: Setup, run: Run) -> list[str]:
+    """Each role tries the action on a fresh target: the cells where what happened is not what
+    the matrix's row says, or where a refusal changed something (also used by other areas'
+    matrices, e.g. tests/services/test_judging_facts.py)."""
     wrong = []
-    for role, expected in zip(ROLES, MATRIX[action], strict=True):
+    for role, expected in zip(ROLES, row, strict=True):
         tg = ROLE_IDS[role]
         target = await setup(world, tg)
         before = None if expected == OK else await snapshot(world.sessions)
@@ -701,4 +708,4 @@ async def test_each_role_may_do_exactly_what_the_matrix_says_and_a_refusal_chang
             wrong.append(f"{role}: expected {expected}, got {got} ({refusal!r})")
         elif before is not None and (diff := changes(before, await snapshot(world.sessions))):
             wrong.append(f"{role}: refused ({refusal!r}) but changed {diff}")
-    assert not wrong, f"{action}:\n" + "\n".join(wrong)
+    return wrong

@@ -7,6 +7,7 @@ from handlers import (
     broadcast,
     campaigns,
     dialogue,
+    facts,
     join,
     minutes,
     proposals,
@@ -38,6 +39,7 @@ def test_other_areas_texts_reach_their_own_handlers() -> None:
         Kind.PROPOSAL_REASON: proposals.on_reason_text,
         Kind.SETTING: settings.on_text,
         Kind.REMARKS: minutes.on_remark_text,
+        Kind.FACTS: facts.on_text,
     }
     for kind, handler in expected.items():
         assert getattr(dialogue.STEPS[kind], "__wrapped__", None) is handler, kind

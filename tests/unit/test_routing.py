@@ -94,6 +94,16 @@ BUTTONS = {
     "nv": ("handlers.minutes", "on_versions"),
     "nr": ("handlers.minutes", "on_remark"),
     "nf": ("handlers.minutes", "on_finalize"),
+    "fh": ("handlers.facts", "on_home"),
+    "fs": ("handlers.facts", "on_sheet"),
+    "fu": ("handlers.facts", "on_upload"),
+    "fm": ("handlers.facts", "on_missing"),
+    "fd": ("handlers.facts", "on_departments"),
+    "fdp": ("handlers.facts", "on_department"),
+    "fp": ("handlers.facts", "on_person"),
+    "fr": ("handlers.facts", "on_rate"),
+    "fa": ("handlers.facts", "on_ask"),
+    "fx": ("handlers.facts", "on_clear"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -118,6 +128,7 @@ COMMANDS = {
     "tally": ("handlers.reports", "tally_command", "ANY"),
     "export": ("handlers.reports", "export_command", "ANY"),
     "stats": ("handlers.reports", "stats_command", "ANY"),
+    "facts": ("handlers.facts", "facts_command", "PRIVATE"),
 }
 
 USER = User(1001, "Lan", False)
