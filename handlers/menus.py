@@ -32,6 +32,7 @@ _DESCRIPTIONS = {
         "bind_channel": "Gắn kênh của trường",
         "settings": "Cài đặt của trường",
         "facts": "Thông tin xét thi đua (xếp loại, ngày công tác)",
+        "round": "Bình xét thi đua cuối năm",
     },
     "en": {
         "help": "Commands",
@@ -53,11 +54,12 @@ _DESCRIPTIONS = {
         "bind_channel": "Link the school's channel",
         "settings": "School settings",
         "facts": "Judging facts (ratings, start of service)",
+        "round": "The end-of-year judging round",
     },
 }
 BASE = ("help", "lang", "cancel")
 MEMBER = ("report", "mine", "campaigns", *BASE)
-COUNCIL = ("pending", "tally", "export", "stats")
+COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
     Role.STAFF: MEMBER,
@@ -85,7 +87,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     ),
 }
 GROUP = ("help",)  # any group; the chair learns /bind_council when the bot is added
-COUNCIL_GROUP = ("help", *COUNCIL)  # the bound council group's own menu
+COUNCIL_GROUP = ("help", "pending", "tally", "export", "stats")  # the bound council group's own menu
 
 
 def commands(names: tuple[str, ...], locale: str) -> list[BotCommand]:
