@@ -21,6 +21,7 @@ from handlers import (
     council,
     dialogue,
     join,
+    meetings,
     proposals,
     publishing,
     reports,
@@ -40,6 +41,16 @@ from ui.buttons.broadcasts import (
     ReadReceipt,
 )
 from ui.buttons.common import LanguageChosen
+from ui.buttons.meetings import (
+    MeetingAbsent,
+    MeetingAgendaDefault,
+    MeetingCancel,
+    MeetingCheckIn,
+    MeetingConfirm,
+    MeetingOpen,
+    MeetingReschedule,
+    MeetingSecretary,
+)
 from ui.buttons.members import (
     DepartmentAdd,
     DepartmentCard,
@@ -122,6 +133,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("broadcast", broadcast.broadcast_command, filters=PRIVATE),
         CommandHandler("bind_channel", publishing.bind_channel_command, filters=PRIVATE),
         CommandHandler("settings", settings.settings_command, filters=PRIVATE),
+        CommandHandler("meeting", meetings.meeting_command, filters=PRIVATE),
         CommandHandler("tally", reports.tally_command),
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
@@ -187,6 +199,14 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(settings.on_section, pattern=SettingsSection.matches),
         CallbackQueryHandler(settings.on_edit, pattern=SettingEdit.matches),
         CallbackQueryHandler(settings.on_reset, pattern=SettingReset.matches),
+        CallbackQueryHandler(meetings.on_agenda, pattern=MeetingAgendaDefault.matches),
+        CallbackQueryHandler(meetings.on_secretary, pattern=MeetingSecretary.matches),
+        CallbackQueryHandler(meetings.on_confirm, pattern=MeetingConfirm.matches),
+        CallbackQueryHandler(meetings.on_reschedule, pattern=MeetingReschedule.matches),
+        CallbackQueryHandler(meetings.on_cancel, pattern=MeetingCancel.matches),
+        CallbackQueryHandler(meetings.on_open, pattern=MeetingOpen.matches),
+        CallbackQueryHandler(meetings.on_absent, pattern=MeetingAbsent.matches),
+        CallbackQueryHandler(meetings.on_check_in, pattern=MeetingCheckIn.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

@@ -14,6 +14,7 @@ from handlers import (
     campaigns,
     common,
     join,
+    meetings,
     proposals,
     publishing,
     settings,
@@ -49,6 +50,8 @@ STEPS: dict[Kind, Step] = {
     Kind.CHANNEL: _theirs(publishing.on_channel_text),
     Kind.PROPOSAL_REASON: _theirs(proposals.on_reason_text),
     Kind.SETTING: _theirs(settings.on_text),
+    Kind.MEETING: _theirs(meetings.on_text),
+    Kind.ABSENCE: _theirs(meetings.on_absence_text),
 }
 
 

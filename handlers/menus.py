@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
         "broadcast": "Gửi thông báo",
         "bind_channel": "Gắn kênh của trường",
         "settings": "Cài đặt của trường",
+        "meeting": "Phiên họp bình xét",
     },
     "en": {
         "help": "Commands",
@@ -51,6 +52,7 @@ _DESCRIPTIONS = {
         "broadcast": "Send an announcement",
         "bind_channel": "Link the school's channel",
         "settings": "School settings",
+        "meeting": "The judging meeting",
     },
 }
 BASE = ("help", "lang", "cancel")
@@ -59,11 +61,20 @@ COUNCIL = ("pending", "tally", "export", "stats")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
     Role.STAFF: MEMBER,
-    Role.COUNCIL: (*MEMBER, *COUNCIL),
-    Role.VICE_CHAIR: (*MEMBER, *COUNCIL, "newcampaign", "broadcast", "invite", "settings"),
+    Role.COUNCIL: (*MEMBER, *COUNCIL, "meeting"),
+    Role.VICE_CHAIR: (
+        *MEMBER,
+        *COUNCIL,
+        "meeting",
+        "newcampaign",
+        "broadcast",
+        "invite",
+        "settings",
+    ),
     Role.CHAIR: (
         *MEMBER,
         *COUNCIL,
+        "meeting",
         "newcampaign",
         "broadcast",
         "invite",

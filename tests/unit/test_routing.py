@@ -79,6 +79,14 @@ BUTTONS = {
     "set": ("handlers.settings", "on_section"),
     "sete": ("handlers.settings", "on_edit"),
     "setr": ("handlers.settings", "on_reset"),
+    "ga": ("handlers.meetings", "on_agenda"),
+    "gs": ("handlers.meetings", "on_secretary"),
+    "gc": ("handlers.meetings", "on_confirm"),
+    "gr": ("handlers.meetings", "on_reschedule"),
+    "gx": ("handlers.meetings", "on_cancel"),
+    "go": ("handlers.meetings", "on_open"),
+    "gb": ("handlers.meetings", "on_absent"),
+    "gi": ("handlers.meetings", "on_check_in"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -102,6 +110,7 @@ COMMANDS = {
     "tally": ("handlers.reports", "tally_command", "ANY"),
     "export": ("handlers.reports", "export_command", "ANY"),
     "stats": ("handlers.reports", "stats_command", "ANY"),
+    "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
 }
 
 USER = User(1001, "Lan", False)
