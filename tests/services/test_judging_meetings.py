@@ -27,11 +27,13 @@ from storage.models import (
     Conversation,
     JudgingRound,
     Meeting,
+    MeetingStatus,
     Membership,
     MemberStatus,
     Notice,
     NoticeStatus,
     OutboxMessage,
+    OutboxStatus,
     Person,
     Role,
     RoundStatus,
@@ -581,7 +583,7 @@ async def test_a_sent_panel_is_edited_when_a_member_checks_in(council: Council) 
     await council.meetings().open(tg_user_id=CHAIR, meeting_id=meeting.id)
     async with council.sessions() as s:  # the sender delivered everything
         for row in await s.scalars(select(OutboxMessage)):
-            row.status, row.tg_message_id = "sent", 100 + row.id
+            row.status, row.tg_message_id = OutboxStatus.SENT, 100 + row.id
         await s.commit()
     await council.meetings().check_in(tg_user_id=COUNCIL, meeting_id=meeting.id)
     edits = [r for r in await outbox(council.sessions) if r.method == "edit_message_text"]
@@ -620,7 +622,7 @@ async def test_check_in_is_refused_before_the_chair_opens_and_after_the_close(
     await council.meetings().open(tg_user_id=CHAIR, meeting_id=meeting.id)
     async with council.sessions() as s:  # the lead's "Kết thúc họp"
         row = await s.get_one(Meeting, meeting.id)
-        row.status, row.closed_at = "closed", STARTS + timedelta(hours=1)
+        row.status, row.closed_at = MeetingStatus.CLOSED, STARTS + timedelta(hours=1)
         await s.commit()
     with pytest.raises(AlreadyDone) as late:
         await council.meetings().check_in(tg_user_id=VICE, meeting_id=meeting.id)
