@@ -159,6 +159,12 @@ async def schedule(council: Council, when: str = "15/3 14h", place: str = "Phòn
         return await s.get_one(Meeting, view.id)
 
 
+async def absent(council: Council, tg: int, meeting_id: int, reason: str) -> None:
+    """A member presses "Báo vắng" and gives the reason."""
+    await council.meetings().ask_absence(tg_user_id=tg, meeting_id=meeting_id)
+    await council.meetings().give_absence(tg_user_id=tg, text=reason)
+
+
 async def outbox(sessions: SessionFactory, ref: str | None = None) -> list[OutboxMessage]:
     """The queued messages (with `ref`: only those), oldest first."""
     async with sessions() as s:
@@ -500,8 +506,7 @@ async def test_the_chair_opens_the_meeting_from_half_an_hour_before_its_start(
     council: Council, texts: Texts
 ) -> None:
     meeting = await schedule(council)
-    await council.meetings().ask_absence(tg_user_id=COUNCIL, meeting_id=meeting.id)
-    await council.meetings().give_absence(tg_user_id=COUNCIL, text="Ốm")
+    await absent(council, COUNCIL, meeting.id, "Ốm")
     (added,) = await add_council(council, 1)
     council.clock.now = STARTS - timedelta(minutes=31)
     with pytest.raises(Invalid) as refused:
@@ -596,8 +601,7 @@ async def test_a_member_who_reported_an_absence_checks_in_when_they_come_after_a
     council: Council,
 ) -> None:
     meeting = await schedule(council)
-    await council.meetings().ask_absence(tg_user_id=COUNCIL, meeting_id=meeting.id)
-    await council.meetings().give_absence(tg_user_id=COUNCIL, text="Ốm")
+    await absent(council, COUNCIL, meeting.id, "Ốm")
     council.clock.now = STARTS
     await council.meetings().open(tg_user_id=CHAIR, meeting_id=meeting.id)
     card = await council.meetings().command(tg_user_id=COUNCIL)
@@ -683,8 +687,7 @@ async def test_the_quorum_lists_names_present_and_absent_with_reasons_for_the_mi
     council: Council,
 ) -> None:
     meeting = await schedule(council)
-    await council.meetings().ask_absence(tg_user_id=VICE, meeting_id=meeting.id)
-    await council.meetings().give_absence(tg_user_id=VICE, text="Công tác ở phường")
+    await absent(council, VICE, meeting.id, "Công tác ở phường")
     council.clock.now = STARTS
     await council.meetings().open(tg_user_id=CHAIR, meeting_id=meeting.id)
     async with council.sessions() as s:

@@ -5,16 +5,13 @@ cell must refuse and leave every table exactly as it was."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import conversations
-from services.errors import ServiceError
 from services.judging import meetings
 from services.judging.common import open_round
 from storage.models import (
@@ -33,12 +30,11 @@ from tests.services.test_permissions import (
     LEFT,
     NO,
     OK,
-    ROLE_IDS,
     ROLES,
+    Run,
+    Setup,
     World,
-    outcome,
 )
-from tests.snapshots import changes, snapshot
 
 # The world, built once per database for this module (the permissions module's fixtures).
 world_url = permissions.world_url
@@ -166,10 +162,6 @@ async def absence_draft(w: World, tg: int) -> None:
         await s.commit()
 
 
-Run = Callable[[AsyncSession, World, int, Any], Awaitable[object]]
-Setup = Callable[[World, int], Awaitable[Any]]
-
-
 async def _report_absence(s: AsyncSession, w: World, tg: int, meeting_id: int) -> object:
     await meetings.ask_absence(s, tg_user_id=tg, meeting_id=meeting_id, texts=w.texts, now=w.now)
     return await meetings.give_absence(s, tg_user_id=tg, text="Ốm", texts=w.texts, now=w.now)
@@ -223,20 +215,5 @@ async def test_each_role_may_do_at_the_meeting_exactly_what_the_matrix_says(
     action: str, world: World
 ) -> None:
     setup, run = ACTIONS[action]
-    wrong = []
-    for role, expected in zip(ROLES, MATRIX[action], strict=True):
-        tg = ROLE_IDS[role]
-        target = await setup(world, tg)
-        before = None if expected == OK else await snapshot(world.sessions)
-        refusal: ServiceError | None = None
-        try:
-            async with world.sessions() as s:
-                await run(s, world, tg, target)
-        except ServiceError as caught:
-            refusal = caught
-        got = outcome(refusal)
-        if got != expected:
-            wrong.append(f"{role}: expected {expected}, got {got} ({refusal!r})")
-        elif before is not None and (diff := changes(before, await snapshot(world.sessions))):
-            wrong.append(f"{role}: refused ({refusal!r}) but changed {diff}")
+    wrong = await permissions.wrong_cells(world, MATRIX[action], setup, run)
     assert not wrong, f"{action}:\n" + "\n".join(wrong)

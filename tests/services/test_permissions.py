@@ -685,8 +685,15 @@ async def test_each_role_may_do_exactly_what_the_matrix_says_and_a_refusal_chang
     action: str, world: World
 ) -> None:
     setup, run = ACTIONS[action]
+    wrong = await wrong_cells(world, MATRIX[action], setup, run)
+    assert not wrong, f"{action}:\n" + "\n".join(wrong)
+
+
+async def wrong_cells(world: World, row: tuple[str, ...], setup: Setup, run: Run) -> list[str]:
+    """Each role tries one action on a fresh target: what differs from the matrix's row (an
+    outcome, or a refusal that changed something)."""
     wrong = []
-    for role, expected in zip(ROLES, MATRIX[action], strict=True):
+    for role, expected in zip(ROLES, row, strict=True):
         tg = ROLE_IDS[role]
         target = await setup(world, tg)
         before = None if expected == OK else await snapshot(world.sessions)
@@ -701,4 +708,4 @@ async def test_each_role_may_do_exactly_what_the_matrix_says_and_a_refusal_chang
             wrong.append(f"{role}: expected {expected}, got {got} ({refusal!r})")
         elif before is not None and (diff := changes(before, await snapshot(world.sessions))):
             wrong.append(f"{role}: refused ({refusal!r}) but changed {diff}")
-    assert not wrong, f"{action}:\n" + "\n".join(wrong)
+    return wrong
