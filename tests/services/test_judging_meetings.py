@@ -146,15 +146,21 @@ async def council(sessions: SessionFactory, school: School, texts: Texts, now: d
     )
 
 
-async def schedule(council: Council, when: str = "15/3 14h", place: str = "Phòng họp") -> Meeting:
-    """The chair walks the dialogue: the default agenda, the council member as secretary."""
+async def to_preview(council: Council, when: str = "15/3 14h", place: str = "Phòng họp") -> None:
+    """The chair walks the dialogue to its preview: the default agenda, the last member listed
+    (the council member) as secretary."""
     meetings = council.meetings()
     await meetings.begin(tg_user_id=CHAIR)
     await meetings.answer(tg_user_id=CHAIR, text=when)
     await meetings.answer(tg_user_id=CHAIR, text=place)
     step = await meetings.use_default_agenda(tg_user_id=CHAIR)
     await meetings.choose_secretary(tg_user_id=CHAIR, person_id=step.members[-1][0])
-    view = await meetings.create(tg_user_id=CHAIR)
+
+
+async def schedule(council: Council, when: str = "15/3 14h", place: str = "Phòng họp") -> Meeting:
+    """The chair walks the dialogue and schedules the meeting."""
+    await to_preview(council, when, place)
+    view = await council.meetings().create(tg_user_id=CHAIR)
     async with council.sessions() as s:
         return await s.get_one(Meeting, view.id)
 
@@ -304,11 +310,7 @@ async def test_a_preview_left_until_the_time_passed_asks_for_the_time_again(
     council: Council,
 ) -> None:
     meetings = council.meetings()
-    await meetings.begin(tg_user_id=CHAIR)
-    await meetings.answer(tg_user_id=CHAIR, text="23/02/2024 09:00")
-    await meetings.answer(tg_user_id=CHAIR, text="Phòng họp")
-    step = await meetings.use_default_agenda(tg_user_id=CHAIR)
-    await meetings.choose_secretary(tg_user_id=CHAIR, person_id=step.members[0][0])
+    await to_preview(council, "23/02/2024 09:00")
     council.clock.now += timedelta(hours=2)
     with pytest.raises(Invalid) as refused:
         await meetings.create(tg_user_id=CHAIR)
@@ -398,12 +400,7 @@ async def test_the_chair_cancels_the_meeting_and_members_are_told(council: Counc
 
 
 async def test_two_presses_of_schedule_at_once_make_one_meeting(council: Council) -> None:
-    meetings = council.meetings()
-    await meetings.begin(tg_user_id=CHAIR)
-    await meetings.answer(tg_user_id=CHAIR, text="15/3 14h")
-    await meetings.answer(tg_user_id=CHAIR, text="Phòng họp")
-    step = await meetings.use_default_agenda(tg_user_id=CHAIR)
-    await meetings.choose_secretary(tg_user_id=CHAIR, person_id=step.members[0][0])
+    await to_preview(council)
     results = await asyncio.gather(
         council.meetings().create(tg_user_id=CHAIR),
         council.meetings().create(tg_user_id=CHAIR),
