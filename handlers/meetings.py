@@ -8,6 +8,7 @@ from telegram import Update
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.judging.meetings import Card, Step
+from ui.buttons.base import BadCallback, parse
 from ui.buttons.meetings import (
     MeetingAbsent,
     MeetingAgendaDefault,
@@ -149,27 +150,24 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 
 @refusals
-async def on_agenda(update: Update, context: BotContext) -> None:
-    """The default agenda, at the agenda step."""
+async def on_step(update: Update, context: BotContext) -> None:
+    """A button of the scheduling dialogue: the default agenda, the secretary, or "Đổi lịch"
+    (scheduling again: the new meeting replaces the old)."""
     query = update.callback_query
     assert query is not None
-    MeetingAgendaDefault.unpack(query.data)
-    step = await context.services.meetings.use_default_agenda(tg_user_id=query.from_user.id)
+    meetings, user_id = context.services.meetings, query.from_user.id
+    match parse(query.data):
+        case MeetingAgendaDefault():
+            step, edit = await meetings.use_default_agenda(tg_user_id=user_id), True
+        case MeetingSecretary(person_id=person_id):
+            step = await meetings.choose_secretary(tg_user_id=user_id, person_id=person_id)
+            edit = True
+        case MeetingReschedule():  # the meeting's card stays; the dialogue starts below it
+            step, edit = await meetings.begin(tg_user_id=user_id), False
+        case _:
+            raise BadCallback(repr(query.data))
     await query.answer()
-    await _show_step(update, context, step, edit=True)
-
-
-@refusals
-async def on_secretary(update: Update, context: BotContext) -> None:
-    """The secretary, chosen among the council members."""
-    query = update.callback_query
-    assert query is not None
-    pressed = MeetingSecretary.unpack(query.data)
-    step = await context.services.meetings.choose_secretary(
-        tg_user_id=query.from_user.id, person_id=pressed.person_id
-    )
-    await query.answer()
-    await _show_step(update, context, step, edit=True)
+    await _show_step(update, context, step, edit=edit)
 
 
 @refusals
@@ -195,17 +193,6 @@ async def on_confirm(update: Update, context: BotContext) -> None:
         meeting=meeting,
         buttons=[[(label, MeetingOpen(meeting_id=meeting.id).pack())]],
     )
-
-
-@refusals
-async def on_reschedule(update: Update, context: BotContext) -> None:
-    """ "Đổi lịch": the chair schedules again (the new meeting replaces the old)."""
-    query = update.callback_query
-    assert query is not None
-    MeetingReschedule.unpack(query.data)
-    step = await context.services.meetings.begin(tg_user_id=query.from_user.id)
-    await query.answer()
-    await _show_step(update, context, step, edit=False)
 
 
 @refusals

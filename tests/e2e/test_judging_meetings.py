@@ -194,3 +194,48 @@ async def test_the_council_meets_members_report_absence_check_in_and_the_chair_s
     # Someone not on the council has no meeting to see.
     await people[TEACHER].send("/meeting")
     await people[TEACHER].wait_message(contains="chỉ dành cho thành viên Hội đồng")
+
+
+async def test_the_chair_moves_then_cancels_the_meeting_from_its_card(
+    bot: RunningBot, client: EmuClient, sessions: SessionFactory, texts: Texts
+) -> None:
+    real_now = datetime.now(UTC)
+    school = await make_school(sessions, texts, real_now)
+    await council_of_five(sessions, texts, real_now, school)
+    chair = await client.user(CHAIR, "Hà", started=True)
+    vice = await client.user(VICE, "Tuấn", started=True)
+    meetings = bot.deps.services.meetings
+    day = (real_now + timedelta(days=3)).astimezone(HN)
+    await meetings.begin(tg_user_id=CHAIR)
+    await meetings.answer(tg_user_id=CHAIR, text=f"{day:%d/%m/%Y} 8h")
+    await meetings.answer(tg_user_id=CHAIR, text="Thư viện")
+    await meetings.use_default_agenda(tg_user_id=CHAIR)
+    await meetings.choose_secretary(tg_user_id=CHAIR, person_id=await _person(sessions, VICE))
+    await meetings.create(tg_user_id=CHAIR)
+    await vice.wait_message(contains="Giấy mời họp")
+
+    await chair.send("/meeting")
+    card = await chair.wait_message(contains="Thư viện")
+    assert card.button_texts == ["▶️ Bắt đầu họp", "🗓 Đổi lịch", "✖️ Hủy cuộc họp"]
+    await chair.press(card, "🗓 Đổi lịch")
+    ask = await chair.wait_message(contains="Lên lịch phiên họp bình xét")
+    assert f"08:00 {WEEKDAYS[day.weekday()]}, {day:%d/%m/%Y} sẽ bị hủy" in ask.text
+    await chair.send("/cancel")
+    await chair.wait_message(contains="Đã hủy")
+
+    await chair.press(card, "✖️ Hủy cuộc họp")
+    confirm = await chair.wait_message(contains="Hủy cuộc họp lúc")
+    await chair.press(confirm, "Đồng ý hủy cuộc họp")
+    await chair.wait_edit(confirm, contains="Đã hủy cuộc họp lúc")
+    await vice.wait_message(contains="đã hủy")
+    await vice.send("/meeting")
+    await vice.wait_message(contains="chưa có phiên họp bình xét nào")
+    answer = await chair.press(card, "▶️ Bắt đầu họp")
+    assert answer is not None and answer.show_alert and answer.text == "Cuộc họp này đã hủy."
+
+
+async def _person(sessions: SessionFactory, tg: int) -> int:
+    async with sessions() as s:
+        found = await s.scalar(select(Person.id).where(Person.tg_user_id == tg))
+    assert found is not None
+    return found
