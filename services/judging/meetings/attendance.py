@@ -27,11 +27,11 @@ from services.judging.meetings.common import (
     council_actor,
     drop_reminders,
     live_meeting,
-    mark,
     marks_of,
     meeting_of,
     quorum,
     refuse_ended,
+    set_attendance,
     view_of,
 )
 from services.judging.meetings.panel import refresh_panel, send_panel
@@ -94,7 +94,7 @@ async def give_absence(
     if not 2 <= len(reason) <= REASON_MAX:
         raise Invalid("meetings.bad_reason", limit=REASON_MAX, length=len(reason))
     check_visible(reason)
-    await mark(session, meeting.id, who.person.id, present=False, reason=reason, now=now)
+    await set_attendance(session, meeting.id, who.person.id, present=False, reason=reason, now=now)
     shown = await view_of(session, meeting, texts.tz)
     chat_id, locale = await chat_and_locale(session, texts, meeting.chair_id)
     outbox.enqueue_message(
@@ -157,7 +157,7 @@ async def open_meeting(
         raise AlreadyDone("meetings.changed_meanwhile")
     await session.refresh(meeting)
     await drop_reminders(session, meeting.id)
-    await mark(session, meeting.id, who.person.id, present=True, reason=None, now=now)
+    await set_attendance(session, meeting.id, who.person.id, present=True, reason=None, now=now)
     marks = await marks_of(session, meeting.id)
     shown = await view_of(session, meeting, texts.tz)
     for member in council:
@@ -204,7 +204,9 @@ async def check_in(
     refuse_ended(meeting)
     if meeting.status != MeetingStatus.OPEN:
         raise Invalid("meetings.not_open", at=meeting.starts_at)
-    row = await mark(session, meeting.id, who.person.id, present=True, reason=None, now=now)
+    row = await set_attendance(
+        session, meeting.id, who.person.id, present=True, reason=None, now=now
+    )
     await refresh_panel(session, meeting, texts, now)
     await audit.record(
         session,

@@ -233,7 +233,7 @@ async def marks_of(session: AsyncSession, meeting_id: int) -> dict[int, Attendan
     return {row.person_id: row for row in rows}
 
 
-async def mark(
+async def set_attendance(
     session: AsyncSession,
     meeting_id: int,
     person_id: int,
