@@ -23,6 +23,7 @@ from handlers import (
     facts,
     join,
     judging,
+    meetings,
     minutes,
     proposals,
     publishing,
@@ -55,6 +56,16 @@ from ui.buttons.facts import (
     FactsRate,
     FactsSheet,
     FactsUpload,
+)
+from ui.buttons.meetings import (
+    MeetingAbsent,
+    MeetingAgendaDefault,
+    MeetingCancel,
+    MeetingCheckIn,
+    MeetingConfirm,
+    MeetingOpen,
+    MeetingReschedule,
+    MeetingSecretary,
 )
 from ui.buttons.members import (
     AddressPicked,
@@ -143,6 +154,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("bind_channel", publishing.bind_channel_command, filters=PRIVATE),
         CommandHandler("settings", settings.settings_command, filters=PRIVATE),
         CommandHandler("round", judging.round_command, filters=PRIVATE),
+        CommandHandler("meeting", meetings.meeting_command, filters=PRIVATE),
         CommandHandler("tally", reports.tally_command),
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
@@ -234,6 +246,15 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(minutes.on_versions, pattern=MinutesVersions.matches),
         CallbackQueryHandler(minutes.on_remark, pattern=MinutesRemark.matches),
         CallbackQueryHandler(minutes.on_finalize, pattern=MinutesFinalize.matches),
+        CallbackQueryHandler(
+            meetings.on_step,
+            pattern=any_of(MeetingAgendaDefault, MeetingSecretary, MeetingReschedule),
+        ),
+        CallbackQueryHandler(meetings.on_confirm, pattern=MeetingConfirm.matches),
+        CallbackQueryHandler(meetings.on_cancel, pattern=MeetingCancel.matches),
+        CallbackQueryHandler(meetings.on_open, pattern=MeetingOpen.matches),
+        CallbackQueryHandler(meetings.on_absent, pattern=MeetingAbsent.matches),
+        CallbackQueryHandler(meetings.on_check_in, pattern=MeetingCheckIn.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

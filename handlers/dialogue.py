@@ -15,6 +15,7 @@ from handlers import (
     common,
     facts,
     join,
+    meetings,
     minutes,
     proposals,
     publishing,
@@ -53,6 +54,8 @@ STEPS: dict[Kind, Step] = {
     Kind.SETTING: _theirs(settings.on_text),
     Kind.REMARKS: _theirs(minutes.on_remark_text),
     Kind.FACTS: _theirs(facts.on_text),
+    Kind.MEETING: _theirs(meetings.on_text),
+    Kind.ABSENCE: _theirs(meetings.on_absence_text),
 }
 
 

@@ -33,6 +33,7 @@ _DESCRIPTIONS = {
         "settings": "Cài đặt của trường",
         "facts": "Thông tin xét thi đua (xếp loại, ngày công tác)",
         "round": "Bình xét thi đua cuối năm",
+        "meeting": "Phiên họp bình xét",
     },
     "en": {
         "help": "Commands",
@@ -55,6 +56,7 @@ _DESCRIPTIONS = {
         "settings": "School settings",
         "facts": "Judging facts (ratings, start of service)",
         "round": "The end-of-year judging round",
+        "meeting": "The judging meeting",
     },
 }
 BASE = ("help", "lang", "cancel")
@@ -63,10 +65,11 @@ COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
     Role.STAFF: MEMBER,
-    Role.COUNCIL: (*MEMBER, *COUNCIL),
+    Role.COUNCIL: (*MEMBER, *COUNCIL, "meeting"),
     Role.VICE_CHAIR: (
         *MEMBER,
         *COUNCIL,
+        "meeting",
         "newcampaign",
         "broadcast",
         "invite",
@@ -76,6 +79,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     Role.CHAIR: (
         *MEMBER,
         *COUNCIL,
+        "meeting",
         "newcampaign",
         "broadcast",
         "invite",
@@ -87,7 +91,13 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     ),
 }
 GROUP = ("help",)  # any group; the chair learns /bind_council when the bot is added
-COUNCIL_GROUP = ("help", "pending", "tally", "export", "stats")  # the bound council group's own menu
+COUNCIL_GROUP = (
+    "help",
+    "pending",
+    "tally",
+    "export",
+    "stats",
+)  # the bound council group's own menu
 
 
 def commands(names: tuple[str, ...], locale: str) -> list[BotCommand]:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
 from services.campaigns import COUNTED
+from services.judging import meetings
 from services.planner import days_left, next_digest, next_stale_check
 from storage.models import (
     Campaign,
@@ -227,6 +228,8 @@ async def fire(session: AsyncSession, notice: Notice, texts: Texts, now: datetim
         campaign.status, campaign.closed_at = CampaignStatus.CLOSED, now
     elif notice.kind in ("digest", "stale"):
         count = await _council_notice(session, notice, org, texts, now)
+    elif notice.kind == "meeting":  # the judging meeting's reminders
+        count = await meetings.remind(session, notice, texts, now)
     notice.status, notice.sent_at, notice.recipients = NoticeStatus.DONE, now, count
     return count
 

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 CLOSING_GRACE = timedelta(days=3)
 DIGEST_WEEKDAY, DIGEST_TIME = 0, time(7, 30)  # Monday morning, before classes
 STALE_CHECK_TIME = time(8, 0)
+# The judging meeting's reminders: a day and an hour before it starts (key label, how long before).
+MEETING_REMINDERS = (("24h", timedelta(days=1)), ("1h", timedelta(hours=1)))
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,25 @@ def campaign_notices(
         )
     )
     return notices
+
+
+def meeting_notices(meeting_id: int, starts_at: datetime, now: datetime) -> list[NoticeSpec]:
+    """The meeting's reminders still ahead (a day and an hour before); stale once it starts.
+
+    A meeting moved to another time is a new meeting (the old one is cancelled with its
+    reminders), so the keys need no time in them.
+    """
+    return [
+        NoticeSpec(
+            f"meeting:{meeting_id}:reminder:{label}",
+            "meeting",
+            starts_at - before,
+            starts_at,
+            {"meeting_id": meeting_id, "before": label},
+        )
+        for label, before in MEETING_REMINDERS
+        if starts_at - before > now
+    ]
 
 
 def days_left(now: datetime, ends_at: datetime) -> int:

@@ -36,9 +36,10 @@ from services.judging.common import (
     title_family,
     vote_rule,
 )
+from services.judging.meetings import quorum, refresh_panel
 from services.judging.minutes import minutes_buttons, write_version
 from services.judging.rounds import warnings_of
-from services.judging.rules import Family, Warning, cap, count, quorum_needed
+from services.judging.rules import Family, Warning, cap, count
 from services.people import COUNCIL_ROLES, Actor, require_role
 from storage.models import (
     Attendance,
@@ -395,11 +396,15 @@ class Ballots(UseCases):
             org = await session.get(Org, meeting.org_id)
             assert org is not None
             settings = await school_rules(session, org)
-            size = meeting.council_size or len(await council_members(session, org.id))
             present = await present_members(session, meeting)
-            needed = quorum_needed(size, str(settings["rules.quorum"]))
-            if len(present) < needed:
-                raise Invalid("judging.no_quorum", present=len(present), size=size, needed=needed)
+            counted = await quorum(session, meeting)
+            if not counted.ok:
+                raise Invalid(
+                    "judging.no_quorum",
+                    present=counted.present,
+                    size=counted.size,
+                    needed=counted.needed,
+                )
             if await session.scalar(
                 select(Ballot.id).where(Ballot.meeting_id == meeting.id, Ballot.title == name)
             ):
@@ -655,6 +660,7 @@ class Ballots(UseCases):
                     )
             p = await _progress(session, ballot, meeting)
             await self._show_progress(session, ballot, meeting, p, now)
+            await refresh_panel(session, meeting, self.texts, now)
             await session.commit()
             return result
 
@@ -827,6 +833,7 @@ class Ballots(UseCases):
                 now=now,
             )
             closed = MeetingClosed(meeting.id, meeting.round_id, tuple(results))
+            await refresh_panel(session, meeting, self.texts, now)
             # Every council member is told, with the minutes; the secretary and the chair may
             # add remarks and make them final (the chair who pressed gets the reply itself).
             for member in await council_members(session, meeting.org_id):

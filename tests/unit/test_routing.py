@@ -104,6 +104,14 @@ BUTTONS = {
     "fr": ("handlers.facts", "on_rate"),
     "fa": ("handlers.facts", "on_ask"),
     "fx": ("handlers.facts", "on_clear"),
+    "ga": ("handlers.meetings", "on_step"),
+    "gs": ("handlers.meetings", "on_step"),
+    "gc": ("handlers.meetings", "on_confirm"),
+    "gr": ("handlers.meetings", "on_step"),
+    "gx": ("handlers.meetings", "on_cancel"),
+    "go": ("handlers.meetings", "on_open"),
+    "gb": ("handlers.meetings", "on_absent"),
+    "gi": ("handlers.meetings", "on_check_in"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -129,6 +137,7 @@ COMMANDS = {
     "export": ("handlers.reports", "export_command", "ANY"),
     "stats": ("handlers.reports", "stats_command", "ANY"),
     "facts": ("handlers.facts", "facts_command", "PRIVATE"),
+    "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
 }
 
 USER = User(1001, "Lan", False)
