@@ -239,6 +239,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(judging.on_close_round, pattern=jb.RoundClose.matches),
         CallbackQueryHandler(judging.on_vote_open, pattern=jb.VoteOpen.matches),
         CallbackQueryHandler(judging.on_vote, pattern=jb.VoteCast.matches),
+        CallbackQueryHandler(judging.on_vote_rest, pattern=jb.VoteRest.matches),
         CallbackQueryHandler(judging.on_vote_status, pattern=jb.VoteStatus.matches),
         CallbackQueryHandler(judging.on_vote_close, pattern=jb.VoteClose.matches),
         CallbackQueryHandler(judging.on_meeting_close, pattern=jb.MeetingClose.matches),

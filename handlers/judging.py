@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.errors import NotFound
-from services.judging.ballots import progress_buttons, sheet_buttons
+from services.judging.ballots import Sheet, progress_buttons, sheet_buttons
 from services.judging.minutes import minutes_buttons
 from services.judging.rounds import RoundView as View
 from ui.buttons.judging import (
@@ -21,6 +21,7 @@ from ui.buttons.judging import (
     VoteCast,
     VoteClose,
     VoteOpen,
+    VoteRest,
     VoteStatus,
 )
 from ui.keyboards import keyboard
@@ -153,6 +154,25 @@ async def on_vote(update: Update, context: BotContext) -> None:
         candidate_id=pressed.candidate_id,
         yes=pressed.yes,
     )
+    await _show_sheet(update, context, sheet)
+
+
+@refusals
+async def on_vote_rest(update: Update, context: BotContext) -> None:
+    """A member agrees with everyone on the page not chosen yet."""
+    query = update.callback_query
+    assert query is not None
+    pressed = VoteRest.unpack(query.data)
+    sheet = await context.services.ballots.cast_rest(
+        tg_user_id=query.from_user.id, ballot_id=pressed.ballot_id, page=pressed.page
+    )
+    await _show_sheet(update, context, sheet)
+
+
+async def _show_sheet(update: Update, context: BotContext, sheet: Sheet) -> None:
+    """The member's ballot again, with their choices (edited in their chat, never stored)."""
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message)
     locale = await user_locale(context, update)
     texts = context.deps.texts
     await query.answer(texts.plain(locale, "judging.vote_recorded"))

@@ -59,7 +59,7 @@ from storage.models import (
     Role,
     Vote,
 )
-from ui.buttons.judging import VoteCast, VoteClose, VoteStatus
+from ui.buttons.judging import VoteCast, VoteClose, VoteRest, VoteStatus
 from ui.texts import Texts
 
 SHEET_SIZE = 40  # candidates per ballot message: two buttons each, Telegram allows 100
@@ -308,6 +308,9 @@ def sheet_buttons(sheet: Sheet, texts: Texts, locale: str) -> list[list[tuple[st
                 (no, VoteCast(sheet.ballot_id, line.candidate_id, False).pack()),
             ]
         )
+    if any(line.choice is None and not line.own for line in sheet.lines):
+        rest = texts.plain(locale, "judging.vote_rest")
+        rows.append([(rest, VoteRest(sheet.ballot_id, sheet.page).pack())])
     return rows
 
 
@@ -496,6 +499,22 @@ class Ballots(UseCases):
     async def cast(self, *, tg_user_id: int, ballot_id: int, candidate_id: int, yes: bool) -> Sheet:
         """A member present at the meeting votes on a candidate (or changes the vote) while the
         vote is open; nobody votes on themselves or their own department."""
+        return await self._record(tg_user_id, ballot_id, yes, candidate_id=candidate_id)
+
+    async def cast_rest(self, *, tg_user_id: int, ballot_id: int, page: int) -> Sheet:
+        """A member agrees with every candidate of a ballot page not voted on yet (a long list is
+        mostly agreed: the few "Không đồng ý" first, then this)."""
+        return await self._record(tg_user_id, ballot_id, True, page=page)
+
+    async def _record(
+        self,
+        tg_user_id: int,
+        ballot_id: int,
+        yes: bool,
+        *,
+        candidate_id: int | None = None,
+        page: int = 0,
+    ) -> Sheet:
         now = self.now()
         async with self.env.sessions() as session:
             who = await _council(session, tg_user_id)
@@ -518,59 +537,70 @@ class Ballots(UseCases):
             )
             if member is None:
                 raise NotAllowed("judging.not_present")
-            candidate = await session.get(Candidate, candidate_id)
-            if (
-                candidate is None
-                or candidate.round_id != meeting.round_id
-                or candidate.title != ballot.title
-                or candidate.dept_status != DeptStatus.PROPOSED
-            ):
-                raise NotFound("errors.stale_button")
-            if conflicted(candidate, member):
-                raise NotAllowed("judging.own_vote")
-            candidates = await _proposed(session, ballot, meeting.round_id)
+            candidates = list(await _proposed(session, ballot, meeting.round_id))
             owed = {c.id for c in candidates if not conflicted(c, member)}
-            done_before = owed <= await _voted_on(session, ballot.id, member.person_id)
-            choice = "yes" if yes else "no"
-            row = await session.scalar(
-                select(Vote).where(
-                    Vote.ballot_id == ballot.id,
-                    Vote.candidate_id == candidate.id,
-                    Vote.person_id == member.person_id,
-                )
-            )
-            if row is None:
-                row = Vote(
-                    ballot_id=ballot.id,
-                    candidate_id=candidate.id,
-                    person_id=member.person_id,
-                    at=now,
-                )
-                session.add(row)
-            if ballot.secret:
-                key = box_key(self._key, ballot.id, candidate.id, member.person_id)
-                entry = await session.get(BallotBoxEntry, key)
-                if entry is None:
-                    session.add(
-                        BallotBoxEntry(
-                            key=key, ballot_id=ballot.id, candidate_id=candidate.id, choice=choice
-                        )
-                    )
-                else:
-                    entry.choice = choice
-                row.choice = None
+            voted = await _voted_on(session, ballot.id, member.person_id)
+            if candidate_id is not None:
+                candidate = next((c for c in candidates if c.id == candidate_id), None)
+                if candidate is None:
+                    raise NotFound("errors.stale_button")
+                if conflicted(candidate, member):
+                    raise NotAllowed("judging.own_vote")
+                chosen = [candidate]
+                page = candidates.index(candidate) // SHEET_SIZE
             else:
-                row.choice = choice
-            row.at = now
+                on_page = candidates[page * SHEET_SIZE : (page + 1) * SHEET_SIZE]
+                chosen = [c for c in on_page if c.id in owed and c.id not in voted]
+            for candidate in chosen:
+                await self._file(session, ballot, candidate, member, yes, now)
             await session.flush()
-            if not done_before and owed <= await _voted_on(session, ballot.id, member.person_id):
+            if not owed <= voted and owed <= await _voted_on(session, ballot.id, member.person_id):
                 # One more member has voted on everyone: the chair's "đã bỏ phiếu" moves.
                 progress = await _progress(session, ballot, meeting)
                 await self._show_progress(session, ballot, meeting, progress, now)
-            index = [c.id for c in candidates].index(candidate.id)
-            sheet = await _sheet(session, self._key, ballot, meeting, member, index // SHEET_SIZE)
+            sheet = await _sheet(session, self._key, ballot, meeting, member, page)
             await session.commit()
             return sheet
+
+    async def _file(
+        self,
+        session: AsyncSession,
+        ballot: Ballot,
+        candidate: Candidate,
+        member: Membership,
+        yes: bool,
+        now: datetime,
+    ) -> None:
+        """One vote recorded: by name in an open ballot; in a secret one, the name apart from
+        the direction (the ballot box, under a keyed hash)."""
+        choice = "yes" if yes else "no"
+        row = await session.scalar(
+            select(Vote).where(
+                Vote.ballot_id == ballot.id,
+                Vote.candidate_id == candidate.id,
+                Vote.person_id == member.person_id,
+            )
+        )
+        if row is None:
+            row = Vote(
+                ballot_id=ballot.id, candidate_id=candidate.id, person_id=member.person_id, at=now
+            )
+            session.add(row)
+        if ballot.secret:
+            key = box_key(self._key, ballot.id, candidate.id, member.person_id)
+            entry = await session.get(BallotBoxEntry, key)
+            if entry is None:
+                session.add(
+                    BallotBoxEntry(
+                        key=key, ballot_id=ballot.id, candidate_id=candidate.id, choice=choice
+                    )
+                )
+            else:
+                entry.choice = choice
+            row.choice = None
+        else:
+            row.choice = choice
+        row.at = now
 
     async def _show_progress(
         self, session: AsyncSession, ballot: Ballot, meeting: Meeting, p: Progress, now: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -313,7 +314,8 @@ async def test_a_secret_ballot_keeps_no_link_from_a_member_to_a_direction(
                 k.endswith(("person_id", "_by")) and row[k] in person_ids for k in row
             )
             if table == "outbox":  # messages: the ballots carry no choice, only the buttons
-                assert "✅" not in str(row["payload"]), row
+                shown = str(row["payload"])
+                assert not re.search(r"✅\d|— ✅|— ❌", shown), row
                 continue
             assert not (has_direction and names_member), (when, table, row)
         votes = await dump()
@@ -608,3 +610,31 @@ async def test_ending_the_meeting_writes_the_minutes_and_tells_the_council(
     assert {m.chat_id for m in told} == set(world.council) - {CHAIR}
     with pytest.raises(AlreadyDone):
         await ballots.close_meeting(tg_user_id=CHAIR, meeting_id=meeting)
+
+
+async def test_yes_to_everyone_not_chosen_keeps_the_no_already_given(
+    sessions: SessionFactory, texts: Texts, world: World, clock: list[datetime]
+) -> None:
+    rnd = await _open(sessions, texts, clock)
+    present = [world.person[tg] for tg in world.council[:6]]
+    meeting = await hold_meeting(
+        sessions, world.school.org_id, rnd.id, present[0], present, clock[0]
+    )
+    ballots = Ballots(env(sessions, texts, clock))
+    opened = await ballots.open_vote(tg_user_id=CHAIR, meeting_id=meeting, title=0)
+    async with sessions() as s:
+        teacher = await s.scalar(
+            select(Candidate).where(Candidate.person_id == world.person[TEACHER])
+        )
+        assert teacher is not None
+    await ballots.cast(
+        tg_user_id=VICE, ballot_id=opened.ballot_id, candidate_id=teacher.id, yes=False
+    )
+    sheet = await ballots.cast_rest(tg_user_id=VICE, ballot_id=opened.ballot_id, page=0)
+    choices = {line.candidate_id: line.choice for line in sheet.lines}
+    assert choices.pop(teacher.id) is False
+    own = [line.candidate_id for line in sheet.lines if line.own]
+    assert len(own) == 1 and choices.pop(own[0]) is None  # her own line stays unvoted
+    assert set(choices.values()) == {True}
+    progress = await ballots.progress(tg_user_id=CHAIR, ballot_id=opened.ballot_id)
+    assert progress.voted == 1  # the vice-chair has voted on everyone she may

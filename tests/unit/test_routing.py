@@ -85,6 +85,7 @@ BUTTONS = {
     "oc": ("handlers.judging", "on_close_round"),
     "vo": ("handlers.judging", "on_vote_open"),
     "vc": ("handlers.judging", "on_vote"),
+    "vr": ("handlers.judging", "on_vote_rest"),
     "vs": ("handlers.judging", "on_vote_status"),
     "vx": ("handlers.judging", "on_vote_close"),
     "vm": ("handlers.judging", "on_meeting_close"),

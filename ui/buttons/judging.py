@@ -44,6 +44,14 @@ class VoteCast(Button, kind="vc"):
 
 
 @dataclass(frozen=True)
+class VoteRest(Button, kind="vr"):
+    """A member agrees with every candidate on this page they have not voted on yet."""
+
+    ballot_id: int
+    page: int
+
+
+@dataclass(frozen=True)
 class VoteClose(Button, kind="vx"):
     """The chair closes one title's vote: the count and the results."""
 
