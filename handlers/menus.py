@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
         "broadcast": "Gửi thông báo",
         "bind_channel": "Gắn kênh của trường",
         "settings": "Cài đặt của trường",
+        "department": "Danh sách đề nghị của tổ (bình xét)",
     },
     "en": {
         "help": "Commands",
@@ -51,6 +52,7 @@ _DESCRIPTIONS = {
         "broadcast": "Send an announcement",
         "bind_channel": "Link the school's channel",
         "settings": "School settings",
+        "department": "The department's proposals (judging)",
     },
 }
 BASE = ("help", "lang", "cancel")
@@ -60,7 +62,15 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
     Role.STAFF: MEMBER,
     Role.COUNCIL: (*MEMBER, *COUNCIL),
-    Role.VICE_CHAIR: (*MEMBER, *COUNCIL, "newcampaign", "broadcast", "invite", "settings"),
+    Role.VICE_CHAIR: (
+        *MEMBER,
+        *COUNCIL,
+        "newcampaign",
+        "broadcast",
+        "invite",
+        "settings",
+        "department",
+    ),
     Role.CHAIR: (
         *MEMBER,
         *COUNCIL,
@@ -71,8 +81,11 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "departments",
         "bind_channel",
         "settings",
+        "department",
     ),
 }
+# A department head (tổ trưởng, of any role) also sends the department's proposals.
+HEAD = ("department",)
 GROUP = ("help",)  # any group; the chair learns /bind_council when the bot is added
 COUNCIL_GROUP = ("help", *COUNCIL)  # the bound council group's own menu
 
@@ -93,11 +106,21 @@ async def set_default_menus(bot: Bot) -> None:
     )
 
 
-async def set_user_menu(bot: Bot, tg_user_id: int, role: Role | None, locale: str) -> None:
+def menu_of(role: Role | None, *, heads: bool = False) -> tuple[str, ...]:
+    """The private-chat commands of a role (a department head's with /department)."""
+    names = BY_ROLE.get(role, BASE)
+    if heads and role is not None:
+        names = (*names, *(n for n in HEAD if n not in names))
+    return names
+
+
+async def set_user_menu(
+    bot: Bot, tg_user_id: int, role: Role | None, locale: str, *, heads: bool = False
+) -> None:
     """The private-chat menu of one person's role (best effort: a menu is not worth a crash)."""
     try:
         await bot.set_my_commands(
-            commands(BY_ROLE.get(role, BASE), locale), scope=BotCommandScopeChat(tg_user_id)
+            commands(menu_of(role, heads=heads), locale), scope=BotCommandScopeChat(tg_user_id)
         )
     except TelegramError as exc:
         log.warning("could not set the menu of a user: %s", exc.message)

@@ -156,6 +156,7 @@ class Standing:
     role: Role | None  # None: not an active member
     name: str
     org: str  # the organisation of their active membership ("" if none)
+    heads: bool = False  # the head (tổ trưởng) of their department
 
 
 def standing_of(who: Actor) -> Standing:
@@ -166,7 +167,13 @@ def standing_of(who: Actor) -> Standing:
         role=who.role,
         name=who.person.full_name if who.person else "",
         org=who.membership.org.name if active and who.membership else "",
+        heads=heads_department(who),
     )
+
+
+def heads_department(who: Actor) -> bool:
+    """They are an active member and the head (tổ trưởng) of their department."""
+    return who.role is not None and who.membership is not None and who.membership.heads_department
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,7 @@ class LanguageSet:
 
     changed: bool
     role: Role | None
+    heads: bool = False  # a department head's menu has /department
 
 
 class People(UseCases):
@@ -196,7 +204,11 @@ class People(UseCases):
             # only a different language needs it set again.
             changed = self.texts.locale(earlier) != locale
             who = await actor(session, tg_user_id) if changed else None
-        return LanguageSet(changed=changed, role=who.role if who else None)
+        return LanguageSet(
+            changed=changed,
+            role=who.role if who else None,
+            heads=heads_department(who) if who else False,
+        )
 
     async def standing(self, tg_user_id: int) -> Standing:
         """Who this person is here (a greeting, the help text)."""
