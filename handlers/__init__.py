@@ -20,6 +20,7 @@ from handlers import (
     common,
     council,
     dialogue,
+    heads,
     join,
     proposals,
     publishing,
@@ -40,6 +41,14 @@ from ui.buttons.broadcasts import (
     ReadReceipt,
 )
 from ui.buttons.common import LanguageChosen
+from ui.buttons.departments import (
+    DeptCollective,
+    DeptConfirm,
+    DeptNoNote,
+    DeptOpen,
+    DeptReview,
+    DeptToggle,
+)
 from ui.buttons.members import (
     DepartmentAdd,
     DepartmentCard,
@@ -51,6 +60,7 @@ from ui.buttons.members import (
     JoinDecided,
     MemberCard,
     MemberDeactivate,
+    MemberHead,
     MemberRole,
     MembersPage,
 )
@@ -122,6 +132,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("broadcast", broadcast.broadcast_command, filters=PRIVATE),
         CommandHandler("bind_channel", publishing.bind_channel_command, filters=PRIVATE),
         CommandHandler("settings", settings.settings_command, filters=PRIVATE),
+        CommandHandler("department", heads.department_command, filters=PRIVATE),
         CommandHandler("tally", reports.tally_command),
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
@@ -131,6 +142,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(admin.on_members_page, pattern=MembersPage.matches),
         CallbackQueryHandler(admin.on_member, pattern=MemberCard.matches),
         CallbackQueryHandler(admin.on_member_role, pattern=MemberRole.matches),
+        CallbackQueryHandler(admin.on_member_head, pattern=MemberHead.matches),
         CallbackQueryHandler(admin.on_member_deactivate, pattern=MemberDeactivate.matches),
         CallbackQueryHandler(admin.on_departments, pattern=DepartmentList.matches),
         CallbackQueryHandler(admin.on_department, pattern=DepartmentCard.matches),
@@ -187,6 +199,12 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(settings.on_section, pattern=SettingsSection.matches),
         CallbackQueryHandler(settings.on_edit, pattern=SettingEdit.matches),
         CallbackQueryHandler(settings.on_reset, pattern=SettingReset.matches),
+        CallbackQueryHandler(heads.on_review, pattern=DeptReview.matches),
+        CallbackQueryHandler(heads.on_open, pattern=DeptOpen.matches),
+        CallbackQueryHandler(heads.on_toggle, pattern=DeptToggle.matches),
+        CallbackQueryHandler(heads.on_collective, pattern=DeptCollective.matches),
+        CallbackQueryHandler(heads.on_confirm, pattern=DeptConfirm.matches),
+        CallbackQueryHandler(heads.on_no_note, pattern=DeptNoNote.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

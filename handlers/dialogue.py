@@ -13,6 +13,7 @@ from handlers import (
     broadcast,
     campaigns,
     common,
+    heads,
     join,
     proposals,
     publishing,
@@ -49,6 +50,7 @@ STEPS: dict[Kind, Step] = {
     Kind.CHANNEL: _theirs(publishing.on_channel_text),
     Kind.PROPOSAL_REASON: _theirs(proposals.on_reason_text),
     Kind.SETTING: _theirs(settings.on_text),
+    Kind.DEPT_NOTE: heads.on_note_text,
 }
 
 

@@ -25,6 +25,7 @@ BUTTONS = {
     "m": ("handlers.admin", "on_member"),
     "mr": ("handlers.admin", "on_member_role"),
     "mx": ("handlers.admin", "on_member_deactivate"),
+    "hm": ("handlers.admin", "on_member_head"),
     "dl": ("handlers.admin", "on_departments"),
     "d": ("handlers.admin", "on_department"),
     "da": ("handlers.admin", "on_department_add"),
@@ -79,6 +80,12 @@ BUTTONS = {
     "set": ("handlers.settings", "on_section"),
     "sete": ("handlers.settings", "on_edit"),
     "setr": ("handlers.settings", "on_reset"),
+    "hv": ("handlers.heads", "on_review"),
+    "hd": ("handlers.heads", "on_open"),
+    "ht": ("handlers.heads", "on_toggle"),
+    "hc": ("handlers.heads", "on_collective"),
+    "hk": ("handlers.heads", "on_confirm"),
+    "hn": ("handlers.heads", "on_no_note"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -99,6 +106,7 @@ COMMANDS = {
     "broadcast": ("handlers.broadcast", "broadcast_command", "PRIVATE"),
     "bind_channel": ("handlers.publishing", "bind_channel_command", "PRIVATE"),
     "settings": ("handlers.settings", "settings_command", "PRIVATE"),
+    "department": ("handlers.heads", "department_command", "PRIVATE"),
     "tally": ("handlers.reports", "tally_command", "ANY"),
     "export": ("handlers.reports", "export_command", "ANY"),
     "stats": ("handlers.reports", "stats_command", "ANY"),
