@@ -168,7 +168,7 @@ async def on_no_note(update: Update, context: BotContext) -> None:
         department_id=pressed.department_id,
     )
     await query.answer()
-    await edit_or_say(update, context, "heads.sent", v=done.view, again=done.again)
+    await edit_or_say(update, context, "heads.sent", v=done.view, again=done.again, told=done.told)
 
 
 async def on_note_text(update: Update, context: BotContext, where: Where) -> None:
@@ -179,4 +179,4 @@ async def on_note_text(update: Update, context: BotContext, where: Where) -> Non
         await say(update, context, "heads.use_buttons")
         return
     done = await context.services.dept_heads.confirm(tg_user_id=user.id, note=message.text)
-    await say(update, context, "heads.sent", v=done.view, again=done.again)
+    await say(update, context, "heads.sent", v=done.view, again=done.again, told=done.told)

@@ -97,9 +97,9 @@ async def make_round(
     now: datetime,
     school: School,
     *,
-    registrants: dict[int, list[str]] | None = None,
+    head: int | None = TEACHER,
 ) -> Round:
-    """Two more teachers in Tổ 1 and two in Tổ 2, Vũ Thị Mai heading Tổ 1, and an open round
+    """Two more teachers in Tổ 1 and two in Tổ 2, `head` (Vũ Thị Mai) heading Tổ 1, an open round
     whose registrants wait for their department (the lead's round-opening is not here yet: the
     rows are written directly)."""
     for tg, name, dept in (
@@ -109,16 +109,16 @@ async def make_round(
         (KHOA, "Lý Văn Khoa", "Tổ 2"),
     ):
         await add_teacher(sessions, texts, now, school, tg, name, dept)
-    await make_head(sessions, texts, now, TEACHER)
-    if registrants is None:
-        registrants = {
-            TEACHER: [TITLES[0]],
-            COUNCIL: [TITLES[0], TITLES[1]],
-            BICH: [TITLES[0]],
-            HUNG: [TITLES[0]],
-            YEN: [TITLES[0]],
-            KHOA: [TITLES[0]],
-        }
+    if head is not None:
+        await make_head(sessions, texts, now, head)
+    registrants = {
+        TEACHER: [TITLES[0]],
+        COUNCIL: [TITLES[0], TITLES[1]],
+        BICH: [TITLES[0]],
+        HUNG: [TITLES[0]],
+        YEN: [TITLES[0]],
+        KHOA: [TITLES[0]],
+    }
     people = {tg: await person_id(sessions, tg) for tg in registrants}
     async with sessions() as s:
         made = JudgingRound(

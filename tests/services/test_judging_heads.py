@@ -355,7 +355,8 @@ async def test_the_heads_own_line_is_the_chairs_and_a_department_without_head_th
     }
     assert all(not c.mine for c in view.collective)
     await heads.ask_note(tg_user_id=CHAIR, round_id=rnd.id, department_id=rnd.dept1)
-    await heads.confirm(tg_user_id=CHAIR, note="", round_id=rnd.id, department_id=rnd.dept1)
+    done = await heads.confirm(tg_user_id=CHAIR, note="", round_id=rnd.id, department_id=rnd.dept1)
+    assert not done.told and not done.again  # she sent it herself; the head's list is the head's
     assert (await statuses(sessions, rnd.id))[mine] == "proposed"
     async with sessions() as s:
         review = await s.scalar(select(DepartmentReview))
