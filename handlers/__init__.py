@@ -201,8 +201,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(settings.on_reset, pattern=SettingReset.matches),
         CallbackQueryHandler(heads.on_review, pattern=DeptReview.matches),
         CallbackQueryHandler(heads.on_open, pattern=DeptOpen.matches),
-        CallbackQueryHandler(heads.on_toggle, pattern=DeptToggle.matches),
-        CallbackQueryHandler(heads.on_collective, pattern=DeptCollective.matches),
+        CallbackQueryHandler(heads.on_tick, pattern=any_of(DeptToggle, DeptCollective)),
         CallbackQueryHandler(heads.on_confirm, pattern=DeptConfirm.matches),
         CallbackQueryHandler(heads.on_no_note, pattern=DeptNoNote.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete

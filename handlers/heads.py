@@ -9,6 +9,7 @@ from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.conversations import Where
 from services.judging.departments import DeptList, DeptView
+from ui.buttons.base import BadCallback, parse
 from ui.buttons.departments import (
     DeptCollective,
     DeptConfirm,
@@ -103,32 +104,20 @@ async def on_open(update: Update, context: BotContext) -> None:
 
 
 @refusals
-async def on_toggle(update: Update, context: BotContext) -> None:
-    """Đề nghị ✓ / Không đề nghị for one registrant (kept in the draft until confirmed)."""
+async def on_tick(update: Update, context: BotContext) -> None:
+    """Đề nghị ✓ / Không đề nghị for one registrant, or the department's own tick for a
+    collective title: kept in the draft until the list is confirmed."""
     query = update.callback_query
     assert query is not None
-    pressed = DeptToggle.unpack(query.data)
+    match parse(query.data):
+        case DeptToggle(round_id=r, department_id=d, candidate_id=candidate):
+            ticked: dict[str, int] = {"candidate_id": candidate}
+        case DeptCollective(round_id=r, department_id=d, title=title):
+            ticked = {"title_index": title}
+        case _:
+            raise BadCallback(query.data)
     view = await context.services.dept_heads.toggle(
-        tg_user_id=query.from_user.id,
-        round_id=pressed.round_id,
-        department_id=pressed.department_id,
-        candidate_id=pressed.candidate_id,
-    )
-    await query.answer()
-    await _show(update, context, view, edit=True)
-
-
-@refusals
-async def on_collective(update: Update, context: BotContext) -> None:
-    """The department stands for a collective title, or not (kept in the draft)."""
-    query = update.callback_query
-    assert query is not None
-    pressed = DeptCollective.unpack(query.data)
-    view = await context.services.dept_heads.toggle(
-        tg_user_id=query.from_user.id,
-        round_id=pressed.round_id,
-        department_id=pressed.department_id,
-        title_index=pressed.title,
+        tg_user_id=query.from_user.id, round_id=r, department_id=d, **ticked
     )
     await query.answer()
     await _show(update, context, view, edit=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
-from services import members
+from services import conversations, members
 from services.base import Env
 from services.judging import DepartmentHeads
 from services.members import Members
@@ -171,3 +172,12 @@ async def is_head(sessions: SessionFactory, tg: int) -> bool:
             .where(Person.tg_user_id == tg)
         )
     return bool(found)
+
+
+async def plant_draft(
+    sessions: SessionFactory, now: datetime, tg: int, kind: str, step: str, data: dict[str, Any]
+) -> None:
+    """A dialogue left in the database, as if `tg` had reached `step` while they could."""
+    async with sessions() as s:
+        await conversations.put(s, chat_id=tg, user_id=tg, kind=kind, step=step, data=data, now=now)
+        await s.commit()

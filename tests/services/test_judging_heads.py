@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services import conversations, members, orgs
+from services import members
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
 from services.judging.departments import DeptList, DeptView
 from storage.db import SessionFactory
@@ -19,16 +19,23 @@ from storage.models import (
     Candidate,
     CandidateSource,
     Conversation,
-    Department,
     DepartmentReview,
     DeptStatus,
     Meeting,
     MeetingStatus,
     Membership,
     OutboxMessage,
-    Role,
 )
-from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, join, membership_of
+from tests.factories import (
+    CHAIR,
+    COUNCIL,
+    STRANGER,
+    TEACHER,
+    VICE,
+    School,
+    make_other_school,
+    membership_of,
+)
 from tests.judging_heads import (
     BICH,
     HUNG,
@@ -41,6 +48,7 @@ from tests.judging_heads import (
     make_round,
     members_service,
     person_id,
+    plant_draft,
     statuses,
 )
 from tests.snapshots import changes, snapshot
@@ -400,36 +408,6 @@ async def test_no_round_open_is_said_politely(
 # ------------------------------------------------------------------------ role × action
 
 
-async def other_school_council(sessions: SessionFactory, texts: Texts, now: datetime) -> None:
-    """A second school with its chair and a council member (OTHER_COUNCIL)."""
-    async with sessions() as s:
-        other = await orgs.create_org(s, name="Trường THCS Gia Thụy", now=now)
-    async with sessions() as s:
-        await orgs.claim_chair(
-            s, code=other.chair_code or "", tg_user_id=OTHER_CHAIR, display_name="Bình", now=now
-        )
-    async with sessions() as s:
-        dept = await s.scalar(select(Department.id).where(Department.org_id == other.org_id))
-    assert dept is not None
-    mid = await join(
-        sessions,
-        texts,
-        now,
-        code=other.invite_code,
-        tg_user_id=OTHER_COUNCIL,
-        name="Trịnh Văn Sơn",
-        department_id=dept,
-    )
-    async with sessions() as s:
-        await members.decide_join(
-            s, membership_id=mid, approver_tg_id=OTHER_CHAIR, approve=True, texts=texts, now=now
-        )
-    async with sessions() as s:
-        await members.set_role(
-            s, tg_user_id=OTHER_CHAIR, membership_id=mid, role=Role.COUNCIL, texts=texts, now=now
-        )
-
-
 EX_HEAD, DEACTIVATED_HEAD = HUNG, BICH
 # Who tries Tổ 1's list, and what they are told.
 PRESSERS = {
@@ -448,7 +426,7 @@ async def test_nobody_else_sees_ticks_or_confirms_a_departments_list(
     sessions: SessionFactory, texts: Texts, now: datetime, school: School, who: str
 ) -> None:
     rnd = await make_round(sessions, texts, now, school)
-    await other_school_council(sessions, texts, now)
+    await make_other_school(sessions, texts, now, chair=OTHER_CHAIR, council=OTHER_COUNCIL)
     await make_head(sessions, texts, now, YEN)  # Tổ 2's head
     # Hùng headed Tổ 1 and left a list waiting for its note; then the chair gave it back to Mai.
     await make_head(sessions, texts, now, HUNG)
@@ -464,17 +442,8 @@ async def test_nobody_else_sees_ticks_or_confirms_a_departments_list(
     await make_head(sessions, texts, now, TEACHER)
     tg, key = PRESSERS[who]
     if who != "ex-head (the chair moved the role)":  # a draft, as if they had reached the note
-        async with sessions() as s:
-            await conversations.put(
-                s,
-                chat_id=tg,
-                user_id=tg,
-                kind="dept_note",
-                step="note",
-                data={"round_id": rnd.id, "department_id": rnd.dept1, "lists": {}},
-                now=now,
-            )
-            await s.commit()
+        data = {"round_id": rnd.id, "department_id": rnd.dept1, "lists": {}}
+        await plant_draft(sessions, now, tg, "dept_note", "note", data)
     heads = heads_service(sessions, texts, now)
     target = {"round_id": rnd.id, "department_id": rnd.dept1}
     attempts = {
@@ -523,17 +492,8 @@ async def test_a_member_who_changes_department_stops_heading_the_old_one(
 ) -> None:
     await make_head(sessions, texts, now, CHAIR)
     assert await is_head(sessions, CHAIR)
-    async with sessions() as s:
-        await conversations.put(
-            s,
-            chat_id=CHAIR,
-            user_id=CHAIR,
-            kind="profile",
-            step="department",
-            data={"org_id": school.org_id, "name": "Trần Thị Thu Hà"},
-            now=now,
-        )
-        await s.commit()
+    data = {"org_id": school.org_id, "name": "Trần Thị Thu Hà"}
+    await plant_draft(sessions, now, CHAIR, "profile", "department", data)
     async with sessions() as s:
         await members.choose_department(
             s,

@@ -82,8 +82,8 @@ BUTTONS = {
     "setr": ("handlers.settings", "on_reset"),
     "hv": ("handlers.heads", "on_review"),
     "hd": ("handlers.heads", "on_open"),
-    "ht": ("handlers.heads", "on_toggle"),
-    "hc": ("handlers.heads", "on_collective"),
+    "ht": ("handlers.heads", "on_tick"),
+    "hc": ("handlers.heads", "on_tick"),
     "hk": ("handlers.heads", "on_confirm"),
     "hn": ("handlers.heads", "on_no_note"),
 }
