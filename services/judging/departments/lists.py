@@ -48,6 +48,7 @@ DRAFT = Drafts(Kind.DEPT_NOTE)
 
 
 async def draft_data(session: AsyncSession, tg_user_id: int) -> dict[str, Any]:
+    """The presser's DEPT_NOTE draft ({} when they have none)."""
     try:
         return dict((await DRAFT.load(session, tg_user_id)).data)
     except NoDraft:
@@ -72,6 +73,7 @@ async def save_ticks(
 
 
 async def refuse_locked(session: AsyncSession, access: Access) -> None:
+    """Refuse once the council's meeting for the round has opened: the lists are final."""
     if await locked(session, access.round.id):
         raise AlreadyDone("heads.meeting_started")
 

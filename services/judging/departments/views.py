@@ -153,6 +153,7 @@ class Access:
         return self.who.person.id
 
     def decides(self, person_id: int) -> str:
+        """Who decides this person's line (see `Line.decides`)."""
         if person_id == self.person_id:  # nobody decides their own line
             return "vice" if self.who.role == Role.CHAIR else "chair"
         if self.as_head or self.head is None or person_id == self.head.person_id:
@@ -161,6 +162,7 @@ class Access:
 
     @property
     def collective(self) -> bool:
+        """The presser speaks for the department itself (its collective titles, its review)."""
         return self.as_head or self.head is None
 
 
@@ -170,6 +172,7 @@ async def member(session: AsyncSession, tg_user_id: int) -> Actor:
 
 
 async def judging_round(session: AsyncSession, who: Actor, round_id: int) -> JudgingRound:
+    """An open round of the presser's school (another school's is not found)."""
     try:
         found = await round_of(session, who.org_id, round_id)
     except NotFound:
@@ -180,6 +183,7 @@ async def judging_round(session: AsyncSession, who: Actor, round_id: int) -> Jud
 
 
 async def head_of(session: AsyncSession, org_id: int, department_id: int) -> Membership | None:
+    """The department's head (an active member), if it has one."""
     return await session.scalar(
         select(Membership)
         .options(joinedload(Membership.person))
