@@ -99,7 +99,7 @@ async def test_a_head_sends_the_departments_list_with_a_note_and_the_chair_is_to
     async with running_bot(emu, db_url):
         await head.press(shown, "Xác nhận danh sách của tổ")
         ask = await head.wait_edit(shown, contains="Xác nhận danh sách của Tổ 1")
-        assert "Lao động tiên tiến: đề nghị 3/4 người" in ask.text
+        assert "Lao động tiên tiến: đề nghị 2/4 người" in ask.text  # hers is not hers to tick
         assert ask.button_texts == ["Không có ghi chú", "« Quay lại danh sách"]
         await head.send("Tổ họp ngày 20/5, <b>5/5</b> thành viên dự & thống nhất")
         sent = await head.wait_message(contains="Đã gửi danh sách đề nghị của Tổ 1")

@@ -93,19 +93,12 @@ class DeptView:
         return not self.locked and (mine or any(c.mine for c in self.collective))
 
     def tally(self, stored: bool) -> list[tuple[str, int, int]]:
-        """(title, proposed, lines): as stored (what counts), or as ticked."""
-        return [
-            (
-                b.title,
-                sum(
-                    1
-                    for x in b.lines
-                    if (x.status == DeptStatus.PROPOSED if stored else x.proposed)
-                ),
-                len(b.lines),
-            )
-            for b in self.titles
-        ]
+        """(title, proposed, lines): as stored (what counts), or with the viewer's ticks."""
+
+        def proposed(x: Line) -> bool:
+            return x.proposed if x.decides == "me" and not stored else x.status == "proposed"
+
+        return [(b.title, sum(map(proposed, b.lines)), len(b.lines)) for b in self.titles]
 
     def waiting(self) -> list[tuple[str, str]]:
         """(name, title) of the lines nobody has confirmed yet."""
