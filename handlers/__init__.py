@@ -21,6 +21,7 @@ from handlers import (
     council,
     dialogue,
     facts,
+    heads,
     join,
     judging,
     meetings,
@@ -45,6 +46,14 @@ from ui.buttons.broadcasts import (
     ReadReceipt,
 )
 from ui.buttons.common import LanguageChosen
+from ui.buttons.departments import (
+    DeptCollective,
+    DeptConfirm,
+    DeptNoNote,
+    DeptOpen,
+    DeptReview,
+    DeptToggle,
+)
 from ui.buttons.facts import (
     FactsAsk,
     FactsClear,
@@ -79,6 +88,7 @@ from ui.buttons.members import (
     JoinDecided,
     MemberCard,
     MemberDeactivate,
+    MemberHead,
     MemberRole,
     MembersPage,
 )
@@ -155,6 +165,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("settings", settings.settings_command, filters=PRIVATE),
         CommandHandler("round", judging.round_command, filters=PRIVATE),
         CommandHandler("meeting", meetings.meeting_command, filters=PRIVATE),
+        CommandHandler("department", heads.department_command, filters=PRIVATE),
         CommandHandler("tally", reports.tally_command),
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
@@ -166,6 +177,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(admin.on_members_page, pattern=MembersPage.matches),
         CallbackQueryHandler(admin.on_member, pattern=MemberCard.matches),
         CallbackQueryHandler(admin.on_member_role, pattern=MemberRole.matches),
+        CallbackQueryHandler(admin.on_member_head, pattern=MemberHead.matches),
         CallbackQueryHandler(admin.on_member_deactivate, pattern=MemberDeactivate.matches),
         CallbackQueryHandler(admin.on_departments, pattern=DepartmentList.matches),
         CallbackQueryHandler(admin.on_department, pattern=DepartmentCard.matches),
@@ -256,6 +268,11 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(meetings.on_open, pattern=MeetingOpen.matches),
         CallbackQueryHandler(meetings.on_absent, pattern=MeetingAbsent.matches),
         CallbackQueryHandler(meetings.on_check_in, pattern=MeetingCheckIn.matches),
+        CallbackQueryHandler(heads.on_review, pattern=DeptReview.matches),
+        CallbackQueryHandler(heads.on_open, pattern=DeptOpen.matches),
+        CallbackQueryHandler(heads.on_tick, pattern=any_of(DeptToggle, DeptCollective)),
+        CallbackQueryHandler(heads.on_confirm, pattern=DeptConfirm.matches),
+        CallbackQueryHandler(heads.on_no_note, pattern=DeptNoNote.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

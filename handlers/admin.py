@@ -19,6 +19,7 @@ from ui.buttons.members import (
     InviteRotate,
     MemberCard,
     MemberDeactivate,
+    MemberHead,
     MemberRole,
     MembersPage,
 )
@@ -41,6 +42,7 @@ async def _member_list(update: Update, context: BotContext, roster: Roster, page
                     name=m.name,
                     role=str(m.role),
                     department=m.department,
+                    heads=m.heads,
                 ),
                 MemberCard(m.id).pack(),
             )
@@ -97,6 +99,14 @@ async def _member_card(update: Update, context: BotContext, m: MemberRow) -> Non
             (texts.plain(locale, "members.set_council"), MemberRole(m.id, Role.COUNCIL).pack()),
             (texts.plain(locale, "members.set_staff"), MemberRole(m.id, Role.STAFF).pack()),
         ],
+        [
+            (
+                texts.plain(
+                    locale, "members.unset_head_button" if m.heads else "members.set_head_button"
+                ),
+                MemberHead(m.id, heads=not m.heads).pack(),
+            )
+        ],
         [(texts.plain(locale, "members.deactivate_button"), MemberDeactivate(m.id).pack())],
         [(texts.plain(locale, "members.back_button"), MembersPage(0).pack())],
     ]
@@ -108,6 +118,7 @@ async def _member_card(update: Update, context: BotContext, m: MemberRow) -> Non
         name=m.name,
         role=str(m.role),
         department=m.department,
+        heads=m.heads,
     )
 
 
@@ -133,11 +144,43 @@ async def on_member_role(update: Update, context: BotContext) -> None:
     changed = await context.services.members.set_role(
         tg_user_id=query.from_user.id, membership_id=pressed.membership_id, role=pressed.role
     )
-    await set_user_menu(context.bot, changed.tg_user_id, pressed.role, changed.locale)
+    await set_user_menu(
+        context.bot, changed.tg_user_id, pressed.role, changed.locale, heads=changed.member.heads
+    )
     locale = await user_locale(context, update)
     name = changed.member.name
     await query.answer(context.deps.texts.plain(locale, "members.role_set", name=name))
     await _member_card(update, context, changed.member)
+
+
+@refusals
+async def on_member_head(update: Update, context: BotContext) -> None:
+    """Make a member the head of their department, or no longer; the head it replaces and they
+    are told, and their menus follow (/department)."""
+    query = update.callback_query
+    assert query is not None
+    pressed = MemberHead.unpack(query.data)
+    done = await context.services.members.set_head(
+        tg_user_id=query.from_user.id, membership_id=pressed.membership_id, heads=pressed.heads
+    )
+    for changed in (done.replaced, done.member):
+        if changed is not None:
+            m = changed.member
+            await set_user_menu(
+                context.bot, changed.tg_user_id, m.role, changed.locale, heads=m.heads
+            )
+    plain, locale = context.deps.texts.plain, await user_locale(context, update)
+    m = done.member.member
+    said = plain(
+        locale,
+        "members.head_set" if m.heads else "members.head_unset",
+        name=m.name,
+        department=m.department,
+    )
+    if done.replaced is not None:
+        said += " " + plain(locale, "members.head_replaced", name=done.replaced.member.name)
+    await query.answer(said[:200])
+    await _member_card(update, context, m)
 
 
 @refusals

@@ -71,7 +71,9 @@ async def help_command(update: Update, context: BotContext) -> None:
         await say(update, context, "common.help_group", bound=org is not None, org=org or "")
         return
     who = await context.services.people.standing(user.id)
-    await say(update, context, "common.help", role=str(who.role or ""), org=who.org)
+    await say(
+        update, context, "common.help", role=str(who.role or ""), org=who.org, heads=who.heads
+    )
 
 
 async def lang_command(update: Update, context: BotContext) -> None:
@@ -100,7 +102,7 @@ async def _set_lang(update: Update, context: BotContext, tg_user_id: int, locale
     chosen = await context.services.people.choose_language(tg_user_id=tg_user_id, locale=locale)
     remember_locale(context, locale)
     if chosen.changed:
-        await set_user_menu(context.bot, tg_user_id, chosen.role, locale)
+        await set_user_menu(context.bot, tg_user_id, chosen.role, locale, heads=chosen.heads)
 
 
 @refusals

@@ -14,6 +14,7 @@ from handlers import (
     campaigns,
     common,
     facts,
+    heads,
     join,
     meetings,
     minutes,
@@ -56,6 +57,7 @@ STEPS: dict[Kind, Step] = {
     Kind.FACTS: _theirs(facts.on_text),
     Kind.MEETING: _theirs(meetings.on_text),
     Kind.ABSENCE: _theirs(meetings.on_absence_text),
+    Kind.DEPT_NOTE: heads.on_note_text,
 }
 
 

@@ -34,6 +34,7 @@ _DESCRIPTIONS = {
         "facts": "Thông tin xét thi đua (xếp loại, ngày công tác)",
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
+        "department": "Danh sách đề nghị của tổ (bình xét)",
     },
     "en": {
         "help": "Commands",
@@ -57,6 +58,7 @@ _DESCRIPTIONS = {
         "facts": "Judging facts (ratings, start of service)",
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
+        "department": "The department's proposals (judging)",
     },
 }
 BASE = ("help", "lang", "cancel")
@@ -75,6 +77,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "invite",
         "settings",
         "facts",
+        "department",
     ),
     Role.CHAIR: (
         *MEMBER,
@@ -88,8 +91,11 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "bind_channel",
         "settings",
         "facts",
+        "department",
     ),
 }
+# A department head (tổ trưởng, of any role) also sends the department's proposals.
+HEAD = ("department",)
 GROUP = ("help",)  # any group; the chair learns /bind_council when the bot is added
 COUNCIL_GROUP = (
     "help",
@@ -116,11 +122,21 @@ async def set_default_menus(bot: Bot) -> None:
     )
 
 
-async def set_user_menu(bot: Bot, tg_user_id: int, role: Role | None, locale: str) -> None:
+def menu_of(role: Role | None, *, heads: bool = False) -> tuple[str, ...]:
+    """The private-chat commands of a role (a department head's with /department)."""
+    names = BY_ROLE.get(role, BASE)
+    if heads and role is not None:
+        names = (*names, *(n for n in HEAD if n not in names))
+    return names
+
+
+async def set_user_menu(
+    bot: Bot, tg_user_id: int, role: Role | None, locale: str, *, heads: bool = False
+) -> None:
     """The private-chat menu of one person's role (best effort: a menu is not worth a crash)."""
     try:
         await bot.set_my_commands(
-            commands(BY_ROLE.get(role, BASE), locale), scope=BotCommandScopeChat(tg_user_id)
+            commands(menu_of(role, heads=heads), locale), scope=BotCommandScopeChat(tg_user_id)
         )
     except TelegramError as exc:
         log.warning("could not set the menu of a user: %s", exc.message)

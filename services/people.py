@@ -157,6 +157,7 @@ class Standing:
     name: str
     org: str  # the organisation of their active membership ("" if none)
     address: str | None = None  # "thay" / "co" as asked at joining (None: greeted neutrally)
+    heads: bool = False  # the head (tổ trưởng) of their department
 
 
 def standing_of(who: Actor) -> Standing:
@@ -168,7 +169,13 @@ def standing_of(who: Actor) -> Standing:
         name=who.person.full_name if who.person else "",
         org=who.membership.org.name if active and who.membership else "",
         address=who.person.address if who.person else None,
+        heads=heads_department(who),
     )
+
+
+def heads_department(who: Actor) -> bool:
+    """They are an active member and the head (tổ trưởng) of their department."""
+    return who.role is not None and who.membership is not None and who.membership.heads_department
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,7 @@ class LanguageSet:
 
     changed: bool
     role: Role | None
+    heads: bool = False  # a department head's menu has /department
 
 
 class People(UseCases):
@@ -198,7 +206,11 @@ class People(UseCases):
             # only a different language needs it set again.
             changed = self.texts.locale(earlier) != locale
             who = await actor(session, tg_user_id) if changed else None
-        return LanguageSet(changed=changed, role=who.role if who else None)
+        return LanguageSet(
+            changed=changed,
+            role=who.role if who else None,
+            heads=heads_department(who) if who else False,
+        )
 
     async def standing(self, tg_user_id: int) -> Standing:
         """Who this person is here (a greeting, the help text)."""

@@ -105,6 +105,41 @@ async def make_school(
     return school
 
 
+async def make_other_school(
+    sessions: SessionFactory, texts: Texts, now: datetime, *, chair: int, council: int
+) -> orgs.OrgCreated:
+    """A second school whose chair claimed it and approved a council member (`council`)."""
+    async with sessions() as s:
+        other = await orgs.create_org(s, name="Trường THCS Gia Thụy", now=now)
+    async with sessions() as s:
+        await orgs.claim_chair(
+            s, code=other.chair_code or "", tg_user_id=chair, display_name="Bình", now=now
+        )
+    async with sessions() as s:
+        department = await s.scalar(
+            select(Department.id).where(Department.org_id == other.org_id).limit(1)
+        )
+    assert department is not None
+    mid = await join(
+        sessions,
+        texts,
+        now,
+        code=other.invite_code,
+        tg_user_id=council,
+        name="Trịnh Văn Sơn",
+        department_id=department,
+    )
+    async with sessions() as s:
+        await members.decide_join(
+            s, membership_id=mid, approver_tg_id=chair, approve=True, texts=texts, now=now
+        )
+    async with sessions() as s:
+        await members.set_role(
+            s, tg_user_id=chair, membership_id=mid, role=Role.COUNCIL, texts=texts, now=now
+        )
+    return other
+
+
 async def forget_outbox(sessions: SessionFactory) -> None:
     """Drop what setting up queued: it is history, not what a test wants to look at.
 

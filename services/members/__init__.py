@@ -30,6 +30,7 @@ from services.members.roster import (
     list_members,
     member_of_chair,
     require_chair,
+    set_head,
     set_role,
 )
 
@@ -53,5 +54,6 @@ __all__ = [
     "remove_department",
     "rename_department",
     "require_chair",
+    "set_head",
     "set_role",
 ]

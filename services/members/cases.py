@@ -23,6 +23,7 @@ class MemberRow:
     name: str
     role: Role
     department: str
+    heads: bool = False  # the head (tổ trưởng) of their department
 
 
 def _row(membership: Membership) -> MemberRow:
@@ -31,6 +32,7 @@ def _row(membership: Membership) -> MemberRow:
         name=membership.person.full_name,
         role=Role(membership.role),
         department=membership.department.name if membership.department else "",
+        heads=membership.heads_department,
     )
 
 
@@ -49,6 +51,14 @@ class MemberChanged:
     member: MemberRow
     tg_user_id: int
     locale: str
+
+
+@dataclass(frozen=True)
+class HeadChanged:
+    """A department head set or unset: the member, and the head they replaced (menus follow)."""
+
+    member: MemberChanged
+    replaced: MemberChanged | None
 
 
 @dataclass(frozen=True)
@@ -184,6 +194,20 @@ class Members(UseCases):
                 now=self.now(),
             )
             return self._changed(m)
+
+    async def set_head(self, *, tg_user_id: int, membership_id: int, heads: bool) -> HeadChanged:
+        """The chair makes a member the head of their department (replacing the one it had), or
+        no longer; they are told."""
+        async with self.env.sessions() as session:
+            m, replaced = await roster.set_head(
+                session,
+                tg_user_id=tg_user_id,
+                membership_id=membership_id,
+                heads=heads,
+                texts=self.texts,
+                now=self.now(),
+            )
+            return HeadChanged(self._changed(m), self._changed(replaced) if replaced else None)
 
     async def deactivate(self, *, tg_user_id: int, membership_id: int) -> Deactivated:
         """The chair deactivates someone who left; they are told."""

@@ -139,12 +139,15 @@ async def choose_department(
     if convo.kind == Kind.PROFILE:
         if membership is None:
             raise NotFound("errors.not_member")
+        if membership.department_id != department.id:
+            membership.heads_department = False  # the head of a department she left
         membership.department_id = department.id
     else:
         if membership is None:
             membership = Membership(org_id=org_id, person_id=person.id, requested_at=now)
             session.add(membership)
         membership.role, membership.status = Role.STAFF, MemberStatus.PENDING
+        membership.heads_department = False
         membership.department_id, membership.requested_at = department.id, now
         membership.decided_at = membership.decided_by = None
         await session.flush()

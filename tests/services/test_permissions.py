@@ -36,7 +36,6 @@ from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.models import (
     Campaign,
     CampaignKind,
-    Department,
     NomineeKind,
     OutboxMessage,
     Person,
@@ -47,7 +46,17 @@ from storage.models import (
     Title,
 )
 from tests.conftest import _truncate_pg
-from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, join, make_school
+from tests.factories import (
+    CHAIR,
+    COUNCIL,
+    STRANGER,
+    TEACHER,
+    VICE,
+    School,
+    join,
+    make_other_school,
+    make_school,
+)
 from tests.snapshots import changes, snapshot
 from ui.texts import Texts
 
@@ -172,47 +181,10 @@ async def build(sessions: SessionFactory, texts: Texts, now: datetime) -> World:
             user_is_admin=True,
             now=now,
         )
-    async with sessions() as s:
-        other = await orgs.create_org(s, name="Trường THCS Gia Thụy", now=now)
-    async with sessions() as s:
-        await orgs.claim_chair(
-            s, code=other.chair_code or "", tg_user_id=OTHER_CHAIR, display_name="Bình", now=now
-        )
+    # School B: its chair and a council member (not its chair), its council group bound.
+    other = await make_other_school(sessions, texts, now, chair=OTHER_CHAIR, council=OTHER_COUNCIL)
     async with sessions() as s:
         await orgs.bind_council(s, tg_user_id=OTHER_CHAIR, chat_id=GROUP_B, now=now)
-    # School B's council member (not its chair).
-    async with sessions() as s:
-        b_department = await s.scalar(
-            select(Department.id).where(Department.org_id == other.org_id).limit(1)
-        )
-    assert b_department is not None
-    b_member = await join(
-        sessions,
-        texts,
-        now,
-        code=other.invite_code,
-        tg_user_id=OTHER_COUNCIL,
-        name="Trịnh Văn Sơn",
-        department_id=b_department,
-    )
-    async with sessions() as s:
-        await members.decide_join(
-            s,
-            membership_id=b_member,
-            approver_tg_id=OTHER_CHAIR,
-            approve=True,
-            texts=texts,
-            now=now,
-        )
-    async with sessions() as s:
-        await members.set_role(
-            s,
-            tg_user_id=OTHER_CHAIR,
-            membership_id=b_member,
-            role=Role.COUNCIL,
-            texts=texts,
-            now=now,
-        )
     async with sessions() as s:
         await set_locale(s, tg_user_id=STRANGER, locale="vi", now=now)  # spoke to the bot once
     world = World(sessions, texts, now, school, other.chair_code or "", 0, 0)

@@ -8,6 +8,7 @@ from handlers import (
     campaigns,
     dialogue,
     facts,
+    heads,
     join,
     minutes,
     proposals,
@@ -26,6 +27,10 @@ def test_the_members_steps_are_their_own_functions() -> None:
     assert dialogue.STEPS[Kind.JOIN] is join.on_join_text
     assert dialogue.STEPS[Kind.PROFILE] is join.on_join_text
     assert dialogue.STEPS[Kind.DEPARTMENT] is admin.on_department_name
+
+
+def test_a_department_heads_note_reaches_its_step() -> None:
+    assert dialogue.STEPS[Kind.DEPT_NOTE] is heads.on_note_text
 
 
 def test_other_areas_texts_reach_their_own_handlers() -> None:

@@ -26,6 +26,7 @@ BUTTONS = {
     "m": ("handlers.admin", "on_member"),
     "mr": ("handlers.admin", "on_member_role"),
     "mx": ("handlers.admin", "on_member_deactivate"),
+    "hm": ("handlers.admin", "on_member_head"),
     "dl": ("handlers.admin", "on_departments"),
     "d": ("handlers.admin", "on_department"),
     "da": ("handlers.admin", "on_department_add"),
@@ -113,6 +114,12 @@ BUTTONS = {
     "go": ("handlers.meetings", "on_open"),
     "gb": ("handlers.meetings", "on_absent"),
     "gi": ("handlers.meetings", "on_check_in"),
+    "hv": ("handlers.heads", "on_review"),
+    "hd": ("handlers.heads", "on_open"),
+    "ht": ("handlers.heads", "on_tick"),
+    "hc": ("handlers.heads", "on_tick"),
+    "hk": ("handlers.heads", "on_confirm"),
+    "hn": ("handlers.heads", "on_no_note"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -134,6 +141,7 @@ COMMANDS = {
     "bind_channel": ("handlers.publishing", "bind_channel_command", "PRIVATE"),
     "settings": ("handlers.settings", "settings_command", "PRIVATE"),
     "round": ("handlers.judging", "round_command", "PRIVATE"),
+    "department": ("handlers.heads", "department_command", "PRIVATE"),
     "tally": ("handlers.reports", "tally_command", "ANY"),
     "export": ("handlers.reports", "export_command", "ANY"),
     "stats": ("handlers.reports", "stats_command", "ANY"),

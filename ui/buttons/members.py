@@ -53,6 +53,14 @@ class MemberRole(Button, kind="mr"):
 
 
 @dataclass(frozen=True)
+class MemberHead(Button, kind="hm"):
+    """Make a member the head (tổ trưởng) of their department (True), or no longer (False)."""
+
+    membership_id: int
+    heads: bool
+
+
+@dataclass(frozen=True)
 class MemberDeactivate(Button, kind="mx"):
     """Deactivate a member who left."""
 
