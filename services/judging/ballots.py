@@ -802,7 +802,7 @@ class Ballots(UseCases):
                     base=c.base or 0,
                     percent=Fraction((c.yes or 0) * 100, c.base) if c.base else Fraction(0),
                     outcome=str(c.outcome),
-                    tie=(c.yes or 0) == (c.no or 0),
+                    tie=(c.yes or 0) == (c.no or 0) and bool(c.yes),
                     warnings=tuple(Warning.from_json(w) for w in c.warnings),
                 )
                 for c in candidates

@@ -18,16 +18,15 @@ from services.base import UseCases
 from services.calendar import school_year
 from services.errors import AlreadyDone, NotAllowed, NotFound
 from services.judging.common import (
-    facts_by_person,
     open_round,
     round_of,
     rules_of,
     school_rules,
     title_family,
 )
+from services.judging.facts import facts_for
 from services.judging.rules import (
     Family,
-    PersonFacts,
     Warning,
     cap,
     check_collective,
@@ -116,12 +115,6 @@ class RoundView:
     waiting_departments: tuple[str, ...] = field(default=())
 
 
-def _facts(row: Any) -> PersonFacts | None:
-    if row is None:
-        return None
-    return PersonFacts(row.rating, row.started_on, row.discipline, row.initiative)
-
-
 async def _candidates(session: AsyncSession, round_id: int) -> Sequence[Candidate]:
     return (
         await session.scalars(
@@ -151,7 +144,7 @@ async def warnings_of(
     is counted up to today (or the period's end, once past)."""
     rules = rules_of(settings)
     until = min(rnd.period_end, today)
-    facts = await facts_by_person(session, rnd.org_id, rnd.year)
+    facts = await facts_for(session, rnd.org_id, rnd.year)
     candidates = await _candidates(session, rnd.id)
     departments = await _departments_of(session, rnd.org_id)
     families = {c.title: title_family(settings, c.title) for c in candidates}
@@ -169,7 +162,7 @@ async def warnings_of(
     for c in candidates:
         kind = families[c.title]
         if c.person_id is not None:
-            warns = check_person(kind, _facts(facts.get(c.person_id)), rules, period_end=until)
+            warns = check_person(kind, facts.get(c.person_id), rules, period_end=until)
             if kind == Family.CSTDCS and (
                 c.person_id not in ldtt_people or c.person_id in ldtt_failed
             ):
@@ -177,7 +170,7 @@ async def warnings_of(
         else:
             members = [p for p, d in departments.items() if d == c.department_id]
             ldtt = sum(1 for p in members if p in ldtt_people)
-            warns = check_collective([_facts(facts.get(p)) for p in members], ldtt, rules)
+            warns = check_collective([facts.get(p) for p in members], ldtt, rules)
         found[c.id] = warns
     notes: dict[str, list[Warning]] = defaultdict(list)
     for title, kind in families.items():
