@@ -89,6 +89,63 @@ async def edit_or_say(
             raise
 
 
+PART = 3800  # characters per message of a long text (Telegram's limit is 4096 after parsing)
+
+
+def parts(text: str, limit: int = PART) -> list[str]:
+    """A long text cut at line ends into messages Telegram accepts (a line is never cut, and
+    the templates open and close their tags on one line)."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks or [""]
+
+
+async def say_long(
+    update: Update,
+    context: BotContext,
+    key: str,
+    /,
+    *,
+    buttons: Buttons | None = None,
+    edit: bool = False,
+    **values: object,
+) -> None:
+    """A text that may pass Telegram's limit: in several messages, the buttons under the last;
+    with `edit`, the pressed message becomes the first part."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    text = context.deps.texts.render(await user_locale(context, update), key, **values)
+    pieces = parts(text)
+    markup = keyboard([[list(b) for b in row] for row in buttons]) if buttons else None
+    query = update.callback_query
+    start = 0
+    if edit and query is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(
+                pieces[0],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if len(pieces) == 1 else None,
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                raise
+        start = 1
+    for n, piece in enumerate(pieces[start:], start=start):
+        last = n == len(pieces) - 1
+        await context.bot.send_message(
+            chat.id, piece, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+        )
+
+
 def refusals(handler: Handler) -> Handler:
     """Turn a service's refusal into a polite answer: an alert for a button, else a message.
 

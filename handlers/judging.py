@@ -7,7 +7,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
+from handlers.base import Buttons, edit_or_say, refusals, say, say_long, user_locale
 from runtime.context import BotContext
 from services.errors import NotFound
 from services.judging.ballots import Sheet, progress_buttons, sheet_buttons
@@ -86,8 +86,13 @@ async def on_round(update: Update, context: BotContext) -> None:
     )
     await query.answer()
     locale = await user_locale(context, update)
-    await edit_or_say(
-        update, context, "judging.view", r=view, buttons=_round_buttons(context, locale, view)
+    await say_long(
+        update,
+        context,
+        "judging.view",
+        r=view,
+        buttons=_round_buttons(context, locale, view),
+        edit=True,
     )
 
 
@@ -108,7 +113,7 @@ async def on_open(update: Update, context: BotContext) -> None:
         added=opened.added,
         heads=opened.heads_told,
     )
-    await say(
+    await say_long(
         update,
         context,
         "judging.view",
@@ -127,7 +132,7 @@ async def on_close_round(update: Update, context: BotContext) -> None:
         tg_user_id=query.from_user.id, round_id=pressed.round_id
     )
     await query.answer()
-    await edit_or_say(update, context, "judging.view", r=view)
+    await say_long(update, context, "judging.view", r=view, edit=True)
 
 
 @refusals
@@ -218,7 +223,7 @@ async def on_vote_close(update: Update, context: BotContext) -> None:
         tg_user_id=query.from_user.id, ballot_id=pressed.ballot_id
     )
     await query.answer()
-    await say(update, context, "judging.result", r=result)
+    await say_long(update, context, "judging.result", r=result)
 
 
 @refusals

@@ -62,7 +62,7 @@ from storage.models import (
 from ui.buttons.judging import VoteCast, VoteClose, VoteRest, VoteStatus
 from ui.texts import Texts
 
-SHEET_SIZE = 40  # candidates per ballot message: two buttons each, Telegram allows 100
+SHEET_SIZE = 20  # candidates per ballot message: short enough with every warning shown
 
 
 def box_key(secret: bytes, ballot_id: int, candidate_id: int, person_id: int) -> str:
@@ -436,6 +436,17 @@ class Ballots(UseCases):
             for c in candidates:
                 c.warnings = [w.as_json() for w in warns.get(c.id, [])]
             await session.flush()
+            # The chair's progress first, then each member's ballot (hers too).
+            progress = await _progress(session, ballot, meeting)
+            locale = self.texts.locale(who.locale)
+            outbox.enqueue_message(
+                session,
+                chat_id=tg_user_id,
+                text=self.texts.render(locale, "judging.progress", p=progress),
+                buttons=progress_buttons(progress, self.texts, locale),
+                now=now,
+                ref=_progress_ref(ballot.id),
+            )
             for member in present:
                 locale = self.texts.locale(member.person.locale)
                 first = await _sheet(session, self._key, ballot, meeting, member, 0)
@@ -465,16 +476,6 @@ class Ballots(UseCases):
                 secret=secret,
                 present=len(present),
                 candidates=len(candidates),
-            )
-            progress = await _progress(session, ballot, meeting)
-            locale = self.texts.locale(who.locale)
-            outbox.enqueue_message(
-                session,
-                chat_id=tg_user_id,
-                text=self.texts.render(locale, "judging.progress", p=progress),
-                buttons=progress_buttons(progress, self.texts, locale),
-                now=now,
-                ref=_progress_ref(ballot.id),
             )
             await session.commit()
             return progress

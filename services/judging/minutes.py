@@ -203,7 +203,9 @@ def _candidate_line(
         no=no,
         base=on,
         percent=percent_text(yes, on, threshold) if yes is not None and on else "–",
-        result=result_text(str(c.outcome) if yes is not None else None, tie=yes == no),
+        result=result_text(
+            str(c.outcome) if yes is not None else None, tie=yes == no and bool(yes)
+        ),
         warnings=tuple(_warning(at.texts, w) for w in c.warnings or ()),
         conflicted=conflicted,
         cast=len(voters),

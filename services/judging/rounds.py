@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -113,6 +113,11 @@ class RoundView:
     meeting_id: int | None = None
     meeting_status: str | None = None
     waiting_departments: tuple[str, ...] = field(default=())
+
+    @property
+    def last_day(self) -> date:
+        """The period's last day (its end is the next school year's first)."""
+        return self.period_end - timedelta(days=1)
 
 
 async def _candidates(session: AsyncSession, round_id: int) -> Sequence[Candidate]:
