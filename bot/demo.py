@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.app import App, bootstrap, build_application, serve
+from reports.pdf import converter
 from runtime.config import load_settings
 from runtime.context import Deps
 from services import orgs
@@ -560,6 +561,115 @@ def _png(seed: int) -> bytes:
     )
 
 
+async def the_council_judges_the_year(demo: Demo) -> None:
+    """The end-of-year judging round: the chair opens it, schedules the meeting, the council
+    checks in, votes on Lao động tiên tiến, and the minutes come out."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import update
+
+    from storage.models import (
+        Campaign,
+        Candidate,
+        DeptStatus,
+        Person,
+        PersonYear,
+        Rating,
+        Registration,
+        Title,
+    )
+
+    chair, vice, council = demo["chair"], demo["vice"], demo["council"]
+    now = demo.deps.clock()
+    org = await campaigns_org(demo)
+    year = int(YEAR[:4])
+    async with demo.deps.sessions() as session:
+        people = {
+            p.tg_user_id: p.id
+            for p in await session.scalars(
+                select(Person).where(Person.tg_user_id.in_([c.tg_id for c in CAST.values()]))
+            )
+        }
+        ldtt = await session.scalar(
+            select(Title.id).where(Title.org_id == org.id, Title.name == "Lao động tiên tiến")
+        )
+        registration = await session.scalar(
+            select(Campaign.id).where(Campaign.org_id == org.id, Campaign.name.like("Đăng ký%"))
+        )
+        assert ldtt is not None and registration is not None
+        for role in ("vice", "council"):
+            session.add(
+                Registration(
+                    campaign_id=registration,
+                    person_id=people[CAST[role].tg_id],
+                    title_id=ldtt,
+                    registered_at=now,
+                )
+            )
+        for role in ("chair", "vice", "council", "teacher"):
+            session.add(
+                PersonYear(
+                    org_id=org.id,
+                    person_id=people[CAST[role].tg_id],
+                    year=year,
+                    rating=Rating.GOOD,
+                    started_on=date(2012, 9, 5),
+                    updated_at=now,
+                )
+            )
+        await session.commit()
+    demo.out.note("two more registrations, and the year's ratings (in a school: the /facts sheet)")
+    await chair.send("/round")
+    none_yet = await chair.sees("chưa mở đợt bình xét")
+    await chair.taps(none_yet, "🗳 Mở đợt bình xét")
+    await chair.sees_edit(none_yet, "Đã mở")
+    async with demo.deps.sessions() as session:
+        await session.execute(
+            update(Candidate)
+            .where(Candidate.dept_status == DeptStatus.WAITING)
+            .values(dept_status=DeptStatus.PROPOSED)
+        )
+        await session.commit()
+    demo.out.note("the departments confirm their lists (/department, by each department head)")
+    local = (now + timedelta(minutes=20)).astimezone(ZoneInfo(demo.deps.settings.timezone))
+    await chair.send("/meeting")
+    await chair.sees("Lên lịch phiên họp bình xét")
+    await chair.send(local.strftime("%d/%m/%Y %H:%M"))
+    await chair.sees("địa điểm họp")
+    await chair.send("Phòng họp tầng 2")
+    agenda = await chair.sees("Chương trình mặc định")
+    await chair.taps(agenda, "Dùng chương trình mặc định")
+    secretary = await chair.sees_edit(agenda, "Chọn thư ký")
+    await chair.taps(secretary, CAST["vice"].name)
+    preview = await chair.sees_edit(secretary, "Xem trước")
+    await chair.taps(preview, "✅ Lên lịch họp")
+    await chair.sees_edit(preview, "Đã lên lịch họp")
+    await vice.sees("Giấy mời họp Hội đồng")
+    await council.sees("Giấy mời họp Hội đồng")
+    await chair.send("/meeting")
+    card = await chair.sees("Phòng họp tầng 2")
+    await chair.taps(card, "▶️ Bắt đầu họp")
+    panel = await chair.sees("Có mặt 1/3")
+    for member in (vice, council):
+        call = await member.sees("Phiên họp bình xét đã bắt đầu")
+        await member.taps(call, "✋ Điểm danh")
+    panel = await chair.sees_edit(panel, "Có mặt 3/3")
+    await chair.taps(panel, "🗳 Biểu quyết: Lao động tiên tiến")
+    progress = await chair.sees("Đã bỏ phiếu: 0/3")
+    for member in (chair, vice, council):
+        ballot = await member.sees("Biểu quyết: Lao động tiên tiến")
+        await member.taps(ballot, "✅ Đồng ý tất cả")
+    progress = await chair.sees_edit(progress, "Đã bỏ phiếu: 3/3")
+    await chair.taps(progress, "⏹ Kết thúc biểu quyết")
+    await chair.sees("Kết quả biểu quyết: Lao động tiên tiến")
+    await chair.taps(panel, "Kết thúc họp")
+    ended = await chair.sees("Cuộc họp bình xét đã kết thúc")
+    await chair.taps(ended, "📄 Biên bản")
+    await chair.sees("Biên bản họp Hội đồng xét thi đua")
+    if converter() is not None:  # and its PDF, when LibreOffice is installed
+        await chair.sees("Biên bản họp Hội đồng xét thi đua", wait=120)
+
+
 async def a_stranger_without_a_link(demo: Demo) -> None:
     """Someone who found the bot by name, with no link, gets a polite explanation."""
     stranger = demo["stranger"]
@@ -591,6 +701,7 @@ SCENES: list[Scene] = [
     the_council_looks_at_the_figures,
     the_chair_sets_the_schools_facts,
     the_council_exports_the_report,
+    the_council_judges_the_year,
     a_stranger_without_a_link,
     a_teacher_switches_to_english,
 ]
@@ -634,7 +745,11 @@ async def _save_documents(demo: Demo, folder: Path) -> list[Path]:
                 name, file_id = f"bieu-do-{msg.message_id}.png", msg.raw["photo"][-1]["file_id"]
             else:
                 continue
-            path = folder / f"{who}-{name}"
+            # A document keeps the name the bot gave it (bien-ban-…docx); a second copy of the
+            # same name, sent to someone else, is prefixed with who got it.
+            path = folder / name
+            if path in saved:
+                path = folder / f"{who}-{name}"
             await asyncio.to_thread(path.write_bytes, await demo.client.download(file_id))
             saved.append(path)
     return saved

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -77,7 +78,13 @@ def school_year(year: int) -> str:
 
 
 def _lines(text: str) -> tuple[str, ...]:
-    return tuple(line.strip() for line in text.splitlines() if line.strip())
+    """The agenda's items, without the numbers or dashes typed before them (the minutes list
+    them with their own dashes)."""
+    items = (_NUMBERED.sub("", line.strip()) for line in text.splitlines())
+    return tuple(item for item in items if item)
+
+
+_NUMBERED = re.compile(r"^(?:\d+[.)]|[-–•*])\s*")
 
 
 def _warning(texts: Texts, warning: dict[str, Any]) -> str:

@@ -51,7 +51,10 @@ def test_the_demo_plays_every_journey_and_exits_cleanly_issue17_item36(tmp_path:
         # The chair sets the school's place, then exports: files, not empty lines.
         "[Trần Thị Thu Hà ← bot] ✅ Đã lưu Địa danh",
         "[Trần Thị Thu Hà ← bot] 📎 bao-cao-nam-hoc-",
-        "Demo finished: 16 scenes",
+        "Demo finished: 17 scenes",
+        # The judging round: the council checks in, votes, and the minutes come out.
+        "[Trần Thị Thu Hà ← bot] (edited) Phiên họp bình xét",
+        "Kết quả biểu quyết: Lao động tiên tiến",
     ):
         assert moment in out, f"the transcript lacks {moment!r}:\n{out[-3000:]}"
     assert "DEMO FAILED" not in done.stderr
@@ -71,7 +74,9 @@ def test_the_demo_plays_every_journey_and_exits_cleanly_issue17_item36(tmp_path:
     assert suffixes >= {"xlsx", "csv", "docx", "png"}, saved
     for name in saved:
         assert f"  {out_dir / name}" in out
-    report = next(out_dir.glob("*.docx"))
+    report = next(out_dir.glob("*bao-cao*.docx"))
+    minutes = next(out_dir.glob("*bien-ban-hop-*.docx"))
+    assert "BIÊN BẢN" in "\n".join(p.text for p in Document(str(minutes)).paragraphs)
     text = "\n".join(p.text for p in Document(str(report)).tables[0].rows[1].cells[1].paragraphs)
     assert text.startswith("Long Biên, ngày ")  # the place the chair set in /settings
     # Its database and the PDF conversion lived in temporary folders, all gone.
