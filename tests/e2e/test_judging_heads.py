@@ -49,7 +49,7 @@ async def test_a_head_sends_the_departments_list_with_a_note_and_the_chair_is_to
         await chair.send("/members")
         listing = await chair.wait_message(contains="giao làm tổ trưởng")
         mai = next(b for b in listing.button_texts if b.startswith("Vũ Thị Mai"))
-        assert mai == "Vũ Thị Mai · GV · Tổ 1"
+        assert mai == "Vũ Thị Mai · CB-GV-NV · Tổ 1"
         await chair.press(listing, mai)
         card = await chair.wait_edit(listing, contains="Tổ: Tổ 1")
         answer = await chair.press(card, "Giao làm tổ trưởng")
