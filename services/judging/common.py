@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from services.errors import NotFound
+from services.errors import NotAllowed, NotFound
 from services.judging.rules import Family, Rules, family
-from services.people import COUNCIL_ROLES
+from services.people import COUNCIL_ROLES, Actor, require_role
 from services.school import values
 from storage.models import (
     JudgingRound,
@@ -88,3 +88,13 @@ async def facts_by_person(session: AsyncSession, org_id: int, year: int) -> dict
         select(PersonYear).where(PersonYear.org_id == org_id, PersonYear.year == year)
     )
     return {row.person_id: row for row in rows}
+
+
+async def council_of(session: AsyncSession, tg_user_id: int) -> Actor:
+    """An active council member of their school (anyone else: "judging.council_only")."""
+    try:
+        return await require_role(session, tg_user_id, COUNCIL_ROLES)
+    except NotAllowed as refusal:
+        if refusal.key in ("errors.not_member", "errors.role_needed"):
+            raise NotAllowed("judging.council_only") from None
+        raise

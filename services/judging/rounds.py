@@ -18,6 +18,7 @@ from services.base import UseCases
 from services.calendar import school_year
 from services.errors import AlreadyDone, NotAllowed, NotFound
 from services.judging.common import (
+    council_of,
     open_round,
     round_of,
     rules_of,
@@ -33,7 +34,7 @@ from services.judging.rules import (
     check_person,
     family,
 )
-from services.people import COUNCIL_ROLES, Actor, require_role
+from services.people import require_role
 from storage.models import (
     Campaign,
     CampaignKind,
@@ -266,15 +267,6 @@ async def round_view(
     )
 
 
-async def _council(session: AsyncSession, tg_user_id: int) -> Actor:
-    try:
-        return await require_role(session, tg_user_id, COUNCIL_ROLES)
-    except NotAllowed as refusal:
-        if refusal.key in ("errors.not_member", "errors.role_needed"):
-            raise NotAllowed("judging.council_only") from None
-        raise
-
-
 async def gather(session: AsyncSession, rnd: JudgingRound, now: datetime) -> int:
     """Add the round's candidates from the title registrations of its school year and from the
     council's proposals of a title (thành tích đột xuất); returns how many were added."""
@@ -454,7 +446,7 @@ class Rounds(UseCases):
     async def view(self, *, tg_user_id: int, round_id: int | None = None) -> RoundView:
         """A round of the member's school (None: the open one, else the newest)."""
         async with self.env.reading() as session:
-            who = await _council(session, tg_user_id)
+            who = await council_of(session, tg_user_id)
             if round_id is not None:
                 rnd = await round_of(session, who.org_id, round_id)
             else:

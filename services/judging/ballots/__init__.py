@@ -37,9 +37,9 @@ from services.judging.ballots.common import (
     candidate_name,
     chair_of,
     conflicted,
-    council_of,
     departments_of_people,
     meeting_of,
+    present_member,
     present_members,
     progress_buttons,
     progress_of,
@@ -51,7 +51,13 @@ from services.judging.ballots.common import (
     voted_on,
 )
 from services.judging.ballots.counting import count_ballot, file_vote
-from services.judging.common import council_members, school_rules, title_family, vote_rule
+from services.judging.common import (
+    council_members,
+    council_of,
+    school_rules,
+    title_family,
+    vote_rule,
+)
 from services.judging.meetings import quorum, refresh_panel
 from services.judging.minutes import minutes_buttons, write_version
 from services.judging.rounds import warnings_of
@@ -229,16 +235,7 @@ class Ballots(UseCases):
             )
             if still_open.rowcount == 0:  # type: ignore[attr-defined]
                 raise AlreadyDone("judging.vote_closed", title=ballot.title)
-            member = next(
-                (
-                    m
-                    for m in await present_members(session, meeting)
-                    if who.person is not None and m.person_id == who.person.id
-                ),
-                None,
-            )
-            if member is None:
-                raise NotAllowed("judging.not_present")
+            member = await present_member(session, meeting, who)
             candidates = list(await proposed_of(session, ballot, meeting.round_id))
             owed = {c.id for c in candidates if not conflicted(c, member)}
             voted = await voted_on(session, ballot.id, member.person_id)
@@ -289,16 +286,7 @@ class Ballots(UseCases):
         async with self.env.sessions() as session:
             who = await council_of(session, tg_user_id)
             ballot, meeting = await ballot_of(session, who, ballot_id)
-            member = next(
-                (
-                    m
-                    for m in await present_members(session, meeting)
-                    if who.person is not None and m.person_id == who.person.id
-                ),
-                None,
-            )
-            if member is None:
-                raise NotAllowed("judging.not_present")
+            member = await present_member(session, meeting, who)
             return await sheet_of(session, self._key, ballot, meeting, member, page)
 
     async def progress(self, *, tg_user_id: int, ballot_id: int) -> Progress:

@@ -18,7 +18,7 @@ from services.judging.common import (
     council_members,
 )
 from services.judging.rules import Warning
-from services.people import COUNCIL_ROLES, Actor, require_role
+from services.people import Actor, require_role
 from storage.models import (
     Attendance,
     Ballot,
@@ -133,13 +133,12 @@ class MeetingClosed:
     results: tuple[tuple[str, int, int], ...]  # (title, passed, candidates) per title voted
 
 
-async def council_of(session: AsyncSession, tg_user_id: int) -> Actor:
-    try:
-        return await require_role(session, tg_user_id, COUNCIL_ROLES)
-    except NotAllowed as refusal:
-        if refusal.key in ("errors.not_member", "errors.role_needed"):
-            raise NotAllowed("judging.council_only") from None
-        raise
+async def present_member(session: AsyncSession, meeting: Meeting, who: Actor) -> Membership:
+    """The presser as a member checked in at the meeting (else "judging.not_present")."""
+    for member in await present_members(session, meeting):
+        if who.person is not None and member.person_id == who.person.id:
+            return member
+    raise NotAllowed("judging.not_present")
 
 
 async def chair_of(session: AsyncSession, tg_user_id: int) -> Actor:
