@@ -53,7 +53,7 @@ def test_the_demo_plays_every_journey_and_exits_cleanly_issue17_item36(tmp_path:
         "[Trần Thị Thu Hà ← bot] 📎 bao-cao-nam-hoc-",
         "Demo finished: 17 scenes",
         # The judging round: the council checks in, votes, and the minutes come out.
-        "[Trần Thị Thu Hà ← bot] (edited) Phiên họp bình xét",
+        "[Trần Thị Thu Hà ← bot] (edited) 🏛 Phiên họp bình xét",
         "Kết quả biểu quyết: Lao động tiên tiến",
     ):
         assert moment in out, f"the transcript lacks {moment!r}:\n{out[-3000:]}"
