@@ -62,6 +62,26 @@ def pytest_report_header() -> str:
 def pytest_configure(config: pytest.Config) -> None:
     """Warn loudly at the end too when PostgreSQL was skipped."""
     config.addinivalue_line("markers", "e2e: end-to-end against the emulator")
+    config.addinivalue_line(
+        "markers",
+        "one_database: rules that do not depend on the engine (input parsing, who may do what):"
+        " run on SQLite only; locking, races and journeys stay on both",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the suite short: a test marked one_database runs on SQLite only."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        engine = params.get("db_url", params.get("world_url"))
+        if item.get_closest_marker("one_database") and engine == "postgres":
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

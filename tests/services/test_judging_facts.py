@@ -103,6 +103,7 @@ async def refusal_of(facts: Facts, texts: Texts, tg: int, data: bytes) -> str:
 # ---------------------------------------------------------------------------- parsing
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(
     ("typed", "rating"),
     [
@@ -124,12 +125,14 @@ def test_a_rating_is_read_however_it_is_written(typed: object, rating: Rating | 
     assert parse_rating(typed) == rating
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize("typed", ["Tốt", "Xuất sắc", "HTX", "5", "Hoàn thành tốt nhiệm vụ X"])
 def test_an_unknown_rating_is_refused(typed: str) -> None:
     with pytest.raises(ValueError):
         parse_rating(typed)
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(
     ("typed", "day"),
     [
@@ -150,6 +153,7 @@ def test_a_start_date_is_read_in_the_usual_forms(typed: object, day: date | None
     assert parse_start(typed, today=TODAY) == day
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(
     ("typed", "reason"),
     [
@@ -341,6 +345,7 @@ async def test_a_row_naming_a_person_of_another_school_is_refused(
     assert not changes(before, await snapshot(sessions))
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(
     ("cells", "said"),
     [
@@ -694,6 +699,7 @@ def test_the_facts_matrix_covers_every_action_and_role() -> None:
 
 
 @pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.one_database
 @pytest.mark.parametrize("action", list(MATRIX))
 async def test_only_the_leaders_of_the_school_enter_its_facts_and_a_refusal_changes_nothing(
     action: str,

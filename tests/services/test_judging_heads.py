@@ -154,6 +154,7 @@ async def test_deactivating_a_head_leaves_the_department_without_one(
     assert not await is_head(sessions, TEACHER)
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize("tg", [VICE, COUNCIL, TEACHER, STRANGER])
 async def test_only_the_chair_sets_a_head(
     sessions: SessionFactory, texts: Texts, now: datetime, school: School, tg: int
@@ -421,6 +422,7 @@ PRESSERS = {
 }
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize("who", list(PRESSERS))
 async def test_nobody_else_sees_ticks_or_confirms_a_departments_list(
     sessions: SessionFactory, texts: Texts, now: datetime, school: School, who: str

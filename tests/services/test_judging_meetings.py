@@ -253,6 +253,7 @@ async def test_the_chair_schedules_the_meeting_in_a_dialogue_that_survives_a_res
     assert all(n.stale_after == STARTS for n in planned.values())
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
@@ -271,6 +272,7 @@ def test_the_time_of_the_meeting_is_read_as_people_write_it(typed: str, expected
     assert parse_start(typed, HN, today=date(2024, 2, 23)) == expected
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(
     ("typed", "key"),
     [
@@ -650,6 +652,7 @@ async def test_two_presses_of_check_in_at_once_count_once(council: Council) -> N
 # ---------------------------------------------------------------------------- the quorum
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(
     ("rule", "present", "needed", "ok"),
     [("2/3", 5, 6, False), ("2/3", 6, 6, True), ("1/2", 5, 5, True), ("1/2", 4, 5, False)],

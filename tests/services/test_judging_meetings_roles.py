@@ -210,6 +210,7 @@ def test_the_matrix_covers_every_meeting_action_and_role() -> None:
 
 
 @pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.one_database
 @pytest.mark.parametrize("action", list(MATRIX))
 async def test_each_role_may_do_at_the_meeting_exactly_what_the_matrix_says(
     action: str, world: World

@@ -296,6 +296,7 @@ async def test_a_remark_typed_after_someone_finalised_ends_the_wait_politely(
     ]  # fmt: skip
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(
     ("text", "key"),
     [
@@ -429,6 +430,7 @@ def _outcome(error: ServiceError | None) -> str:
     return LEFT if error.key == "errors.deactivated" else NO
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize("role", sorted(ROLES))
 async def test_who_may_read_remark_and_finalise_the_minutes(
     sessions: SessionFactory, judged: Judged, texts: Texts, now: datetime, role: str

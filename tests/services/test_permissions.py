@@ -652,6 +652,7 @@ async def world(built: Built) -> AsyncIterator[World]:
 
 
 @pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.one_database
 @pytest.mark.parametrize("action", list(MATRIX))
 async def test_each_role_may_do_exactly_what_the_matrix_says_and_a_refusal_changes_nothing(
     action: str, world: World
