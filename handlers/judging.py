@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 
 from handlers.base import Buttons, edit_or_say, refusals, say, say_long, user_locale
 from runtime.context import BotContext
-from services.errors import NotFound
+from services.errors import NotFound, ServiceError
 from services.judging.ballots import Sheet, progress_buttons, sheet_buttons
 from services.judging.minutes import minutes_buttons
 from services.judging.rounds import RoundView as View
@@ -228,14 +228,19 @@ async def on_vote_close(update: Update, context: BotContext) -> None:
 
 @refusals
 async def on_meeting_close(update: Update, context: BotContext) -> None:
-    """The chair ends the meeting."""
+    """The chair ends the meeting: the press is answered at once (writing the minutes takes a
+    moment), then the outcome comes as a message, a refusal too."""
     query = update.callback_query
     assert query is not None
     pressed = MeetingClose.unpack(query.data)
-    closed = await context.services.ballots.close_meeting(
-        tg_user_id=query.from_user.id, meeting_id=pressed.meeting_id
-    )
-    await query.answer()
     locale = await user_locale(context, update)
+    await query.answer(context.deps.texts.plain(locale, "judging.closing_meeting"))
+    try:
+        closed = await context.services.ballots.close_meeting(
+            tg_user_id=query.from_user.id, meeting_id=pressed.meeting_id
+        )
+    except ServiceError as refusal:
+        await say(update, context, refusal.key, **refusal.values)
+        return
     buttons = minutes_buttons(context.deps.texts, closed.meeting_id, locale=locale)
     await say(update, context, "judging.meeting_ended", closed=closed, buttons=buttons)
