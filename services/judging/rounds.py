@@ -57,7 +57,6 @@ from storage.models import (
     Title,
 )
 from ui.buttons.departments import DeptReview
-from ui.buttons.judging import RoundView as RoundButton
 
 
 @dataclass(frozen=True)
@@ -500,21 +499,3 @@ class Rounds(UseCases):
             )
             await session.commit()
             return await round_view(session, rnd, may_manage=True, today=self._today())
-
-    async def results(self, *, org_id: int) -> RoundView | None:
-        """The school's newest round with results (for /tally and the exports)."""
-        async with self.env.reading() as session:
-            rnd = await session.scalar(
-                select(JudgingRound)
-                .where(JudgingRound.org_id == org_id)
-                .order_by(JudgingRound.id.desc())
-                .limit(1)
-            )
-            if rnd is None:
-                return None
-            return await round_view(session, rnd, may_manage=False, today=self._today())
-
-
-def round_button(round_id: int) -> str:
-    """The callback data that shows a round."""
-    return RoundButton(round_id).pack()

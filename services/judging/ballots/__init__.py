@@ -15,7 +15,6 @@ close is refused, and of two closes at the same moment one counts and the other 
 from __future__ import annotations
 
 from datetime import datetime
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select, update
@@ -34,10 +33,8 @@ from services.judging.ballots.common import (
     SheetLine,
     ballot_of,
     box_key,
-    candidate_name,
     chair_of,
     conflicted,
-    departments_of_people,
     meeting_of,
     present_member,
     present_members,
@@ -61,7 +58,7 @@ from services.judging.common import (
 from services.judging.meetings import quorum, refresh_panel
 from services.judging.minutes import minutes_buttons, write_version
 from services.judging.rounds import warnings_of
-from services.judging.rules import Family, Warning
+from services.judging.rules import Family
 from storage.models import Ballot, BallotStatus, JudgingRound, Meeting, MeetingStatus, Org, Outcome
 
 __all__ = [
@@ -343,40 +340,6 @@ class Ballots(UseCases):
             await refresh_panel(session, meeting, self.texts, now)
             await session.commit()
             return result
-
-    async def result(self, *, tg_user_id: int, ballot_id: int) -> Result:
-        """A closed vote's count, for any council member of the school."""
-        async with self.env.sessions() as session:
-            who = await council_of(session, tg_user_id)
-            ballot, meeting = await ballot_of(session, who, ballot_id)
-            if ballot.status != BallotStatus.CLOSED:
-                raise Invalid("judging.vote_still_open", title=ballot.title)
-            candidates = await proposed_of(session, ballot, meeting.round_id)
-            people_depts = await departments_of_people(session, meeting.org_id)
-            lines = tuple(
-                ResultLine(
-                    name=candidate_name(c),
-                    department=people_depts.get(c.person_id, "") if c.person_id else "",
-                    yes=c.yes or 0,
-                    no=c.no or 0,
-                    base=c.base or 0,
-                    percent=Fraction((c.yes or 0) * 100, c.base) if c.base else Fraction(0),
-                    outcome=str(c.outcome),
-                    tie=(c.yes or 0) == (c.no or 0) and bool(c.yes),
-                    warnings=tuple(Warning.from_json(w) for w in c.warnings),
-                )
-                for c in candidates
-            )
-            return Result(
-                ballot.id,
-                meeting.id,
-                ballot.title,
-                ballot.secret,
-                ballot.threshold,
-                ballot.base,
-                lines,
-                None,
-            )
 
     async def close_meeting(self, *, tg_user_id: int, meeting_id: int) -> MeetingClosed:
         """The chair ends the meeting once no vote is open; the minutes are written."""
