@@ -20,6 +20,7 @@ from handlers import (
     common,
     council,
     dialogue,
+    dossier,
     facts,
     heads,
     join,
@@ -54,6 +55,7 @@ from ui.buttons.departments import (
     DeptReview,
     DeptToggle,
 )
+from ui.buttons.dossier import DossierBuild, DossierOverview
 from ui.buttons.facts import (
     FactsAsk,
     FactsClear,
@@ -273,6 +275,11 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(heads.on_tick, pattern=any_of(DeptToggle, DeptCollective)),
         CallbackQueryHandler(heads.on_confirm, pattern=DeptConfirm.matches),
         CallbackQueryHandler(heads.on_no_note, pattern=DeptNoNote.matches),
+        # ---- dossier ----
+        CommandHandler("dossier", dossier.dossier_command, filters=PRIVATE),
+        CallbackQueryHandler(dossier.on_build, pattern=DossierBuild.matches),
+        CallbackQueryHandler(dossier.on_overview, pattern=DossierOverview.matches),
+        # ----
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

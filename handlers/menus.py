@@ -35,6 +35,7 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "dossier": "Hồ sơ đề nghị khen thưởng",
     },
     "en": {
         "help": "Commands",
@@ -59,6 +60,7 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "dossier": "The commendation dossier",
     },
 }
 BASE = ("help", "lang", "cancel")
@@ -92,6 +94,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "settings",
         "facts",
         "department",
+        "dossier",
     ),
 }
 # A department head (tổ trưởng, of any role) also sends the department's proposals.

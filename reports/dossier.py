@@ -259,7 +259,9 @@ def contents_docx(
 
 def zip_name(level: str, day: date, version: int) -> str:
     """'ho-so-de-nghi-khen-thuong-phuong-xa-2027-06-01-v2.zip'."""
-    return f"ho-so-de-nghi-khen-thuong-{ascii_slug(level) or 'cap-tren'}-{day:%Y-%m-%d}-v{version}.zip"
+    return (
+        f"ho-so-de-nghi-khen-thuong-{ascii_slug(level) or 'cap-tren'}-{day:%Y-%m-%d}-v{version}.zip"
+    )
 
 
 def evidence_name(nominee: str, story_id: int, position: int, ext: str) -> str:

@@ -6,6 +6,7 @@ from services.base import Env
 from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
 from services.conversations import Conversations
+from services.dossier import Dossiers
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.members import Members
 from services.orgs import Orgs
@@ -39,3 +40,4 @@ class Services:
         self.meetings = Meetings(env)
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
+        self.dossiers = Dossiers(env)
