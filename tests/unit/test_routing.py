@@ -120,6 +120,9 @@ BUTTONS = {
     "hc": ("handlers.heads", "on_tick"),
     "hk": ("handlers.heads", "on_confirm"),
     "hn": ("handlers.heads", "on_no_note"),
+    # ---- dossier ----
+    "yb": ("handlers.dossier", "on_build"),
+    "yo": ("handlers.dossier", "on_overview"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -147,6 +150,7 @@ COMMANDS = {
     "stats": ("handlers.reports", "stats_command", "ANY"),
     "facts": ("handlers.facts", "facts_command", "PRIVATE"),
     "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
+    "dossier": ("handlers.dossier", "dossier_command", "PRIVATE"),
 }
 
 USER = User(1001, "Lan", False)

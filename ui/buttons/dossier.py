@@ -11,7 +11,7 @@ from ui.buttons.base import BadCallback, Button, Parsed
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$", re.ASCII)
 
 
-def parse_slug(raw: str) -> str:
+def parse_level_slug(raw: str) -> str:
     """A deciding level as its button names it ('phuong-xa')."""
     if not _SLUG.match(raw):
         raise BadCallback(raw)
@@ -23,7 +23,7 @@ class DossierBuild(Button, kind="yb"):
     """Build (or rebuild) the round's dossier for one deciding level."""
 
     round_id: int
-    level: Annotated[str, Parsed(parse_slug)]
+    level: Annotated[str, Parsed(parse_level_slug)]
 
 
 @dataclass(frozen=True)
