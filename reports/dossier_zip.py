@@ -1,15 +1,19 @@
 """The dossier's ZIP, written to disk entry by entry: evidence files are streamed from the file
-store (ZipFile.write reads them in chunks), never held in memory, so a dossier of hundreds of
-phone photos builds in a few megabytes of RAM. Already-compressed files (photos, DOCX, XLSX)
-are stored as they are; deflating them again costs time and saves nothing."""
+store in chunks, never held in memory, so a dossier of hundreds of phone photos builds in a few
+megabytes of RAM. Already-compressed files (photos, DOCX, XLSX) are stored as they are;
+deflating them again costs time and saves nothing. The ZIP's SHA-256 is computed as it is
+written, in a second thread (hashlib lets go of the GIL), so the file is never read back."""
 
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 # Formats that are compressed already: ZIP_STORED.
 STORED = frozenset({"jpg", "jpeg", "png", "gif", "webp", "heic", "mp4", "docx", "xlsx", "zip"})
@@ -30,28 +34,82 @@ def _method(path: str) -> int:
     return zipfile.ZIP_STORED if ext in STORED else zipfile.ZIP_DEFLATED
 
 
+class _HashingSink:
+    """A write-only stream over a file that hashes what passes, in its own thread. It cannot
+    seek, so ZipFile writes each entry once (sizes in data descriptors) and never rewrites."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.size = 0
+        self.digest = hashlib.sha256()
+        self._pending: list[bytes] = []
+        self._buffered = 0
+        self._work: queue.Queue[bytes | None] = queue.Queue(maxsize=8)  # ≤ 8 MB waiting
+        self._thread = threading.Thread(target=self._hash, name="dossier-sha256", daemon=True)
+        self._thread.start()
+
+    def _hash(self) -> None:
+        while (chunk := self._work.get()) is not None:
+            self.digest.update(chunk)
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data)
+        self.size += len(data)
+        if not self._pending and len(data) >= CHUNK:  # a whole chunk of a photo: as it is
+            self._work.put(bytes(data))
+            return len(data)
+        self._pending.append(bytes(data))
+        self._buffered += len(data)
+        if self._buffered >= CHUNK:
+            self._work.put(b"".join(self._pending))
+            self._pending, self._buffered = [], 0
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def finish(self) -> str:
+        """Hash what is left; the SHA-256 of everything written."""
+        if self._pending:
+            self._work.put(b"".join(self._pending))
+        self._work.put(None)
+        self._thread.join()
+        return self.digest.hexdigest()
+
+
+def _copy(archive: zipfile.ZipFile, source: Path, path: str, method: int) -> None:
+    """A file from disk into the archive in 1 MB chunks (ZipFile.write copies 8 KB at a time)."""
+    info = zipfile.ZipInfo.from_file(source, path)
+    info.compress_type = method
+    with source.open("rb") as src, archive.open(info, "w") as dest:
+        while chunk := src.read(CHUNK):
+            dest.write(chunk)
+
+
 def write_zip(
     out: Path,
-    entries: Sequence[Entry],
+    entries: Iterable[Entry],
     progress: Callable[[int, int], None] | None = None,
+    files_total: int = 0,
 ) -> tuple[int, str]:
-    """Write `entries` in order into the ZIP `out`; `progress(done, total)` after each file
-    from disk. Returns the ZIP's size and SHA-256."""
-    files_total = sum(1 for e in entries if e.source is not None)
+    """Write `entries` in order into the ZIP `out` (an iterable: a generator may still be
+    making the later ones); `progress(done, files_total)` after each file from disk. Returns the
+    ZIP's size and SHA-256."""
     done = 0
-    with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
-        for entry in entries:
-            method = _method(entry.path)
-            if entry.source is not None:
-                archive.write(entry.source, entry.path, compress_type=method)
-                done += 1
-                if progress is not None:
-                    progress(done, files_total)
-            else:
-                assert entry.data is not None
-                archive.writestr(entry.path, entry.data, compress_type=method)
-    digest = hashlib.sha256()
-    with out.open("rb") as written:
-        while chunk := written.read(CHUNK):
-            digest.update(chunk)
-    return out.stat().st_size, digest.hexdigest()
+    with out.open("wb") as raw:
+        sink = _HashingSink(raw)
+        try:
+            with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:  # type: ignore[call-overload]
+                for entry in entries:
+                    method = _method(entry.path)
+                    if entry.source is not None:
+                        _copy(archive, entry.source, entry.path, method)
+                        done += 1
+                        if progress is not None:
+                            progress(done, files_total)
+                    else:
+                        assert entry.data is not None
+                        archive.writestr(entry.path, entry.data, compress_type=method)
+        finally:
+            sha256 = sink.finish()
+    return sink.size, sha256

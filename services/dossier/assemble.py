@@ -4,9 +4,11 @@ disk (reports/dossier_zip.py streams the photos from the file store)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +77,10 @@ def assemble(
     to_pdf: Callable[[bytes], bytes | None] | None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Assembled:
-    """Write the dossier's ZIP to `out` (run in a thread: rendering and LibreOffice are slow)."""
+    """Write the dossier's ZIP to `out` (run in a thread: rendering and LibreOffice are slow).
+
+    The table of contents goes first; then the evidence streams from the store while another
+    thread renders the documents (and their PDFs), which follow."""
     h = content.header
     kept = [p for p in photos if p.sha256 is not None]
     missing = tuple(p for p in photos if p.sha256 is None)
@@ -87,48 +92,55 @@ def assemble(
         name = f"cau-chuyen-{p.story_id}-anh-{p.position}.{_ext(source)}"
         evidence.append((p, f"{EVIDENCE}/{folders[p.person_id]}/{name}", source))
 
-    generated: list[tuple[str, str, bytes]] = []  # (title, path, bytes), in the ZIP's order
+    # What the documents are (title, path, how to make them), before any is made: the table of
+    # contents names them all.
+    def index() -> bytes:
+        return docs.index_docx(
+            h,
+            [
+                docs.EvidenceLine(p.nominee, p.story_id, p.story_date, path, p.size, p.sha256 or "")
+                for p, path, _ in evidence
+            ],
+            [
+                docs.GoneLine(p.nominee, p.story_id, p.story_date, p.position, p.problem or "gone")
+                for p in missing
+            ],
+        )
 
-    def document(title: str, path: str, data: bytes) -> None:
-        generated.append((title, path, data))
-        if path.endswith(".docx") and to_pdf is not None:
-            pdf = to_pdf(data)
-            if pdf is not None:
-                generated.append((title, path.removesuffix(".docx") + ".pdf", pdf))
-
-    document(
-        "Tờ trình đề nghị công nhận danh hiệu thi đua",
-        "01-to-trinh.docx",
-        docs.to_trinh_docx(
-            h, content.nominees, meeting_day=content.meeting_day, round_name=content.round_name
+    planned: list[tuple[str, str, Callable[[], bytes]]] = [
+        (
+            "Tờ trình đề nghị công nhận danh hiệu thi đua",
+            "01-to-trinh.docx",
+            lambda: docs.to_trinh_docx(
+                h, content.nominees, meeting_day=content.meeting_day, round_name=content.round_name
+            ),
         ),
-    )
-    document(
-        "Danh sách kèm theo", "02-danh-sach-kem-theo.docx", docs.list_docx(h, content.nominees)
-    )
-    generated.append(
-        ("Danh sách kèm theo", "02-danh-sach-kem-theo.xlsx", docs.list_xlsx(h, content.nominees))
-    )
+        (
+            "Danh sách kèm theo",
+            "02-danh-sach-kem-theo.docx",
+            lambda: docs.list_docx(h, content.nominees),
+        ),
+        (
+            "Danh sách kèm theo",
+            "02-danh-sach-kem-theo.xlsx",
+            lambda: docs.list_xlsx(h, content.nominees),
+        ),
+    ]
     for m in content.minutes:
         kind = "Biên bản kiểm phiếu" if m.name.startswith("bien-ban-kiem-phieu") else "Biên bản họp"
-        document(f"{kind} Hội đồng Thi đua – Khen thưởng", f"03-bien-ban/{m.name}", m.content)
+        planned.append(
+            (
+                f"{kind} Hội đồng Thi đua – Khen thưởng",
+                f"03-bien-ban/{m.name}",
+                functools.partial(bytes, m.content),
+            )
+        )
     for part in sorted(content.parts, key=lambda p: p.path):
-        document(part.title, part.path, part.data)
-    index = docs.index_docx(
-        h,
-        [
-            docs.EvidenceLine(p.nominee, p.story_id, p.story_date, path, p.size, p.sha256 or "")
-            for p, path, _ in evidence
-        ],
-        [
-            docs.GoneLine(p.nominee, p.story_id, p.story_date, p.position, p.problem or "gone")
-            for p in missing
-        ],
-    )
-    document("Danh mục minh chứng", f"{EVIDENCE}/00-danh-muc-minh-chung.docx", index)
+        planned.append((part.title, part.path, functools.partial(bytes, part.data)))
+    planned.append(("Danh mục minh chứng", f"{EVIDENCE}/00-danh-muc-minh-chung.docx", index))
 
     lines: dict[str, list[str]] = {}
-    for title, path, _ in generated:
+    for title, path, _ in planned:
         lines.setdefault(title, []).append(path)
     contents = [docs.ContentsLine(title, ", ".join(paths)) for title, paths in lines.items()]
     per_person: dict[int, int] = {}
@@ -140,16 +152,34 @@ def assemble(
         for pid, n in per_person.items()
     ]
     notes = []
+    if to_pdf is not None:
+        notes.append("Mỗi tài liệu Word (.docx) có kèm bản PDF cùng tên để xem và in.")
     if missing:
         notes.append(
             f"{len(missing)} ảnh không tải được từ Telegram nên không có trong hồ sơ "
             "(xem Danh mục minh chứng)."
         )
     toc = docs.contents_docx(h, contents, version=version, notes=notes)
-    entries = [Entry("00-muc-luc.docx", data=toc)]
-    if to_pdf is not None and (pdf := to_pdf(toc)) is not None:
-        entries.append(Entry("00-muc-luc.pdf", data=pdf))
-    entries += [Entry(path, data=data) for _, path, data in generated]
-    entries += [Entry(path, source=source) for _, path, source in evidence]
-    size, sha256 = write_zip(out, entries, progress)
+
+    def render() -> list[Entry]:
+        made = []
+        for _, path, make in [("", "00-muc-luc.docx", lambda: toc), *planned]:
+            data = make()
+            if path != "00-muc-luc.docx":
+                made.append(Entry(path, data=data))
+            if path.endswith(".docx") and to_pdf is not None:
+                pdf = to_pdf(data)
+                if pdf is not None:
+                    made.append(Entry(path.removesuffix(".docx") + ".pdf", data=pdf))
+        return made
+
+    def entries(documents: Future[list[Entry]]) -> Iterator[Entry]:
+        yield Entry("00-muc-luc.docx", data=toc)
+        for _, path, source in evidence:
+            yield Entry(path, source=source)
+        yield from documents.result()
+
+    with ThreadPoolExecutor(1, thread_name_prefix="dossier-documents") as pool:
+        documents = pool.submit(render)
+        size, sha256 = write_zip(out, entries(documents), progress, len(evidence))
     return Assembled(size, sha256, len(evidence), missing)
