@@ -35,7 +35,7 @@ RATIO_TARGET, RSS_TARGET_MB = 0.5, 250.0
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2027, 6, 2, 2, 0, tzinfo=UTC)
 CHAIR_TG = 1
-RUNS = 2
+RUNS = 3
 
 
 def photo_bytes(file_id: str, small: tuple[int, int]) -> bytes:
@@ -233,7 +233,17 @@ async def measure(folder: Path, sizes: tuple[int, int]) -> dict[str, Any]:
     first = await dossiers.build(tg_user_id=CHAIR_TG, round_id=round_id, level="phuong-xa")
     first_s = time.perf_counter() - started
     print(f"first build (400 downloads + ZIP): {first_s:.2f} s, {first.size / 2**20:.0f} MB")
-    rebuilds = []
+    async with sessions() as s:
+        shas = (
+            await s.scalars(
+                select(StoredFile.sha256)
+                .where(StoredFile.tg_file_id.is_not(None))
+                .order_by(StoredFile.id)
+            )
+        ).all()
+    paths = [env.files.path(sha) for sha in shas]
+    # Interleaved, best of each: the two cores are shared, so both meet the same neighbours.
+    rebuilds, bares = [], []
     for n in range(RUNS):
         async with sessions() as s:
             org = (await s.scalars(select(Org))).one()
@@ -246,21 +256,11 @@ async def measure(folder: Path, sizes: tuple[int, int]) -> dict[str, Any]:
         built = await dossiers.build(tg_user_id=CHAIR_TG, round_id=round_id, level="phuong-xa")
         rebuilds.append(time.perf_counter() - started)
         assert built.new and built.photos == NOMINEES * PER_NOMINEE, built
-    rebuild_s = min(rebuilds)
-    print(f"rebuild (photos kept): best of {RUNS}: {rebuild_s:.2f} s")
-    async with sessions() as s:
-        shas = (
-            await s.scalars(
-                select(StoredFile.sha256)
-                .where(StoredFile.tg_file_id.is_not(None))
-                .order_by(StoredFile.id)
-            )
-        ).all()
+        built.path.unlink()  # the disk: only the figures matter here
+        bares.append(await asyncio.to_thread(bare_zip, paths, folder / "bare.zip"))
     await engine.dispose()
-    paths = [env.files.path(sha) for sha in shas]
-    bare_s = min(
-        [await asyncio.to_thread(bare_zip, paths, folder / "bare.zip") for _ in range(RUNS)]
-    )
+    rebuild_s, bare_s = min(rebuilds), min(bares)
+    print(f"rebuild (photos kept): best of {RUNS}: {rebuild_s:.2f} s")
     print(f"bare loop (copy {len(paths)} files into a ZIP): best of {RUNS}: {bare_s:.2f} s")
     ratio = bare_s / rebuild_s if rebuild_s else 0.0
     rss = peak_rss_mb()

@@ -237,12 +237,19 @@ class Dossiers(UseCases):
             stops = await blockers_of(session, judging.id, self.blockers)
             if stops:
                 raise Blocked(self._reasons(who, stops))
-            names = {level_slug(lv): lv for lv in levels(await passed(session, judging))}
+            found = await passed(session, judging)
+            names = {level_slug(lv): lv for lv in levels(found)}
             if level not in names:
                 raise NotFound("dossier.no_level")
             chosen = names[level]
             content = await content_of(
-                session, judging, chosen, today=today, tz=self.env.tz, sources=self.sources
+                session,
+                judging,
+                [p for p in found if p.level == chosen],
+                chosen,
+                today=today,
+                tz=self.env.tz,
+                sources=self.sources,
             )
             photos = await photos_of(session, self.env, judging, content.person_ids)
             person_id = who.person.id if who.person else None

@@ -157,17 +157,18 @@ async def _minutes(
 async def content_of(
     session: AsyncSession,
     judging: JudgingRound,
+    mine: Sequence[Passed],
     level: str,
     *,
     today: date,
     tz: ZoneInfo,
     sources: Sequence[PartSource],
 ) -> Content:
-    """One level's dossier content (its nominees, the header, the minutes, the rooms' parts)."""
+    """One level's dossier content: its nominees (`mine`, those who passed a title this level
+    decides), the header, the minutes, the rooms' parts."""
     org = await session.get(Org, judging.org_id)
     assert org is not None
     settings = await values(session, org)
-    mine = [p for p in await passed(session, judging) if p.level == level]
     header = Header(
         school=org.name,
         parent_body=org.parent_name or "",
