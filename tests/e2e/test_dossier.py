@@ -12,6 +12,7 @@ import os
 import subprocess
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 from docx import Document
 from sqlalchemy import select, update
@@ -54,7 +55,8 @@ async def _story(user: User, text: str, photos: list[bytes]) -> None:
     await user.wait_message(contains="Đã ghi nhận")
     await user.press(ask, "Xong phần nội dung →")
     photos_prompt = await user.wait_edit(ask, contains="ảnh minh chứng")
-    await user.send_album(photos)
+    album: list[bytes | str | Path] = [*photos]
+    await user.send_album(album)
     await user.wait_message(contains="Đã nhận album ảnh")
     await user.press(photos_prompt, "Tiếp tục →")
     nominee = await user.wait_edit(photos_prompt, contains="Ai là người được nêu gương")
