@@ -20,8 +20,9 @@ from ui.buttons.dossier import DossierBuild, DossierOverview
 from ui.keyboards import keyboard
 
 log = logging.getLogger(__name__)
-# Telegram's Bot API accepts documents up to 50 MB from a bot (a local Bot API server: 2 GB).
-SEND_LIMIT_MB = 50
+# Telegram's Bot API accepts documents up to 50 MB from a bot: a bigger dossier goes in volumes
+# (with room for the upload's own headers).
+SEND_LIMIT = 49 * 1024 * 1024
 EDIT_EVERY = 1.5  # seconds between edits of the progress message (one message a second a chat)
 
 
@@ -116,22 +117,25 @@ class _Progress:
         )
 
 
-async def _send(context: BotContext, chat_id: int, locale: str, built: Built) -> bool:
-    """The ZIP as a document; False when it is above what a bot may send."""
-    if built.size > SEND_LIMIT_MB * 1024 * 1024:
-        return False
-    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-    with built.path.open("rb") as document:
-        await context.bot.send_document(
-            chat_id,
-            document=document,
-            filename=built.name,
-            caption=context.deps.texts.render(locale, "dossier.caption", built=built),
-            parse_mode=ParseMode.HTML,
-            read_timeout=120,
-            write_timeout=120,
+async def _send(context: BotContext, chat_id: int, locale: str, built: Built) -> int:
+    """The ZIP as a document, in volumes when it is above what a bot may send; how many."""
+    volumes = await context.services.dossiers.volumes(built, limit=SEND_LIMIT)
+    for n, path in enumerate(volumes, start=1):
+        await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+        caption = context.deps.texts.render(
+            locale, "dossier.caption", built=built, part=n, parts=len(volumes)
         )
-    return True
+        with path.open("rb") as document:
+            await context.bot.send_document(
+                chat_id,
+                document=document,
+                filename=built.name if len(volumes) == 1 else path.name,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                read_timeout=120,
+                write_timeout=120,
+            )
+    return len(volumes)
 
 
 @refusals
@@ -169,11 +173,8 @@ async def on_build(update: Update, context: BotContext) -> None:
         ]
     ]
     try:
-        sent = await _send(context, user.id, locale, built)
+        parts = await _send(context, user.id, locale, built)
     except Forbidden:
         await say(update, context, "dossier.open_private")
         return
-    if not sent:
-        await progress.finish("dossier.too_big", rebuild, built=built, limit_mb=SEND_LIMIT_MB)
-        return
-    await progress.finish("dossier.done", rebuild, built=built)
+    await progress.finish("dossier.done", rebuild, built=built, parts=parts)

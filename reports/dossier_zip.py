@@ -113,3 +113,40 @@ def write_zip(
         finally:
             sha256 = sink.finish()
     return sink.size, sha256
+
+
+def split_zip(source: Path, limit: int, folder: Path, stem: str) -> list[Path]:
+    """The ZIP `source` as volumes of at most `limit` bytes each (`<stem>-phan-1-tren-3.zip`…),
+    each a whole ZIP: unpacked into one folder they give back every file. Entries keep their
+    order (the table of contents opens the first volume); none is split, so `limit` must exceed
+    the largest entry plus its headers (a photo a bot can download is at most 20 MB)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    groups: list[list[zipfile.ZipInfo]] = [[]]
+    used = _END
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            # The local header, the data, the data descriptor and the central directory's entry.
+            cost = info.compress_size + 2 * (len(info.filename.encode()) + 46) + 24
+            if groups[-1] and used + cost > limit:
+                groups.append([])
+                used = _END
+            groups[-1].append(info)
+            used += cost
+        paths = []
+        for n, group in enumerate(groups, start=1):
+            path = folder / f"{stem}-phan-{n}-tren-{len(groups)}.zip"
+            partial = path.with_name(f".partial-{path.name}")
+            with zipfile.ZipFile(partial, "w", allowZip64=True) as volume:
+                for info in group:
+                    copied = zipfile.ZipInfo(info.filename, info.date_time)
+                    copied.compress_type = info.compress_type
+                    copied.file_size = info.file_size
+                    with archive.open(info) as src, volume.open(copied, "w") as dest:
+                        while chunk := src.read(CHUNK):
+                            dest.write(chunk)
+            partial.replace(path)
+            paths.append(path)
+    return paths
+
+
+_END = 22 + 56 + 20  # the end records (ZIP64 included)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.dossier import zip_name
+from reports.dossier_zip import split_zip
 from services import audit
 from services.base import Env, UseCases
 from services.dossier.assemble import Assembled, assemble, fingerprint
@@ -134,6 +135,13 @@ async def _round(session: AsyncSession, who: Actor, round_id: int | None) -> Jud
     if newest is None:
         raise NotFound("dossier.no_round")
     return newest
+
+
+def _volumes(source: Path, limit: int, folder: Path, stem: str) -> list[Path]:
+    made = sorted(folder.glob(f"{stem}-phan-*.zip")) if folder.is_dir() else []
+    if made:
+        return sorted(made, key=lambda p: int(p.name.rsplit("-phan-", 1)[1].split("-")[0]))
+    return split_zip(source, limit, folder, stem)
 
 
 def _build_zip(
@@ -302,6 +310,16 @@ class Dossiers(UseCases):
                 return self._built(judging.id, content.header.addressee, row, photos, new=True)
         finally:
             self._building.discard(key)
+
+    async def volumes(self, built: Built, *, limit: int) -> list[Path]:
+        """A built dossier in volumes Telegram can carry (each ≤ `limit` bytes, each a whole ZIP:
+        unpacked into one folder they give the dossier back); kept beside the store for the next
+        send. One volume when it fits: the dossier itself."""
+        if built.size <= limit:
+            return [built.path]
+        folder = self.env.files.root / ".volumes" / f"{built.path.name}-{limit}"
+        stem = built.name.removesuffix(".zip")
+        return await asyncio.to_thread(_volumes, built.path, limit, folder, stem)
 
     async def _same(
         self, session: AsyncSession, round_id: int, level: str, inputs: str

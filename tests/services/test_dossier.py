@@ -287,3 +287,28 @@ async def test_only_the_chair_of_the_rounds_school_builds_its_dossier(
     assert fetcher.calls == []
     async with sessions() as s:
         assert (await s.scalars(select(DossierVersion))).all() == []
+
+
+async def test_a_dossier_over_telegrams_limit_goes_in_whole_zip_volumes(
+    sessions: SessionFactory, texts: Texts, tmp_path: Path, world: DossierWorld
+) -> None:
+    dossiers, _ = _dossiers(sessions, texts, tmp_path, world)
+    built = await dossiers.build(tg_user_id=CHAIR, round_id=world.round_id, level="phuong-xa")
+    assert await dossiers.volumes(built, limit=built.size) == [built.path]
+    limit = 100_000
+    volumes = await dossiers.volumes(built, limit=limit)
+    assert len(volumes) > 1
+    stem = built.name.removesuffix(".zip")
+    assert [v.name for v in volumes] == [
+        f"{stem}-phan-{n}-tren-{len(volumes)}.zip" for n in range(1, len(volumes) + 1)
+    ]
+    whole = zipfile.ZipFile(built.path)
+    unpacked: list[tuple[str, bytes]] = []
+    for volume in volumes:
+        assert volume.stat().st_size <= limit
+        with zipfile.ZipFile(volume) as part:
+            assert part.testzip() is None
+            unpacked += [(n, part.read(n)) for n in part.namelist()]
+    assert unpacked == [(n, whole.read(n)) for n in whole.namelist()]
+    assert unpacked[0][0] == "00-muc-luc.docx"
+    assert await dossiers.volumes(built, limit=limit) == volumes  # made once, sent again
