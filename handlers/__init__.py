@@ -55,7 +55,7 @@ from ui.buttons.departments import (
     DeptReview,
     DeptToggle,
 )
-from ui.buttons.dossier import DossierBuild, DossierOverview
+from ui.buttons.dossier import DossierBuild, DossierCopy, DossierOverview, DossierVersions
 from ui.buttons.facts import (
     FactsAsk,
     FactsClear,
@@ -279,6 +279,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("dossier", dossier.dossier_command, filters=PRIVATE),
         CallbackQueryHandler(dossier.on_build, pattern=DossierBuild.matches),
         CallbackQueryHandler(dossier.on_overview, pattern=DossierOverview.matches),
+        CallbackQueryHandler(dossier.on_versions, pattern=DossierVersions.matches),
+        CallbackQueryHandler(dossier.on_copy, pattern=DossierCopy.matches),
         # ----
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.

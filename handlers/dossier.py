@@ -16,30 +16,38 @@ from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.dossier import Blocked, Built, Overview
 from services.errors import ServiceError
-from ui.buttons.dossier import DossierBuild, DossierOverview
+from ui.buttons.dossier import DossierBuild, DossierCopy, DossierOverview, DossierVersions
 from ui.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 # Telegram's Bot API accepts documents up to 50 MB from a bot: a bigger dossier goes in volumes
 # (with room for the upload's own headers).
 SEND_LIMIT = 49 * 1024 * 1024
+VERSIONS_SHOWN = 8  # buttons for the newest versions; older ones stay listed in the text
 EDIT_EVERY = 1.5  # seconds between edits of the progress message (one message a second a chat)
 
 
 def _buttons(context: BotContext, locale: str, view: Overview) -> Buttons:
-    if view.blockers:
-        return []
+    """A build button per level (none while something stops the dossier); the kept versions."""
     plain = context.deps.texts.plain
-    return [
+    rows = [
         [
             (
-                plain(locale, "dossier.rebuild_button" if line.version else "dossier.build_button",
-                      level=line.level),
+                plain(
+                    locale,
+                    "dossier.rebuild_button" if line.version else "dossier.build_button",
+                    level=line.level,
+                ),
                 DossierBuild(view.round_id, line.slug).pack(),
             )
         ]
         for line in view.levels
-    ]  # fmt: skip
+        if not view.blockers
+    ]
+    if any(line.version for line in view.levels):
+        label = plain(locale, "dossier.versions_button")
+        rows.append([(label, DossierVersions(view.round_id).pack())])
+    return rows
 
 
 @refusals
@@ -178,3 +186,40 @@ async def on_build(update: Update, context: BotContext) -> None:
         await say(update, context, "dossier.open_private")
         return
     await progress.finish("dossier.done", rebuild, built=built, parts=parts)
+
+
+@refusals
+async def on_versions(update: Update, context: BotContext) -> None:
+    """🗂 Các bản đã lưu: every kept version, the newest with a button each."""
+    query = update.callback_query
+    assert query is not None
+    pressed = DossierVersions.unpack(query.data)
+    lines = await context.services.dossiers.versions(
+        tg_user_id=query.from_user.id, round_id=pressed.round_id
+    )
+    await query.answer()
+    locale = await user_locale(context, update)
+    plain = context.deps.texts.plain
+    buttons = [
+        [(plain(locale, "dossier.version_button", line=line), DossierCopy(line.id).pack())]
+        for line in lines[:VERSIONS_SHOWN]
+    ]
+    back = plain(locale, "dossier.back_button")
+    buttons.append([(back, DossierOverview(pressed.round_id).pack())])
+    await edit_or_say(update, context, "dossier.versions", buttons=buttons, lines=lines)
+
+
+@refusals
+async def on_copy(update: Update, context: BotContext) -> None:
+    """A kept version, sent again to the chair's private chat."""
+    query = update.callback_query
+    assert query is not None
+    pressed = DossierCopy.unpack(query.data)
+    user = query.from_user
+    built = await context.services.dossiers.copy(tg_user_id=user.id, version_id=pressed.version_id)
+    await query.answer()
+    locale = await user_locale(context, update)
+    try:
+        await _send(context, user.id, locale, built)
+    except Forbidden:
+        await say(update, context, "dossier.open_private")

@@ -14,8 +14,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from markupsafe import Markup
@@ -30,6 +29,7 @@ from services.base import Env, UseCases
 from services.dossier.assemble import Assembled, assemble, fingerprint
 from services.dossier.content import (
     Content,
+    addressee,
     blockers_of,
     content_of,
     level_slug,
@@ -39,9 +39,18 @@ from services.dossier.content import (
 from services.dossier.evidence import Photo, fetch_missing, photos_of
 from services.dossier.parts import BlockerSource, DossierBlocker, DossierPart, PartSource
 from services.dossier.sources import BLOCKER_SOURCES, PART_SOURCES
-from services.errors import AlreadyDone, NotAllowed, NotFound
+from services.dossier.views import (
+    Blocked,
+    Built,
+    LevelLine,
+    MissingPhoto,
+    Overview,
+    VersionLine,
+)
+from services.errors import AlreadyDone, NotFound
 from services.judging.common import round_of
 from services.people import Actor, require_role
+from services.school import values
 from storage.files import FileStore
 from storage.models import DossierVersion, JudgingRound, Role, StoredFile
 
@@ -53,68 +62,14 @@ __all__ = [
     "DossierBlocker",
     "DossierPart",
     "Dossiers",
+    "LevelLine",
+    "MissingPhoto",
     "Overview",
+    "VersionLine",
 ]
 
 # (stage, done, total): "photos" while the evidence is downloaded, "zip" while it is packed.
 Progress = Callable[[str, int, int], Awaitable[None]]
-
-
-class Blocked(NotAllowed):
-    """The dossier cannot be built yet; `reasons` say why, already in the chair's words."""
-
-    def __init__(self, reasons: Sequence[str]) -> None:
-        super().__init__("dossier.blocked", reasons=reasons)
-        self.reasons = list(reasons)
-
-
-@dataclass(frozen=True)
-class LevelLine:
-    """A deciding level of the round: how many passed for it, its newest dossier."""
-
-    level: str
-    slug: str
-    nominees: int
-    version: int | None
-    built_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Overview:
-    """The round's dossiers as the chair sees them."""
-
-    round_id: int
-    round_name: str
-    levels: tuple[LevelLine, ...]
-    blockers: tuple[Markup, ...]
-
-
-@dataclass(frozen=True)
-class MissingPhoto:
-    """A photo the dossier could not include, and why."""
-
-    nominee: str
-    story_id: int
-    position: int
-    reason: str  # "gone" | "too_large"
-
-
-@dataclass(frozen=True)
-class Built:
-    """A dossier ready to send: a new version, or the newest one when nothing changed."""
-
-    round_id: int
-    level: str
-    slug: str
-    addressee: str
-    version: int
-    name: str
-    path: Path
-    size: int
-    nominees: int
-    photos: int
-    missing: tuple[MissingPhoto, ...]
-    new: bool
 
 
 async def _chair(session: AsyncSession, tg_user_id: int) -> Actor:
@@ -310,6 +265,37 @@ class Dossiers(UseCases):
                 return self._built(judging.id, content.header.addressee, row, photos, new=True)
         finally:
             self._building.discard(key)
+
+    async def versions(self, *, tg_user_id: int, round_id: int) -> list[VersionLine]:
+        """Every kept version of the round's dossiers, newest first (the chair)."""
+        async with self.env.sessions() as session:
+            who = await _chair(session, tg_user_id)
+            judging = await _round(session, who, round_id)
+            rows = await session.scalars(
+                select(DossierVersion)
+                .where(DossierVersion.round_id == judging.id)
+                .order_by(DossierVersion.id.desc())
+            )
+            return [
+                VersionLine(
+                    r.id, r.level, r.version, r.created_at, r.nominees, r.photos, r.missing, r.size
+                )
+                for r in rows
+            ]
+
+    async def copy(self, *, tg_user_id: int, version_id: int) -> Built:
+        """A kept version, to send again (the chair of its round's school)."""
+        async with self.env.sessions() as session:
+            who = await _chair(session, tg_user_id)
+            row = await session.get(DossierVersion, version_id)
+            if row is None:
+                raise NotFound("dossier.no_version")
+            await round_of(session, who.org_id, row.round_id)  # another school's: not found
+            if not self.env.files.has(row.sha256):
+                raise NotFound("dossier.file_lost", version=row.version)
+            org_settings = await values(session, who.membership.org) if who.membership else {}
+            to = addressee(org_settings, row.level) if org_settings else row.level
+            return self._built(row.round_id, to, row, [], new=False)
 
     async def volumes(self, built: Built, *, limit: int) -> list[Path]:
         """A built dossier in volumes Telegram can carry (each ≤ `limit` bytes, each a whole ZIP:

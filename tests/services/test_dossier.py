@@ -312,3 +312,27 @@ async def test_a_dossier_over_telegrams_limit_goes_in_whole_zip_volumes(
     assert unpacked == [(n, whole.read(n)) for n in whole.namelist()]
     assert unpacked[0][0] == "00-muc-luc.docx"
     assert await dossiers.volumes(built, limit=limit) == volumes  # made once, sent again
+
+
+async def test_kept_versions_are_listed_and_sent_again_to_the_chair_only(
+    sessions: SessionFactory, texts: Texts, tmp_path: Path, world: DossierWorld
+) -> None:
+    dossiers, _ = _dossiers(sessions, texts, tmp_path, world)
+    built = await dossiers.build(tg_user_id=CHAIR, round_id=world.round_id, level="thanh-pho")
+    [line] = await dossiers.versions(tg_user_id=CHAIR, round_id=world.round_id)
+    assert (line.level, line.version, line.photos, line.size) == (
+        "Thành phố", 1, built.photos, built.size,
+    )  # fmt: skip
+    again = await dossiers.copy(tg_user_id=CHAIR, version_id=line.id)
+    assert (again.path, again.name, again.addressee) == (built.path, built.name, built.addressee)
+    for who in (VICE, TEACHER, STRANGER):
+        with pytest.raises(NotAllowed):
+            await dossiers.copy(tg_user_id=who, version_id=line.id)
+        with pytest.raises(NotAllowed):
+            await dossiers.versions(tg_user_id=who, round_id=world.round_id)
+    with pytest.raises(NotFound):
+        await dossiers.copy(tg_user_id=CHAIR, version_id=line.id + 1)
+    built.path.unlink()  # the store lost it: said so, not a crash
+    with pytest.raises(NotFound) as lost:
+        await dossiers.copy(tg_user_id=CHAIR, version_id=line.id)
+    assert lost.value.key == "dossier.file_lost"

@@ -123,6 +123,8 @@ BUTTONS = {
     # ---- dossier ----
     "yb": ("handlers.dossier", "on_build"),
     "yo": ("handlers.dossier", "on_overview"),
+    "yv": ("handlers.dossier", "on_versions"),
+    "yc": ("handlers.dossier", "on_copy"),
 }
 
 # command -> (handler module, handler function, the chats it is for)

@@ -31,3 +31,17 @@ class DossierOverview(Button, kind="yo"):
     """The round's dossiers: levels, versions, what stops them."""
 
     round_id: int
+
+
+@dataclass(frozen=True)
+class DossierVersions(Button, kind="yv"):
+    """Every kept version of the round's dossiers, each with its own button."""
+
+    round_id: int
+
+
+@dataclass(frozen=True)
+class DossierCopy(Button, kind="yc"):
+    """Send a kept version of a dossier again."""
+
+    version_id: int
