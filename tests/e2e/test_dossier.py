@@ -207,8 +207,8 @@ async def test_the_chair_gets_the_dossier_with_every_part_and_the_photos_sent(
     await chair.send("/dossier")
     overview = await chair.wait_message(contains="đã lập bản 1")
     await chair.press(overview, "🗂 Các bản đã lưu")
-    listed = await chair.wait_edit(overview, contains="Các bản hồ sơ đã lưu")
-    await chair.press(listed, "📦 Phường/Xã, bản 1")
+    versions = await chair.wait_edit(overview, contains="Các bản hồ sơ đã lưu")
+    await chair.press(versions, "📦 Phường/Xã, bản 1")
     resent = await chair.wait_message(contains="Hồ sơ đề nghị khen thưởng gửi")
     assert resent.document is not None
     assert resent.document["file_name"] == document.document["file_name"]
