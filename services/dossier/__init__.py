@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -68,6 +69,7 @@ __all__ = [
     "VersionLine",
 ]
 
+STALE_SECONDS = 24 * 3600  # an unfinished ZIP this old was left by a crash, not a build running
 # (stage, done, total): "photos" while the evidence is downloaded, "zip" while it is packed.
 Progress = Callable[[str, int, int], Awaitable[None]]
 
@@ -108,6 +110,10 @@ def _build_zip(
 ) -> Assembled:
     """Write the ZIP beside the store's files, then move it under its SHA-256 (a thread)."""
     store.root.mkdir(parents=True, exist_ok=True)
+    for stale in store.root.glob(".partial-dossier-*.zip"):  # a build a crash cut short
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - stale.stat().st_mtime > STALE_SECONDS:
+                stale.unlink()
     fd, partial = tempfile.mkstemp(dir=store.root, prefix=".partial-dossier-", suffix=".zip")
     os.close(fd)
     out = Path(partial)
