@@ -58,8 +58,21 @@ async def photos_of(
     if not person_ids:
         return []
     start, end = Period(judging.period_start, judging.period_end, "").bounds(env.tz)
+    # Columns, not entities: a dossier may have hundreds of photos.
     rows = await session.execute(
-        select(StoryPhoto, Story, Person.full_name, EvidenceFile, StoredFile)
+        select(
+            StoryPhoto.id,
+            StoryPhoto.file_id,
+            StoryPhoto.position,
+            Story.id,
+            Story.submitted_at,
+            Story.nominee_person_id,
+            Person.full_name,
+            EvidenceFile.problem,
+            StoredFile.sha256,
+            StoredFile.size,
+            StoredFile.mime,
+        )
         .join(Story, Story.id == StoryPhoto.story_id)
         .join(Person, Person.id == Story.nominee_person_id)
         .outerjoin(EvidenceFile, EvidenceFile.photo_id == StoryPhoto.id)
@@ -74,23 +87,32 @@ async def photos_of(
         .order_by(Person.full_name, Story.id, StoryPhoto.position)
     )
     found = []
-    for photo, story, name, kept, stored in rows.all():
-        assert story.nominee_person_id is not None
+    for (
+        photo_id,
+        file_id,
+        position,
+        story_id,
+        at,
+        person_id,
+        name,
+        problem,
+        sha,
+        size,
+        mime,
+    ) in rows:
         found.append(
             Photo(
-                photo_id=photo.id,
-                file_id=photo.file_id,
-                position=photo.position + 1,
-                story_id=story.id,
-                story_date=story.submitted_at.astimezone(env.tz).date(),
-                person_id=story.nominee_person_id,
+                photo_id=photo_id,
+                file_id=file_id,
+                position=position + 1,
+                story_id=story_id,
+                story_date=at.astimezone(env.tz).date(),
+                person_id=person_id,
                 nominee=name,
-                sha256=stored.sha256
-                if stored is not None and env.files.has(stored.sha256)
-                else None,
-                size=stored.size if stored is not None else 0,
-                mime=stored.mime if stored is not None else None,
-                problem=kept.problem if kept is not None else None,
+                sha256=sha if sha is not None and env.files.has(sha) else None,
+                size=size or 0,
+                mime=mime,
+                problem=problem,
             )
         )
     return found
