@@ -100,6 +100,7 @@ async def photos_of(
         size,
         mime,
     ) in rows:
+        assert person_id is not None  # joined on it
         found.append(
             Photo(
                 photo_id=photo_id,
