@@ -2,13 +2,11 @@
 store in chunks, never held in memory, so a dossier of hundreds of phone photos builds in a few
 megabytes of RAM. Already-compressed files (photos, DOCX, XLSX) are stored as they are;
 deflating them again costs time and saves nothing. The ZIP's SHA-256 is computed as it is
-written, in a second thread (hashlib lets go of the GIL), so the file is never read back."""
+written, so the file is never read back."""
 
 from __future__ import annotations
 
 import hashlib
-import queue
-import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,45 +33,26 @@ def _method(path: str) -> int:
 
 
 class _HashingSink:
-    """A write-only stream over a file that hashes what passes, in its own thread. It cannot
-    seek, so ZipFile writes each entry once (sizes in data descriptors) and never rewrites."""
+    """A write-only stream over a file that hashes what passes. It cannot seek, so ZipFile
+    writes each entry once (sizes in data descriptors) and the file is never read back. (A
+    second thread for the hash was measured slower: the two threads kept handing the GIL over.)"""
 
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
         self.size = 0
         self.digest = hashlib.sha256()
-        self._pending: list[bytes] = []
-        self._buffered = 0
-        self._work: queue.Queue[bytes | None] = queue.Queue(maxsize=8)  # ≤ 8 MB waiting
-        self._thread = threading.Thread(target=self._hash, name="dossier-sha256", daemon=True)
-        self._thread.start()
-
-    def _hash(self) -> None:
-        while (chunk := self._work.get()) is not None:
-            self.digest.update(chunk)
 
     def write(self, data: bytes) -> int:
         self.out.write(data)
+        self.digest.update(data)
         self.size += len(data)
-        if not self._pending and len(data) >= CHUNK:  # a whole chunk of a photo: as it is
-            self._work.put(bytes(data))
-            return len(data)
-        self._pending.append(bytes(data))
-        self._buffered += len(data)
-        if self._buffered >= CHUNK:
-            self._work.put(b"".join(self._pending))
-            self._pending, self._buffered = [], 0
         return len(data)
 
     def flush(self) -> None:
         self.out.flush()
 
     def finish(self) -> str:
-        """Hash what is left; the SHA-256 of everything written."""
-        if self._pending:
-            self._work.put(b"".join(self._pending))
-        self._work.put(None)
-        self._thread.join()
+        """The SHA-256 of everything written."""
         return self.digest.hexdigest()
 
 
@@ -98,21 +77,18 @@ def write_zip(
     done = 0
     with out.open("wb") as raw:
         sink = _HashingSink(raw)
-        try:
-            with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:  # type: ignore[call-overload]
-                for entry in entries:
-                    method = _method(entry.path)
-                    if entry.source is not None:
-                        _copy(archive, entry.source, entry.path, method)
-                        done += 1
-                        if progress is not None:
-                            progress(done, files_total)
-                    else:
-                        assert entry.data is not None
-                        archive.writestr(entry.path, entry.data, compress_type=method)
-        finally:
-            sha256 = sink.finish()
-    return sink.size, sha256
+        with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:  # type: ignore[call-overload]
+            for entry in entries:
+                method = _method(entry.path)
+                if entry.source is not None:
+                    _copy(archive, entry.source, entry.path, method)
+                    done += 1
+                    if progress is not None:
+                        progress(done, files_total)
+                else:
+                    assert entry.data is not None
+                    archive.writestr(entry.path, entry.data, compress_type=method)
+    return sink.size, sink.finish()
 
 
 def split_zip(source: Path, limit: int, folder: Path, stem: str) -> list[Path]:

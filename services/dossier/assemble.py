@@ -7,8 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,10 +76,8 @@ def assemble(
     to_pdf: Callable[[bytes], bytes | None] | None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Assembled:
-    """Write the dossier's ZIP to `out` (run in a thread: rendering and LibreOffice are slow).
-
-    The table of contents goes first; then the evidence streams from the store while another
-    thread renders the documents (and their PDFs), which follow."""
+    """Write the dossier's ZIP to `out` (run in a thread: rendering and LibreOffice are slow):
+    the table of contents first, the documents (and their PDFs), then the evidence."""
     h = content.header
     kept = [p for p in photos if p.sha256 is not None]
     missing = tuple(p for p in photos if p.sha256 is None)
@@ -173,13 +170,10 @@ def assemble(
                     made.append(Entry(path.removesuffix(".docx") + ".pdf", data=pdf))
         return made
 
-    def entries(documents: Future[list[Entry]]) -> Iterator[Entry]:
-        yield Entry("00-muc-luc.docx", data=toc)
-        for _, path, source in evidence:
-            yield Entry(path, source=source)
-        yield from documents.result()
-
-    with ThreadPoolExecutor(1, thread_name_prefix="dossier-documents") as pool:
-        documents = pool.submit(render)
-        size, sha256 = write_zip(out, entries(documents), progress, len(evidence))
+    # The documents first, then the photos streamed from the store. (Rendering them in a second
+    # thread while the photos stream was measured slower: the rendering thread holds the GIL
+    # each time the copying one lets it go for a read or a write.)
+    entries = [Entry("00-muc-luc.docx", data=toc), *render()]
+    entries += [Entry(path, source=source) for _, path, source in evidence]
+    size, sha256 = write_zip(out, entries, progress, len(evidence))
     return Assembled(size, sha256, len(evidence), missing)
