@@ -95,9 +95,15 @@ async def _round(session: AsyncSession, who: Actor, round_id: int | None) -> Jud
 
 
 def _volumes(source: Path, limit: int, folder: Path, stem: str) -> list[Path]:
-    made = sorted(folder.glob(f"{stem}-phan-*.zip")) if folder.is_dir() else []
-    if made:
-        return sorted(made, key=lambda p: int(p.name.rsplit("-phan-", 1)[1].split("-")[0]))
+    """The volumes made before when they are all there (`-phan-2-tren-3`), else made now."""
+    made = list(folder.glob(f"{stem}-phan-*-tren-*.zip")) if folder.is_dir() else []
+    numbers = [
+        p.name.removeprefix(f"{stem}-phan-").removesuffix(".zip").split("-tren-") for p in made
+    ]
+    if made and all(len(n) == 2 and n[1] == str(len(made)) for n in numbers):
+        return [p for _, p in sorted(zip((int(n[0]) for n in numbers), made, strict=True))]
+    for old in made:  # a split a crash cut short
+        old.unlink(missing_ok=True)
     return split_zip(source, limit, folder, stem)
 
 

@@ -336,3 +336,15 @@ async def test_kept_versions_are_listed_and_sent_again_to_the_chair_only(
     with pytest.raises(NotFound) as lost:
         await dossiers.copy(tg_user_id=CHAIR, version_id=line.id)
     assert lost.value.key == "dossier.file_lost"
+
+
+async def test_volumes_cut_short_by_a_crash_are_made_again(
+    sessions: SessionFactory, texts: Texts, tmp_path: Path, world: DossierWorld
+) -> None:
+    dossiers, _ = _dossiers(sessions, texts, tmp_path, world)
+    built = await dossiers.build(tg_user_id=CHAIR, round_id=world.round_id, level="phuong-xa")
+    volumes = await dossiers.volumes(built, limit=100_000)
+    volumes[-1].unlink()
+    again = await dossiers.volumes(built, limit=100_000)
+    assert [v.name for v in again] == [v.name for v in volumes]
+    assert all(v.is_file() for v in again)
