@@ -148,7 +148,18 @@ async def _send(context: BotContext, chat_id: int, locale: str, built: Built) ->
 
 @refusals
 async def on_build(update: Update, context: BotContext) -> None:
-    """📦 / 🔄: build one level's dossier and send it privately to the chair."""
+    """📦 / 🔄: build one level's dossier and send it privately to the chair, in the background:
+    downloading hundreds of photos takes minutes, and the chair's chat stays free meanwhile (a
+    second press while it builds is told so)."""
+    query = update.callback_query
+    assert query is not None
+    DossierBuild.unpack(query.data)  # forged data: refused here, politely
+    context.application.create_task(_build(update, context), update=update)
+
+
+@refusals
+async def _build(update: Update, context: BotContext) -> None:
+    """The build itself: progress, then the ZIP (in volumes when large), then the outcome."""
     query = update.callback_query
     assert query is not None
     pressed = DossierBuild.unpack(query.data)
