@@ -57,8 +57,8 @@ from reports.columns import (
     audit_row,
 )
 from reports.model import Scope, Sheet, Tally
-from services.naming import sort_key
 from services.judging.decisions.honours import year_honours
+from services.naming import sort_key
 from services.tallies.figures import judging_round
 from services.tallies.scope import proposals_in, registrations_in, stories_in, window
 from storage.models import (

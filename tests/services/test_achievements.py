@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from docx import Document
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from services.base import Env
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
@@ -224,7 +224,7 @@ async def test_a_half_filled_report_is_kept_at_every_step(
         assert report.answers["tasks"] == ANSWERS["tasks"]
     # Even with the dialogue gone (another dialogue replaced it), the answers are on the report.
     async with sessions() as s:
-        await s.execute(Conversation.__table__.delete().where(Conversation.user_id == TEACHER))
+        await s.execute(delete(Conversation).where(Conversation.user_id == TEACHER))
         await s.commit()
     step = await second.begin(tg_user_id=TEACHER, report_id=rid)
     assert (step.step, step.current) == ("position", ANSWERS["position"])
