@@ -53,7 +53,7 @@ async def _show_step(update: Update, context: BotContext, step: FormStep, *, edi
         context,
         "achievements.step",
         s=step,
-        buttons=[[(keep, AchievementKeep().pack())]] if keep else None,
+        buttons=[[(keep, AchievementKeep(step.number).pack())]] if keep else None,
     )
 
 
@@ -130,8 +130,10 @@ async def on_keep(update: Update, context: BotContext) -> None:
     """ "Giữ nguyên" / "Không có": the next step."""
     query = update.callback_query
     assert query is not None
-    AchievementKeep.unpack(query.data)
-    step = await context.services.achievements.keep(tg_user_id=query.from_user.id)
+    pressed = AchievementKeep.unpack(query.data)
+    step = await context.services.achievements.keep(
+        tg_user_id=query.from_user.id, step=pressed.step
+    )
     await query.answer()
     await _drop_buttons(update)
     await _show_step(update, context, step, edit=False)

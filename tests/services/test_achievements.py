@@ -170,6 +170,9 @@ async def test_the_form_is_prefilled_kept_or_replaced_and_the_head_confirms_it(
     assert refused.value.key == "errors.hidden_characters"
     step = await uc.answer(tg_user_id=TEACHER, text=ANSWERS["position"])
     assert step.step == "tasks"
+    with pytest.raises(Invalid) as refused:  # the first prompt's button, pressed late
+        await uc.keep(tg_user_id=TEACHER, step=1)
+    assert refused.value.key == "achievements.stale_step"
     step = await uc.answer(tg_user_id=TEACHER, text=ANSWERS["tasks"])
     step = await uc.answer(tg_user_id=TEACHER, text=ANSWERS["results"])
     # The recognised initiative and the approved good deed are filled in.

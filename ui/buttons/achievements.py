@@ -17,7 +17,10 @@ class AchievementWrite(Button, kind="aw"):
 
 @dataclass(frozen=True)
 class AchievementKeep(Button, kind="ak"):
-    """At a step of the form: keep the answer shown ("Giữ nguyên", or "Không có" when empty)."""
+    """At a step of the form (1..5): keep the answer shown ("Giữ nguyên", or "Không có" when
+    empty); a press on an older step's prompt is refused, not taken for the current step."""
+
+    step: int
 
 
 @dataclass(frozen=True)

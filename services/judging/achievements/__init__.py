@@ -205,16 +205,19 @@ class Achievements(UseCases):
             answers = {**report.answers, step: typed}
             return await self._step(session, tg_user_id, report, _next(step), answers)
 
-    async def keep(self, *, tg_user_id: int) -> FormStep:
-        """ "Giữ nguyên" (or "Không có" for an optional step left empty): the next step."""
+    async def keep(self, *, tg_user_id: int, step: int | None = None) -> FormStep:
+        """ "Giữ nguyên" (or "Không có" for an optional step left empty): the next step. `step`
+        is the number on the pressed prompt: an older prompt's button changes nothing."""
         async with self.env.sessions() as session:
             convo, report = await self._draft(session, tg_user_id)
-            step = convo.step
-            if step not in STEPS:
+            if convo.step not in STEPS:
                 raise Invalid("achievements.use_buttons")
-            if not str(report.answers.get(step, "")).strip() and step not in OPTIONAL:
+            if step is not None and step != step_number(convo.step):
+                raise Invalid("achievements.stale_step", step=step_number(convo.step))
+            step_name = convo.step
+            if not str(report.answers.get(step_name, "")).strip() and step_name not in OPTIONAL:
                 raise Invalid("achievements.answer_needed")
-            return await self._step(session, tg_user_id, report, _next(step), report.answers)
+            return await self._step(session, tg_user_id, report, _next(step_name), report.answers)
 
     async def edit(self, *, tg_user_id: int) -> FormStep:
         """ "Sửa" at the preview: through the answers again, each kept or replaced."""
