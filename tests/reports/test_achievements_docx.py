@@ -70,7 +70,7 @@ def test_each_answer_is_in_its_part_as_typed_one_paragraph_a_line() -> None:
     initiatives = at("3. Sáng kiến, giải pháp, đề tài")
     assert paragraphs[initiatives + 1] == "Không có."
     assert "- Chức vụ (đảng, chính quyền, đoàn thể): Giáo viên chủ nhiệm lớp 3A" in paragraphs
-    assert ["2025-2026", "Lao động tiên tiến"] == rows[3][:2]
+    assert rows[3][:2] == ["2025-2026", "Lao động tiên tiến"]
     assert "Dự thảo" not in "\n".join(paragraphs)
     draft, _ = _text(render(sample(final=False, confirmed_on=None)))
     assert "(Dự thảo, chưa được xác nhận)" in draft

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from services.base import Env
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
 from services.judging.decisions import Decisions, consecutive_years, honours_of
+from services.judging.facts import facts_for
 from services.tallies import Tallies
 from storage.db import SessionFactory
-from storage.models import AuditEntry, Decision, Honour, OutboxMessage
+from storage.models import AuditEntry, Decision, Honour, OutboxMessage, PersonYear
 from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, School, forget_outbox
 from tests.judging.reports_world import (
     CSTDCS,
@@ -216,3 +217,22 @@ async def test_a_late_press_after_the_decision_is_recorded_changes_nothing(
     await uc.save(tg_user_id=CHAIR)
     with pytest.raises(Invalid):
         await uc.save(tg_user_id=CHAIR)
+
+
+async def test_next_years_facts_carry_the_consecutive_years_of_each_title(
+    sessions: SessionFactory, texts: Texts, world: Final, now: datetime
+) -> None:
+    uc = _uc(sessions, texts, now)
+    await _through_signer(uc)
+    await uc.save(tg_user_id=CHAIR)
+    teacher = world.person[TEACHER]
+    async with sessions() as s:
+        s.add(
+            PersonYear(org_id=world.org_id, person_id=teacher, year=world.year + 1, updated_at=now)
+        )
+        await s.commit()
+        facts = await facts_for(s, world.org_id, world.year + 1)
+        this_year = await facts_for(s, world.org_id, world.year)
+    assert facts[teacher].streaks == ((CSTDCS, 1), (LDTT, 1))
+    assert facts[teacher].consecutive(CSTDCS) == 1 and facts[teacher].consecutive(TTLDTT) == 0
+    assert this_year[teacher].streaks == ()  # the year's own honours are not "before"
