@@ -210,16 +210,16 @@ async def on_document(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     pressed = AchievementDocument.unpack(query.data)
-    uc = context.services.achievements
-    name, data = await uc.document(tg_user_id=query.from_user.id, report_id=pressed.report_id)
-    report = await uc.show(tg_user_id=query.from_user.id, report_id=pressed.report_id)
+    file = await context.services.achievements.document(
+        tg_user_id=query.from_user.id, report_id=pressed.report_id
+    )
     await query.answer()
     locale = await user_locale(context, update)
     await context.bot.send_document(
         query.from_user.id,
-        document=data,
-        filename=name,
-        caption=context.deps.texts.render(locale, "achievements.caption", report=report),
+        document=file.data,
+        filename=file.filename,
+        caption=context.deps.texts.render(locale, "achievements.caption", report=file.report),
         parse_mode=ParseMode.HTML,
     )
 

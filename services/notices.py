@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import outbox
 from services.campaigns import COUNTED
 from services.judging import meetings
-from services.judging.achievements import common as achievements
+from services.judging.achievements import asking as achievements
 from services.planner import days_left, next_digest, next_stale_check
 from storage.models import (
     Campaign,

@@ -17,7 +17,7 @@ from services import audit, outbox
 from services.base import UseCases
 from services.calendar import school_year
 from services.errors import AlreadyDone, NotAllowed, NotFound
-from services.judging.achievements.common import request_reports
+from services.judging.achievements.asking import request_reports
 from services.judging.common import (
     council_of,
     open_round,

@@ -6,6 +6,7 @@ done; the report renders to a DOCX for the dossier."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -15,6 +16,7 @@ from services import audit
 from services.base import UseCases
 from services.conversations import NoDraft
 from services.errors import AlreadyDone, Invalid, NotAllowed
+from services.judging.achievements.asking import request_reports, tell_reviewer, tell_writer
 from services.judging.achievements.common import (
     DRAFT,
     LIMITS,
@@ -29,12 +31,9 @@ from services.judging.achievements.common import (
     may_review,
     person_actor,
     report_of,
-    request_reports,
     reviewer_for,
     step_number,
     still_passed,
-    tell_reviewer,
-    tell_writer,
     view_of,
 )
 from services.judging.achievements.document import document_of
@@ -50,7 +49,24 @@ from storage.models import (
     RoundStatus,
 )
 
-__all__ = ["Achievements", "FormStep", "Overview", "ReportView", "Requested", "request_reports"]
+__all__ = [
+    "Achievements",
+    "FormStep",
+    "Overview",
+    "ReportFile",
+    "ReportView",
+    "Requested",
+    "request_reports",
+]
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A report's DOCX: its file name, its bytes, and the report (for the caption)."""
+
+    filename: str
+    data: bytes
+    report: ReportView
 
 
 class Achievements(UseCases):
@@ -358,11 +374,12 @@ class Achievements(UseCases):
             await NOTE.discard(session, tg_user_id)  # commits
             return await view_of(session, report, viewer=who)
 
-    async def document(self, *, tg_user_id: int, report_id: int) -> tuple[str, bytes]:
-        """The report as DOCX (file name, bytes), for whoever may read it."""
+    async def document(self, *, tg_user_id: int, report_id: int) -> ReportFile:
+        """The report as DOCX, for whoever may read it."""
         async with self.env.sessions() as session:
-            _, report = await self._viewer_report(session, tg_user_id, report_id)
-            return await document_of(session, report, self.env.tz)
+            who, report = await self._viewer_report(session, tg_user_id, report_id)
+            name, data = await document_of(session, report, self.env.tz)
+            return ReportFile(name, data, await view_of(session, report, viewer=who))
 
 
 def _next(step: str) -> str:
