@@ -441,3 +441,36 @@ async def test_a_result_changed_by_a_revote_needs_no_report(
     with pytest.raises(Invalid) as refused:
         await _uc(sessions, texts, [now]).begin(tg_user_id=NAM, report_id=rid)
     assert refused.value.key == "achievements.no_longer_needed"
+
+
+READERS = {
+    "the writer": (TEACHER, None),
+    "the department's head": (HEAD1, None),
+    "the chair": (CHAIR, None),
+    "a council member": (COUNCIL, None),
+    "staff": (NAM, "achievements.not_reviewer"),
+    "another department's head": (HEAD2, "achievements.not_reviewer"),
+    "another school's chair": (OTHER_CHAIR, "achievements.not_found"),
+    "a deactivated member": (GONE, "errors.deactivated"),
+    "a stranger": (STRANGER, "errors.not_member"),
+}
+
+
+@pytest.mark.one_database
+@pytest.mark.parametrize("who", list(READERS))
+async def test_who_may_read_a_report_and_download_it(
+    sessions: SessionFactory, texts: Texts, world: Final, now: datetime, who: str
+) -> None:
+    uc = _uc(sessions, texts, [now])
+    rid = await _report(sessions, world, CSTDCS, str(TEACHER))
+    tg, refusal = READERS[who]
+    if refusal is None:
+        file = await uc.document(tg_user_id=tg, report_id=rid)
+        assert file.filename == "bao-cao-thanh-tich-vu-thi-mai.docx"
+        assert file.report.writer == "Vũ Thị Mai"
+        assert (await uc.show(tg_user_id=tg, report_id=rid)).id == rid
+        return
+    for action in (uc.document, uc.show):
+        with pytest.raises(ServiceError) as refused:
+            await action(tg_user_id=tg, report_id=rid)
+        assert refused.value.key == refusal
