@@ -1,7 +1,8 @@
 """Achievement reports and the decision end to end: the chair asks the final round's nominees for
 their reports; three write them in chat (one only after a reminder, the clock moved and the
-scheduler's tick run); the department heads and the chair confirm; the DOCX is opened; the chair
-records the deciding level's decision, two people are congratulated, /tally shows the honours."""
+scheduler's tick run); a head sends one back with a note and it comes back edited; the heads and
+the chair confirm; the DOCX is opened; the chair records the deciding level's decision, two people
+are congratulated, /tally shows the honours."""
 
 from __future__ import annotations
 
@@ -107,6 +108,23 @@ async def test_three_nominees_report_the_heads_confirm_and_the_decision_comes_ba
     # The heads confirm their department's report; the chair confirms the head's own.
     await _confirm(hang, for_hang, "Vũ Thị Mai")
     await mai.wait_message(contains="đã được Nguyễn Thị Hằng xác nhận")
+    # Tổ 2's head sends Nam's back with a note; Nam keeps every answer and sends it again.
+    await long_.press(for_long, "📄 Xem báo cáo")
+    full = await long_.wait_message(contains="BÁO CÁO THÀNH TÍCH")
+    await long_.press(full, "↩️ Trả lại để sửa")
+    await long_.wait_message(contains="gõ góp ý")
+    await long_.send("Bổ sung số liệu <học kỳ II>")
+    await long_.wait_message(contains="Đã trả lại báo cáo thành tích cho Đỗ Văn Nam")
+    back = await nam.wait_message(contains="được trả lại để sửa")
+    assert "Góp ý: “Bổ sung số liệu <học kỳ II>”" in back.text
+    await nam.press(back, "✏️ Sửa báo cáo thành tích")
+    for n, label in enumerate(("Giữ nguyên",) * 3 + ("Không có",) * 2, start=1):
+        prompt = await nam.wait_message(contains=f"bước {n}/5")
+        assert prompt.button_texts == [label]
+        await nam.press(prompt, label)
+    preview = await nam.wait_message(contains="Xem trước")
+    await nam.press(preview, "✅ Xác nhận")
+    for_long = await long_.wait_message(contains="Đỗ Văn Nam đã gửi báo cáo thành tích")
     await _confirm(long_, for_long, "Đỗ Văn Nam")
     await _confirm(chair, for_chair, "Nguyễn Thị Hằng")
     async with sessions() as s:
