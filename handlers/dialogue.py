@@ -9,10 +9,12 @@ from typing import Any
 from telegram import Update
 
 from handlers import (
+    achievements,
     admin,
     broadcast,
     campaigns,
     common,
+    decisions,
     facts,
     heads,
     join,
@@ -58,6 +60,11 @@ STEPS: dict[Kind, Step] = {
     Kind.MEETING: _theirs(meetings.on_text),
     Kind.ABSENCE: _theirs(meetings.on_absence_text),
     Kind.DEPT_NOTE: heads.on_note_text,
+    # ---- achievements ----
+    Kind.ACHIEVEMENT: achievements.on_text,
+    Kind.ACHIEVEMENT_NOTE: achievements.on_note_text,
+    # ---- decisions ----
+    Kind.DECISION: decisions.on_text,
 }
 
 

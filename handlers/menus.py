@@ -36,6 +36,8 @@ _DESCRIPTIONS = {
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
         "dossier": "Hồ sơ đề nghị khen thưởng",
+        "achievements": "Báo cáo thành tích",
+        "decision": "Ghi nhận quyết định khen thưởng",
     },
     "en": {
         "help": "Commands",
@@ -61,10 +63,12 @@ _DESCRIPTIONS = {
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
         "dossier": "The commendation dossier",
+        "achievements": "Achievement reports",
+        "decision": "Record a commendation decision",
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", *BASE)
+MEMBER = ("report", "mine", "campaigns", "achievements", *BASE)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
@@ -95,6 +99,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "facts",
         "department",
         "dossier",
+        "decision",
     ),
 }
 # A department head (tổ trưởng, of any role) also sends the department's proposals.

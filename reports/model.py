@@ -68,6 +68,15 @@ class JudgingCount:
 
 
 @dataclass(frozen=True)
+class HonourCount:
+    """One title of the school year's honours list: how many were granted, by which decisions."""
+
+    title: str
+    granted: int
+    decisions: tuple[str, ...]  # "125/QĐ-UBND (20/06/2027)"
+
+
+@dataclass(frozen=True)
 class ProposalCount:
     """Proposals of one form and level, by where they stand."""
 
@@ -107,6 +116,7 @@ class Tally:
     proposals: list[ProposalCount]
     by_month: list[LabelCount] = field(default_factory=list)
     judging: list[JudgingCount] = field(default_factory=list)
+    honours: list[HonourCount] = field(default_factory=list)
 
     @property
     def total(self) -> int:

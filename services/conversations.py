@@ -38,6 +38,11 @@ class Kind(StrEnum):
     MEETING = "meeting"  # the chair scheduling the judging meeting (when, where, agenda)
     ABSENCE = "absence"  # a council member's reason for missing the meeting
     REMARKS = "remarks"  # the secretary's remarks for the minutes
+    # ---- achievements ----
+    ACHIEVEMENT = "achievement"  # a nominee writing the achievement report, step by step
+    ACHIEVEMENT_NOTE = "achievement_note"  # a head's note sending a report back
+    # ---- decisions ----
+    DECISION = "decision"  # the chair recording the deciding level's decision
 
 
 class NoDraft(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dossier.parts import BlockerSource, DossierBlocker, PartSource
+from services.judging.achievements import dossier as achievements
 from storage.models import JudgingRound, RoundStatus
 
 
@@ -21,5 +22,5 @@ async def round_still_open(session: AsyncSession, round_id: int) -> list[Dossier
     return []
 
 
-PART_SOURCES: list[PartSource] = []
-BLOCKER_SOURCES: list[BlockerSource] = [round_still_open]
+PART_SOURCES: list[PartSource] = [achievements.dossier_parts]
+BLOCKER_SOURCES: list[BlockerSource] = [round_still_open, achievements.dossier_blockers]

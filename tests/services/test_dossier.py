@@ -66,7 +66,7 @@ def _dossiers(
         files=FileStore(tmp_path / "files"),
         fetcher=fetcher,
     )
-    kwargs.setdefault("blockers", [round_still_open])
+    kwargs.setdefault("blockers", [round_still_open])  # None: the rooms wired in sources.py
     return Dossiers(env, pdfs=False, **kwargs), fetcher  # type: ignore[arg-type]
 
 
@@ -348,3 +348,17 @@ async def test_volumes_cut_short_by_a_crash_are_made_again(
     again = await dossiers.volumes(built, limit=100_000)
     assert [v.name for v in again] == [v.name for v in volumes]
     assert all(v.is_file() for v in again)
+
+
+async def test_the_rooms_wired_by_default_stop_it_while_a_report_is_not_confirmed(
+    sessions: SessionFactory, texts: Texts, tmp_path: Path, world: DossierWorld
+) -> None:
+    dossiers, _ = _dossiers(sessions, texts, tmp_path, world, blockers=None)
+    with pytest.raises(Blocked) as refused:
+        await dossiers.build(tg_user_id=CHAIR, round_id=world.round_id, level="thanh-pho")
+    # Chiến sĩ thi đua cơ sở needs an achievement report (the school's default list).
+    for name in world.passed[CSTDCS]:
+        assert any(
+            f"Báo cáo thành tích của {name} (danh hiệu “{CSTDCS}”) chưa được xác nhận" in r
+            for r in refused.value.reasons
+        )

@@ -115,6 +115,17 @@ BUTTONS = {
     "gb": ("handlers.meetings", "on_absent"),
     "gi": ("handlers.meetings", "on_check_in"),
     "hv": ("handlers.heads", "on_review"),
+    # ---- achievements ----
+    "aw": ("handlers.achievements", "on_write"),
+    "ak": ("handlers.achievements", "on_keep"),
+    "ap": ("handlers.achievements", "on_preview"),
+    "ao": ("handlers.achievements", "on_open"),
+    "ar": ("handlers.achievements", "on_review"),
+    "ad": ("handlers.achievements", "on_document"),
+    "aq": ("handlers.achievements", "on_request"),
+    # ---- decisions ----
+    "et": ("handlers.decisions", "on_tick"),
+    "es": ("handlers.decisions", "on_save"),
     "hd": ("handlers.heads", "on_open"),
     "ht": ("handlers.heads", "on_tick"),
     "hc": ("handlers.heads", "on_tick"),
@@ -151,6 +162,8 @@ COMMANDS = {
     "export": ("handlers.reports", "export_command", "ANY"),
     "stats": ("handlers.reports", "stats_command", "ANY"),
     "facts": ("handlers.facts", "facts_command", "PRIVATE"),
+    "achievements": ("handlers.achievements", "achievements_command", "PRIVATE"),
+    "decision": ("handlers.decisions", "decision_command", "PRIVATE"),
     "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
     "dossier": ("handlers.dossier", "dossier_command", "PRIVATE"),
 }
