@@ -35,6 +35,8 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "objection": "Gửi kiến nghị về kết quả bình xét",
+        "publish": "Công khai kết quả bình xét",
     },
     "en": {
         "help": "Commands",
@@ -59,10 +61,12 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "objection": "Object to the judging result",
+        "publish": "Publish the judging result",
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", *BASE)
+MEMBER = ("report", "mine", "campaigns", "objection", *BASE)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
@@ -92,6 +96,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "settings",
         "facts",
         "department",
+        "publish",
     ),
 }
 # A department head (tổ trưởng, of any role) also sends the department's proposals.

@@ -38,6 +38,8 @@ class Kind(StrEnum):
     MEETING = "meeting"  # the chair scheduling the judging meeting (when, where, agenda)
     ABSENCE = "absence"  # a council member's reason for missing the meeting
     REMARKS = "remarks"  # the secretary's remarks for the minutes
+    OBJECTION = "objection"  # a member filing an objection to the published result list
+    OBJECTION_ANSWER = "objection_answer"  # the chair (or her assignee) answering one
 
 
 class NoDraft(Exception):

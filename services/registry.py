@@ -7,6 +7,7 @@ from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
 from services.conversations import Conversations
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
+from services.judging.publication import Publications
 from services.members import Members
 from services.orgs import Orgs
 from services.people import People
@@ -39,3 +40,4 @@ class Services:
         self.meetings = Meetings(env)
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
+        self.publication = Publications(env)
