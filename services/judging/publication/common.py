@@ -246,17 +246,14 @@ async def counts_of(session: AsyncSession, publication: Publication) -> Counts:
         .select_from(PublicationReceipt)
         .where(PublicationReceipt.publication_id == publication.id)
     )
-    rows = dict(
-        (
-            await session.execute(
-                select(Objection.status, func.count())
-                .where(Objection.publication_id == publication.id)
-                .group_by(Objection.status)
-            )
+    rows: dict[str, int] = {
+        str(status): int(n)
+        for status, n in await session.execute(
+            select(Objection.status, func.count())
+            .where(Objection.publication_id == publication.id)
+            .group_by(Objection.status)
         )
-        .tuples()
-        .all()
-    )
+    }
     return Counts(
         int(read or 0),
         int(rows.get(ObjectionStatus.OPEN, 0)),

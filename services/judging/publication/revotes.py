@@ -272,9 +272,10 @@ class Revoting(UseCases):
                 )
                 or 0
             )
-            if voted < revote.needed:
-                await session.rollback()
-                raise Invalid("publication.revote_no_quorum", voted=voted, needed=revote.needed)
+            needed = revote.needed
+            if voted < needed:
+                await session.rollback()  # still open
+                raise Invalid("publication.revote_no_quorum", voted=voted, needed=needed)
             await session.refresh(revote)
             candidate = await session.get_one(Candidate, revote.candidate_id)
             await self._count(session, revote, candidate, voted, now)
