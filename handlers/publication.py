@@ -4,7 +4,7 @@ người trả lời" and "Bỏ phiếu lại" on the council's card, and the re
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Document, Message, PhotoSize, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -227,16 +227,22 @@ async def on_file(update: Update, context: BotContext) -> None:
     sheet, the announcement and the story handlers."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
+    media: PhotoSize | Document
     if message.photo:
-        photo = message.photo[-1]
-        kind, file_id, name, size = "photo", photo.file_id, None, photo.file_size
+        media, kind, name, mime = message.photo[-1], "photo", None, None
     elif message.document is not None:
         doc = message.document
-        kind, file_id, name, size = "document", doc.file_id, doc.file_name, doc.file_size
+        media, kind, name, mime = doc, "document", doc.file_name, doc.mime_type
     else:  # pragma: no cover (the filter lets only photos and documents in)
         return
     step = await context.services.publication.objection_file(
-        tg_user_id=user.id, kind=kind, file_id=file_id, name=name, size=size
+        tg_user_id=user.id,
+        kind=kind,
+        file_id=media.file_id,
+        unique_id=media.file_unique_id,
+        name=name,
+        mime=mime,
+        size=media.file_size,
     )
     if step is None:
         await (facts.on_document if message.document is not None else broadcast.on_media)(

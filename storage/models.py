@@ -197,7 +197,7 @@ class OrgSetting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Any] = mapped_column(JSON)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime]
 
 
@@ -761,6 +761,27 @@ class MinutesVersion(Base):
     created_at: Mapped[datetime]
 
 
+# ---- stored files ----
+class StoredFile(Base):
+    """A file kept by the bot (evidence photos, write-ups, objections' attachments).
+
+    The bytes live on disk under the file store's root, named by their SHA-256 (storage/files.py);
+    two rows with the same bytes share one file. The row says what the file was called and where it
+    came from (Telegram's file id, and its unique id, which stays the same across bots and time).
+    """
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(255))
+    mime: Mapped[str | None] = mapped_column(String(100))
+    tg_file_id: Mapped[str | None] = mapped_column(String(200))
+    tg_unique_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime]
+
+
 # ---- publication ----------------------------------------------------------------------------
 # Công khai: the round's result list published to every member, read receipts, the objection
 # window; objections (kiến nghị), their answers and the re-votes that change a result.
@@ -823,7 +844,7 @@ class Objection(Base):
     attachment_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
     attachment_file_id: Mapped[str | None] = mapped_column(String(200))
     attachment_name: Mapped[str | None] = mapped_column(String(200))
-    stored_file_id: Mapped[int | None] = mapped_column(Integer)  # the file store's copy
+    stored_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     filed_at: Mapped[datetime]
     answer_due: Mapped[date] = mapped_column(Date)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

@@ -6,7 +6,9 @@ record and blockers, and who may do what."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +17,13 @@ from sqlalchemy import func, select, update
 
 from services import orgs
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
+from services.files import StaticFetcher, read_bytes
 from services.judging import Rounds
 from services.judging.publication import Publications
 from services.judging.publication.dossier import dossier_blockers, dossier_parts
 from services.notices import fire
 from storage.db import SessionFactory
+from storage.files import FileStore
 from storage.models import (
     AuditEntry,
     Candidate,
@@ -35,6 +39,7 @@ from storage.models import (
     PublicationReceipt,
     RevoteBox,
     RoundStatus,
+    StoredFile,
 )
 from tests.factories import CHAIR, COUNCIL, COUNCIL_GROUP, STRANGER, TEACHER, VICE
 from tests.judging.world import CSTDCS, LDTT, World, build, env
@@ -56,9 +61,19 @@ def clock(now: datetime) -> list[datetime]:
     return [now]
 
 
+PHOTO = b"\x89PNG\r\n\x1a\n a photo of the notice board"
+
+
 @pytest.fixture
-def pub(sessions: SessionFactory, texts: Texts, clock: list[datetime]) -> Publications:
-    return Publications(env(sessions, texts, clock))
+def pub(
+    sessions: SessionFactory, texts: Texts, clock: list[datetime], tmp_path: Path
+) -> Publications:
+    bound = replace(
+        env(sessions, texts, clock),
+        files=FileStore(tmp_path / "files"),
+        fetcher=StaticFetcher({"photo-1": PHOTO}),
+    )
+    return Publications(bound)
 
 
 async def closed_round(
@@ -201,10 +216,20 @@ async def test_an_objection_is_numbered_and_the_council_sees_no_name_unless_agre
         await pub.objection_text(tg_user_id=TEACHER, text="   ")
     step = await pub.objection_text(tg_user_id=TEACHER, text="Cô <b>Số 01</b> nghỉ 3 tháng")
     assert step.step == "file"
-    step = await pub.objection_file(
+    with pytest.raises(Invalid) as refused:  # above Telegram's getFile limit: not kept
+        await pub.objection_file(
+            tg_user_id=TEACHER, kind="document", file_id="big", name="a.pdf", size=21 << 20
+        )
+    assert refused.value.key == "publication.file_too_large"
+    with pytest.raises(Invalid) as refused:  # Telegram no longer serves it
+        await pub.objection_file(
+            tg_user_id=TEACHER, kind="photo", file_id="gone", name=None, size=1000
+        )
+    assert refused.value.key == "publication.file_gone"
+    kept = await pub.objection_file(
         tg_user_id=TEACHER, kind="photo", file_id="photo-1", name=None, size=1000
     )
-    assert step is not None and step.step == "name" and step.attachment == "photo"
+    assert kept is not None and kept.step == "name" and kept.attachment == "photo"
     step = await pub.objection_name(tg_user_id=TEACHER, show=False)
     assert step.step == "preview" and not step.show_name
     filed = await pub.file_objection(tg_user_id=TEACHER)
@@ -218,6 +243,9 @@ async def test_an_objection_is_numbered_and_the_council_sees_no_name_unless_agre
     assert "Kiến nghị số 2" in group[2] and "Lê Minh Tuấn" in group[2]
     async with sessions() as s:
         numbers = (await s.scalars(select(Objection.number).order_by(Objection.id))).all()
+        first = await s.get_one(Objection, filed.id)
+        stored = await s.get_one(StoredFile, first.stored_file_id)
+        assert read_bytes(pub.env, stored) == PHOTO
         reminders = (await s.scalars(select(Notice).where(Notice.kind == "pub_answer"))).all()
     assert numbers == [1, 2] and second == 2
     assert len(reminders) == 2
@@ -405,7 +433,12 @@ async def test_the_dossier_waits_for_the_window_and_every_answer_then_gets_the_r
         assert await dossier_parts(s, rnd.id, now=clock[0]) == []
     await pub.publish(tg_user_id=CHAIR, round_id=rnd.id)
     await pub.confirm_read(tg_user_id=TEACHER, publication_id=1)
-    oid = await file_one(pub, TEACHER, 0, "Xem lại cả danh sách")
+    await pub.begin_objection(tg_user_id=TEACHER)
+    await pub.objection_target(tg_user_id=TEACHER, candidate_id=0)
+    await pub.objection_text(tg_user_id=TEACHER, text="Xem lại cả danh sách")
+    await pub.objection_file(tg_user_id=TEACHER, kind="photo", file_id="photo-1", name=None, size=9)
+    await pub.objection_name(tg_user_id=TEACHER, show=False)
+    oid = (await pub.file_objection(tg_user_id=TEACHER)).id
     async with sessions() as s:
         keys = [b.key for b in await dossier_blockers(s, rnd.id, now=clock[0])]
     assert keys == ["publication.blocked_window_open", "publication.blocked_open_objection"]
@@ -414,8 +447,12 @@ async def test_the_dossier_waits_for_the_window_and_every_answer_then_gets_the_r
     later = datetime(2024, 3, 9, 0, 0, tzinfo=texts.tz)
     async with sessions() as s:
         assert await dossier_blockers(s, rnd.id, now=later) == []
-        parts = await dossier_parts(s, rnd.id, now=later, tz=texts.tz)
-    assert len(parts) == 1 and parts[0].path.endswith(".docx")
+        parts = await dossier_parts(s, rnd.id, now=later, tz=texts.tz, files=pub.env.files)
+    assert [p.path for p in parts] == [
+        "04-cong-khai/bien-ban-cong-khai-ket-qua.docx",
+        "04-cong-khai/kien-nghi-01-tep-kem.jpg",
+    ]
+    assert parts[1].data == PHOTO
     doc = Document(io.BytesIO(parts[0].data))
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]

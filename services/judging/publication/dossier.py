@@ -8,6 +8,7 @@ school's zone are keywords with the bot's defaults (the dossier room passes its 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from services.dossier.parts import DossierBlocker, DossierPart
 from services.judging.publication.cards import card_of
 from services.judging.publication.common import counts_of, publication_of
 from services.school import values
+from storage.files import FileStore
 from storage.models import (
     JudgingRound,
     Meeting,
@@ -26,10 +28,12 @@ from storage.models import (
     ObjectionStatus,
     Org,
     Person,
+    StoredFile,
 )
 
 SECTION = "Công khai và kiến nghị"
-PATH = "04-cong-khai/bien-ban-cong-khai-ket-qua.docx"
+FOLDER = "04-cong-khai"
+PATH = f"{FOLDER}/bien-ban-cong-khai-ket-qua.docx"
 ZONE = "Asia/Ho_Chi_Minh"  # the bot's default zone (runtime Settings.timezone)
 
 
@@ -39,9 +43,11 @@ async def dossier_parts(
     *,
     now: datetime | None = None,
     tz: ZoneInfo | None = None,
+    files: FileStore | None = None,
 ) -> list[DossierPart]:
     """The record of the công khai (when, to how many, read by how many, the window) and of
-    each objection (number, date, text, answer, re-vote); nothing before it was published."""
+    each objection (number, date, text, answer, re-vote); with the file store, each objection's
+    photo or file too. Nothing before it was published."""
     moment = now or datetime.now(UTC)
     zone = tz or ZoneInfo(ZONE)
     rnd = await session.get(JudgingRound, round_id)
@@ -64,11 +70,25 @@ async def dossier_parts(
         else None
     )
     lines = []
+    attachments = []
     for objection in await session.scalars(
         select(Objection).where(Objection.round_id == rnd.id).order_by(Objection.number)
     ):
         card = await card_of(session, objection)
         revote = card.revote
+        if files is not None and objection.stored_file_id is not None:
+            stored = await session.get_one(StoredFile, objection.stored_file_id)
+            suffix = Path(stored.name or "").suffix or (
+                ".jpg" if card.attachment == "photo" else ""
+            )
+            attachments.append(
+                DossierPart(
+                    path=f"{FOLDER}/kien-nghi-{card.number:02d}-tep-kem{suffix}",
+                    title=f"Tệp kèm kiến nghị số {card.number}",
+                    data=files.read(stored.sha256),
+                    section=SECTION,
+                )
+            )
         lines.append(
             ObjectionLine(
                 number=card.number,
@@ -112,7 +132,8 @@ async def dossier_parts(
             title="Biên bản công khai kết quả bình xét và giải quyết kiến nghị",
             data=record_docx(record),
             section=SECTION,
-        )
+        ),
+        *attachments,
     ]
 
 

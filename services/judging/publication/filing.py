@@ -20,6 +20,7 @@ from services import audit, conversations
 from services.base import UseCases
 from services.conversations import Drafts, Kind, NoDraft
 from services.errors import AlreadyDone, Invalid, NotFound
+from services.files import FileGone, FileTooLarge, keep_telegram_file
 from services.judging.publication.cards import show_card
 from services.judging.publication.common import (
     Line,
@@ -34,7 +35,6 @@ from storage.models import Notice, NoticeStatus, Objection, ObjectionStatus, Pub
 
 FILING = Drafts(Kind.OBJECTION)
 TEXT_MAX = 2000
-ATTACHMENT_MAX = 20 * 1024 * 1024  # Telegram's getFile limit: larger files cannot be archived
 
 
 @dataclass(frozen=True)
@@ -166,9 +166,12 @@ class Filing(UseCases):
         file_id: str,
         name: str | None,
         size: int | None,
+        unique_id: str | None = None,
+        mime: str | None = None,
     ) -> Step | None:
         """A photo or file for the objection at the file step (None: no objection waits for
-        one, the file is someone else's business)."""
+        one, the file is someone else's business): downloaded once and kept in the file store
+        (the council's copy is re-sent by Telegram's id, the dossier carries the bytes)."""
         async with self.env.sessions() as session:
             try:
                 convo = await FILING.load(session, tg_user_id)
@@ -177,10 +180,27 @@ class Filing(UseCases):
             if convo.step not in ("file", "name", "preview"):
                 return None
             await member_of(session, tg_user_id)
-            if size is not None and size > ATTACHMENT_MAX:
-                raise Invalid("publication.file_too_large", limit=ATTACHMENT_MAX // (1024 * 1024))
+            try:
+                kept = await keep_telegram_file(
+                    session,
+                    self.env,
+                    file_id=file_id,
+                    unique_id=unique_id,
+                    name=name,
+                    mime=mime or ("image/jpeg" if kind == "photo" else None),
+                    size=size,
+                )
+            except FileTooLarge as too_big:
+                raise Invalid("publication.file_too_large", limit=too_big.limit_mb) from None
+            except FileGone:
+                raise Invalid("publication.file_gone") from None
             data = dict(convo.data)
-            data.update(attachment=kind, attachment_file_id=file_id, attachment_name=name)
+            data.update(
+                attachment=kind,
+                attachment_file_id=file_id,
+                attachment_name=name,
+                stored_file_id=kept.id,
+            )
             step = "name" if convo.step == "file" else convo.step
             await FILING.save(session, tg_user_id, step, data, self.now())
             return _step(step, data)
@@ -249,6 +269,7 @@ class Filing(UseCases):
                     attachment_kind=data.get("attachment"),
                     attachment_file_id=data.get("attachment_file_id"),
                     attachment_name=data.get("attachment_name"),
+                    stored_file_id=data.get("stored_file_id"),
                     filed_at=now,
                     answer_due=due,
                     status=ObjectionStatus.OPEN,

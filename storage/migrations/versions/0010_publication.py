@@ -2,7 +2,7 @@
 re-votes and their votes
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05 10:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.models
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -80,6 +80,11 @@ def upgrade() -> None:
             ["filer_id"], ["people.id"], name=op.f("fk_objections_filer_id_people")
         ),
         sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name=op.f("fk_objections_org_id_orgs")),
+        sa.ForeignKeyConstraint(
+            ["stored_file_id"],
+            ["stored_files.id"],
+            name=op.f("fk_objections_stored_file_id_stored_files"),
+        ),
         sa.ForeignKeyConstraint(
             ["publication_id"],
             ["publications.id"],
