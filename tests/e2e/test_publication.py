@@ -15,6 +15,7 @@ from services import orgs
 from services.judging.publication import Publications
 from services.judging.publication.dossier import dossier_blockers
 from storage.db import SessionFactory
+from storage.files import FileStore
 from storage.models import (
     AuditEntry,
     Candidate,
@@ -23,6 +24,7 @@ from storage.models import (
     Outcome,
     Person,
     Publication,
+    StoredFile,
 )
 from tests.e2e.conftest import BotProcess, RunningBot
 from tests.e2e.helpers import draft_of, png
@@ -173,8 +175,11 @@ async def test_publish_to_35_members_two_objections_a_re_vote_and_the_window_clo
             )
         )
         assert changed is not None and changed.outcome == Outcome.FAILED
-        statuses = (await s.scalars(select(Objection.status))).all()
-        assert set(statuses) == {ObjectionStatus.ANSWERED}
+        objections = (await s.scalars(select(Objection).order_by(Objection.number))).all()
+        assert {o.status for o in objections} == {ObjectionStatus.ANSWERED}
+        # The photo was downloaded from Telegram and kept: the same bytes the teacher sent.
+        stored = await s.get_one(StoredFile, objections[0].stored_file_id)
+        assert FileStore(bot.deps.settings.files_root()).read(stored.sha256) == png(7)
         actions = set((await s.scalars(select(AuditEntry.action))).all())
     assert {"publication.publish", "objection.file", "objection.answer"} <= actions
     assert {"revote.open", "revote.close"} <= actions
