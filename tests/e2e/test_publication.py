@@ -166,6 +166,9 @@ async def test_publish_to_35_members_two_objections_a_re_vote_and_the_window_clo
     await chair.send("/publish")
     panel = await chair.wait_message(contains="đã hết hạn")
     assert "0 chờ trả lời, 2 đã trả lời" in panel.text
+    await chair.send("/tally")
+    tally = await chair.wait_message(contains="Công khai: đã đọc 20/35")
+    assert "kiến nghị: 0 chờ trả lời, 2 đã trả lời" in tally.text
 
     async with sessions() as s:
         assert await dossier_blockers(s, rnd.id, now=bot.deps.clock()) == []

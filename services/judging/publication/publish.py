@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reports.model import PublicationCount
 from services import audit, outbox
 from services.base import UseCases
 from services.errors import AlreadyDone, Invalid, NotFound
@@ -124,6 +125,24 @@ async def panel_of(session: AsyncSession, rnd: JudgingRound, now: datetime) -> P
         read=counts.read,
         open_objections=counts.open,
         answered=counts.answered,
+    )
+
+
+async def publication_count(
+    session: AsyncSession, round_id: int, now: datetime
+) -> PublicationCount | None:
+    """The round's công khai in /tally's few words (None: not published)."""
+    publication = await publication_of(session, round_id)
+    if publication is None:
+        return None
+    counts = await counts_of(session, publication)
+    return PublicationCount(
+        recipients=publication.recipients,
+        read=counts.read,
+        open=counts.open,
+        answered=counts.answered,
+        closes_on=publication.closes_on,
+        window_open=now < publication.closes_at,
     )
 
 
