@@ -552,3 +552,41 @@ async def _refusal(call: Any) -> ServiceError | None:
     except ServiceError as refusal:
         return refusal
     return None
+
+
+async def test_a_long_list_is_cut_to_one_message_and_says_how_many_more(
+    sessions: SessionFactory, texts: Texts, clock: list[datetime], world: World, pub: Publications
+) -> None:
+    from services.judging.publication.common import Line
+    from services.judging.publication.publish import MESSAGE_BUDGET
+
+    lines = [
+        Line(n, LDTT, f"Nguyễn Thị Phương Thảo Số {n:03d}", "Tổ Văn phòng", n, None)
+        for n in range(1, 121)
+    ]
+    text = pub._announcement("vi", "Bình xét", lines, date(2024, 3, 8), 10)
+    assert len(text) <= MESSAGE_BUDGET
+    shown = text.count("Nguyễn Thị Phương Thảo Số")
+    assert 40 < shown < 120
+    assert f"… và {120 - shown} người khác" in text
+    assert "danh sách đạt (120)" in text
+    whole = pub._announcement("vi", "Bình xét", lines[:10], date(2024, 3, 8), 10)
+    assert whole.count("Nguyễn Thị Phương Thảo Số") == 10 and "người khác" not in whole
+
+
+async def test_a_photo_before_the_text_is_politely_refused(
+    sessions: SessionFactory, texts: Texts, clock: list[datetime], world: World, pub: Publications
+) -> None:
+    rnd = await closed_round(sessions, texts, clock, world)
+    await pub.publish(tg_user_id=CHAIR, round_id=rnd.id)
+    assert (
+        await pub.objection_file(tg_user_id=TEACHER, kind="photo", file_id="x", name=None, size=1)
+        is None
+    )  # no objection being written: someone else's business
+    await pub.begin_objection(tg_user_id=TEACHER)
+    with pytest.raises(Invalid) as refused:
+        await pub.objection_file(tg_user_id=TEACHER, kind="photo", file_id="x", name=None, size=1)
+    assert refused.value.key == "publication.file_after_text"
+    with pytest.raises(Invalid) as refused:
+        await pub.objection_text(tg_user_id=TEACHER, text="Nội dung")
+    assert refused.value.key == "publication.pick_target_first"

@@ -178,7 +178,7 @@ class Filing(UseCases):
             except NoDraft:
                 return None
             if convo.step not in ("file", "name", "preview"):
-                return None
+                raise Invalid("publication.file_after_text")
             await member_of(session, tg_user_id)
             try:
                 kept = await keep_telegram_file(

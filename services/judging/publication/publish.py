@@ -77,6 +77,10 @@ class Announcement:
     lines: tuple[Line, ...]
     closes_on: date
     window_days: int
+    more: int = 0  # lines left out to fit one message
+
+
+MESSAGE_BUDGET = 3800  # characters of one message (Telegram's limit is 4096 after parsing)
 
 
 def announcement_buttons(
@@ -149,6 +153,19 @@ async def publication_count(
 class Publishing(UseCases):
     """The chair publishes; members confirm reading."""
 
+    def _announcement(
+        self, locale: str, name: str, lines: list[Line], closes_on: date, days: int
+    ) -> str:
+        """The list as members get it: whole when it fits one message, else its first lines
+        and how many more (the chair's panel and the dossier's record keep the whole list)."""
+        shown = len(lines)
+        while True:
+            a = Announcement(name, tuple(lines[:shown]), closes_on, days, len(lines) - shown)
+            text = self.texts.render(locale, "publication.announcement", a=a)
+            if len(text) <= MESSAGE_BUDGET or shown == 0:
+                return text
+            shown -= max(1, shown // 10)
+
     async def panel(self, *, tg_user_id: int, round_id: int | None = None) -> Panel:
         """The chair's publication panel of a round (None: the school's newest)."""
         async with self.env.sessions() as session:
@@ -195,13 +212,17 @@ class Publishing(UseCases):
             except IntegrityError:  # two presses at once: the other one published
                 await session.rollback()
                 raise AlreadyDone("publication.already_published") from None
-            shown = Announcement(rnd.name, tuple(lines), closes_on, calendar.window_days)
+            rendered: dict[str, str] = {}  # one text per language
             for person in audience:
                 locale = self.texts.locale(person.locale)
+                if locale not in rendered:
+                    rendered[locale] = self._announcement(
+                        locale, rnd.name, lines, closes_on, calendar.window_days
+                    )
                 outbox.enqueue_message(
                     session,
                     chat_id=person.tg_user_id,
-                    text=self.texts.render(locale, "publication.announcement", a=shown),
+                    text=rendered[locale],
                     buttons=announcement_buttons(self.texts, locale, publication.id),
                     now=now,
                     ref=delivery_ref(publication.id),
