@@ -590,3 +590,33 @@ async def test_a_photo_before_the_text_is_politely_refused(
     with pytest.raises(Invalid) as refused:
         await pub.objection_text(tg_user_id=TEACHER, text="Nội dung")
     assert refused.value.key == "publication.pick_target_first"
+
+
+async def test_objections_filed_at_the_same_moment_get_different_numbers(
+    sessions: SessionFactory, texts: Texts, clock: list[datetime], world: World, pub: Publications
+) -> None:
+    import asyncio
+
+    rnd = await closed_round(sessions, texts, clock, world)
+    await pub.publish(tg_user_id=CHAIR, round_id=rnd.id)
+    filers = [TEACHER, *world.staff[1:6]]
+    for tg in filers:
+        await pub.begin_objection(tg_user_id=tg)
+        await pub.objection_target(tg_user_id=tg, candidate_id=0)
+        await pub.objection_text(tg_user_id=tg, text=f"Ý kiến của {tg}")
+        await pub.objection_no_file(tg_user_id=tg)
+        await pub.objection_name(tg_user_id=tg, show=False)
+    filed = await asyncio.gather(*(pub.file_objection(tg_user_id=tg) for tg in filers))
+    assert sorted(f.number for f in filed) == list(range(1, len(filers) + 1))
+    # One filer pressing "Gửi" twice at once files one objection.
+    await pub.begin_objection(tg_user_id=VICE)
+    await pub.objection_target(tg_user_id=VICE, candidate_id=0)
+    await pub.objection_text(tg_user_id=VICE, text="Một lần thôi")
+    await pub.objection_no_file(tg_user_id=VICE)
+    await pub.objection_name(tg_user_id=VICE, show=False)
+    twice = await asyncio.gather(
+        *(pub.file_objection(tg_user_id=VICE) for _ in range(2)), return_exceptions=True
+    )
+    assert sorted(type(x).__name__ for x in twice) == ["AlreadyDone", "Filed"]
+    async with sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Objection)) == len(filers) + 1

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, conversations
@@ -248,41 +247,46 @@ class Filing(UseCases):
             calendar = await calendar_of(session, who.membership.org)
             today = now.astimezone(self.env.tz).date()
             due = add_working_days(today, calendar.answer_days, calendar.holidays)
-            for _ in range(5):  # two filed at once take the same number: the loser retries
-                number = 1 + int(
-                    await session.scalar(
-                        select(func.coalesce(func.max(Objection.number), 0)).where(
-                            Objection.round_id == publication.round_id
-                        )
-                    )
-                    or 0
-                )
-                objection = Objection(
-                    org_id=publication.org_id,
-                    round_id=publication.round_id,
-                    publication_id=publication.id,
-                    number=number,
-                    filer_id=who.person.id,
-                    candidate_id=data.get("candidate_id"),
-                    text=str(data["text"]),
-                    show_name=bool(data.get("show_name")),
-                    attachment_kind=data.get("attachment"),
-                    attachment_file_id=data.get("attachment_file_id"),
-                    attachment_name=data.get("attachment_name"),
-                    stored_file_id=data.get("stored_file_id"),
-                    filed_at=now,
-                    answer_due=due,
-                    status=ObjectionStatus.OPEN,
-                )
-                session.add(objection)
-                try:
-                    async with session.begin_nested():
-                        await session.flush()
-                    break
-                except IntegrityError:
-                    continue
-            else:  # pragma: no cover (five collisions in a row)
+            # Numbers are taken one filer at a time: the publication's row is locked first (an
+            # update that changes nothing), so two objections filed at once never share one.
+            await session.execute(
+                update(Publication)
+                .where(Publication.id == publication.id)
+                .values(recipients=Publication.recipients)
+            )
+            # The draft goes in the same commit: a second press of "Gửi" finds none (on
+            # PostgreSQL it waits for the first on the lock above, then deletes nothing).
+            if not await conversations.end(
+                session, chat_id=tg_user_id, user_id=tg_user_id, kind=Kind.OBJECTION
+            ):
                 raise AlreadyDone("errors.stale_button")
+            number = 1 + int(
+                await session.scalar(
+                    select(func.coalesce(func.max(Objection.number), 0)).where(
+                        Objection.round_id == publication.round_id
+                    )
+                )
+                or 0
+            )
+            objection = Objection(
+                org_id=publication.org_id,
+                round_id=publication.round_id,
+                publication_id=publication.id,
+                number=number,
+                filer_id=who.person.id,
+                candidate_id=data.get("candidate_id"),
+                text=str(data["text"]),
+                show_name=bool(data.get("show_name")),
+                attachment_kind=data.get("attachment"),
+                attachment_file_id=data.get("attachment_file_id"),
+                attachment_name=data.get("attachment_name"),
+                stored_file_id=data.get("stored_file_id"),
+                filed_at=now,
+                answer_due=due,
+                status=ObjectionStatus.OPEN,
+            )
+            session.add(objection)
+            await session.flush()
             reminder = morning_of(previous_working_day(due, calendar.holidays), self.env.tz)
             if reminder > now:
                 session.add(
@@ -308,9 +312,6 @@ class Filing(UseCases):
                 candidate_id=objection.candidate_id,
                 show_name=objection.show_name,
                 attachment=objection.attachment_kind,
-            )
-            await conversations.end(
-                session, chat_id=tg_user_id, user_id=tg_user_id, kind=Kind.OBJECTION
             )
             await session.commit()
             return Filed(objection.id, number, due)
