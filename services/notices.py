@@ -231,7 +231,11 @@ async def fire(session: AsyncSession, notice: Notice, texts: Texts, now: datetim
         count = await _council_notice(session, notice, org, texts, now)
     elif notice.kind == "meeting":  # the judging meeting's reminders
         count = await meetings.remind(session, notice, texts, now)
-    elif notice.kind in ("pub_window", "pub_answer"):  # công khai: the window, the answers
+    elif notice.kind in (
+        "pub_window",
+        "pub_answer",
+        "pub_closed",
+    ):  # công khai: the window, the answers
         count = await publication.remind(session, notice, texts, now)
     notice.status, notice.sent_at, notice.recipients = NoticeStatus.DONE, now, count
     return count

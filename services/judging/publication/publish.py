@@ -5,7 +5,7 @@ the receipts and the objections."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -240,6 +240,17 @@ class Publishing(UseCases):
                         payload={"publication_id": publication.id},
                     )
                 )
+            session.add(  # the chair is told when the window has closed
+                Notice(
+                    key=f"publication:{publication.id}:closed",
+                    org_id=rnd.org_id,
+                    kind="pub_closed",
+                    due_at=publication.closes_at,
+                    stale_after=publication.closes_at + timedelta(days=3),
+                    status=NoticeStatus.PENDING,
+                    payload={"publication_id": publication.id},
+                )
+            )
             await audit.record(
                 session,
                 org_id=rnd.org_id,
