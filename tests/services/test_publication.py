@@ -625,3 +625,38 @@ async def test_objections_filed_at_the_same_moment_get_different_numbers(
     assert sorted(type(x).__name__ for x in twice) == ["AlreadyDone", "Filed"]
     async with sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Objection)) == len(filers) + 1
+
+
+async def test_an_objection_about_a_departments_title_is_not_decided_by_its_members(
+    sessions: SessionFactory, texts: Texts, clock: list[datetime], world: World, pub: Publications
+) -> None:
+    from storage.models import CandidateSource
+    from tests.judging.world import TTLDTT
+
+    rnd = await closed_round(sessions, texts, clock, world)
+    async with sessions() as s:
+        collective = Candidate(
+            round_id=rnd.id,
+            title=TTLDTT,
+            department_id=world.school.departments["Tổ 1"],
+            source=CandidateSource.DEPARTMENT,
+            dept_status=DeptStatus.PROPOSED,
+            outcome=Outcome.PASSED,
+            added_at=clock[0],
+            warnings=[],
+        )
+        s.add(collective)
+        await s.commit()
+        cid = collective.id
+    panel = await pub.publish(tg_user_id=CHAIR, round_id=rnd.id)
+    assert any(line.name == "Tổ 1" and line.title == TTLDTT for line in panel.lines)
+    oid = await file_one(pub, world.staff[1], cid, "Tổ 1 chưa đủ tỷ lệ")
+    card = await pub.begin_answer(
+        tg_user_id=CHAIR, objection_id=oid
+    )  # the chair is in Tổ Văn phòng
+    assert card.about == "Tổ 1"
+    with pytest.raises(NotAllowed):  # Phạm Thị Lan is in Tổ 1
+        await pub.assign(tg_user_id=CHAIR, objection_id=oid, person_id=world.person[COUNCIL])
+    opened = await pub.open_revote(tg_user_id=CHAIR, objection_id=oid)
+    with pytest.raises(NotAllowed):
+        await pub.cast_revote(tg_user_id=COUNCIL, revote_id=opened.id, yes=True)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
-from services.judging.publication.common import card_ref, chairs_of
+from services.judging.publication.common import candidate_name, card_ref, chairs_of
 from storage.models import (
     Candidate,
     JudgingRound,
@@ -68,9 +68,7 @@ async def card_of(session: AsyncSession, objection: Objection, *, with_name: boo
     about = title = None
     if objection.candidate_id is not None:
         candidate = await session.get_one(Candidate, objection.candidate_id)
-        person = await session.get(Person, candidate.person_id) if candidate.person_id else None
-        name = person.full_name if person else "?"
-        about, title = name, candidate.title
+        about, title = await candidate_name(session, candidate), candidate.title
     filer = await session.get_one(Person, objection.filer_id)
     assignee = await session.get(Person, objection.assignee_id) if objection.assignee_id else None
     answerer = await session.get(Person, objection.answered_by) if objection.answered_by else None

@@ -123,6 +123,15 @@ async def passed_lines(session: AsyncSession, rnd: JudgingRound) -> list[Line]:
     return sorted(lines, key=lambda line: (order.get(line.title, 99), line.candidate_id))
 
 
+async def candidate_name(session: AsyncSession, candidate: Candidate) -> str:
+    """A candidate's name: the person's, or the department's for a collective title."""
+    if candidate.person_id is not None:
+        person = await session.get(Person, candidate.person_id)
+        return person.full_name if person else "?"
+    department = await session.get(Department, candidate.department_id or 0)
+    return department.name if department else "?"
+
+
 async def departments_of(session: AsyncSession, org_id: int) -> dict[int, str]:
     """person id → the name of their department, for the school's active members."""
     names = {

@@ -30,7 +30,7 @@ from services.judging.common import (
 )
 from services.judging.publication.answers import may_decide
 from services.judging.publication.cards import card_of, show_card
-from services.judging.publication.common import objection_of, sheet_ref
+from services.judging.publication.common import candidate_name, objection_of, sheet_ref
 from services.judging.rules import Family, cap, count, quorum_needed
 from services.people import Actor
 from storage.models import (
@@ -39,7 +39,6 @@ from storage.models import (
     Objection,
     Org,
     Outcome,
-    Person,
     Revote,
     RevoteBox,
     RevoteVote,
@@ -74,7 +73,6 @@ class RevoteView:
 async def _view(session: AsyncSession, revote: Revote, *, choice: bool | None = None) -> RevoteView:
     objection = await session.get_one(Objection, revote.objection_id)
     candidate = await session.get_one(Candidate, revote.candidate_id)
-    person = await session.get(Person, candidate.person_id) if candidate.person_id else None
     council = await council_members(session, objection.org_id)
     voted = await session.scalar(
         select(func.count()).select_from(RevoteVote).where(RevoteVote.revote_id == revote.id)
@@ -82,7 +80,7 @@ async def _view(session: AsyncSession, revote: Revote, *, choice: bool | None = 
     return RevoteView(
         id=revote.id,
         objection_number=objection.number,
-        name=person.full_name if person else "?",
+        name=await candidate_name(session, candidate),
         title=candidate.title,
         secret=revote.secret,
         threshold=revote.threshold,
