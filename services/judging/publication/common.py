@@ -51,11 +51,6 @@ def sheet_ref(revote_id: int, person_id: int) -> str:
     return f"revote:{revote_id}:sheet:{person_id}"
 
 
-def progress_ref(revote_id: int) -> str:
-    """The outbox label of the chair's re-vote progress."""
-    return f"revote:{revote_id}:progress"
-
-
 @dataclass(frozen=True)
 class Calendar:
     """The school's rules for the deadlines: working days and holidays."""

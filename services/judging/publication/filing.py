@@ -8,7 +8,7 @@ is committed before any message about it leaves (the outbox is written in the sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -57,7 +57,6 @@ class Filed:
     id: int
     number: int
     due: date
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _step(step: str, data: dict[str, Any]) -> Step:
