@@ -9,10 +9,12 @@ from typing import Any
 from telegram import Update
 
 from handlers import (
+    achievements,
     admin,
     broadcast,
     campaigns,
     common,
+    decisions,
     facts,
     heads,
     join,
@@ -61,6 +63,11 @@ STEPS: dict[Kind, Step] = {
     Kind.DEPT_NOTE: heads.on_note_text,
     Kind.OBJECTION: _theirs(publication.on_text),
     Kind.OBJECTION_ANSWER: _theirs(publication.on_answer_text),
+    # ---- achievements ----
+    Kind.ACHIEVEMENT: achievements.on_text,
+    Kind.ACHIEVEMENT_NOTE: achievements.on_note_text,
+    # ---- decisions ----
+    Kind.DECISION: decisions.on_text,
 }
 
 

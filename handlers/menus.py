@@ -37,6 +37,8 @@ _DESCRIPTIONS = {
         "department": "Danh sách đề nghị của tổ (bình xét)",
         "objection": "Gửi kiến nghị về kết quả bình xét",
         "publish": "Công khai kết quả bình xét",
+        "achievements": "Báo cáo thành tích",
+        "decision": "Ghi nhận quyết định khen thưởng",
     },
     "en": {
         "help": "Commands",
@@ -63,10 +65,12 @@ _DESCRIPTIONS = {
         "department": "The department's proposals (judging)",
         "objection": "Object to the judging result",
         "publish": "Publish the judging result",
+        "achievements": "Achievement reports",
+        "decision": "Record a commendation decision",
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", "objection", *BASE)
+MEMBER = ("report", "mine", "campaigns", "achievements", "objection", *BASE)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
@@ -97,6 +101,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "facts",
         "department",
         "publish",
+        "decision",
     ),
 }
 # A department head (tổ trưởng, of any role) also sends the department's proposals.

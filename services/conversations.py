@@ -40,6 +40,11 @@ class Kind(StrEnum):
     REMARKS = "remarks"  # the secretary's remarks for the minutes
     OBJECTION = "objection"  # a member filing an objection to the published result list
     OBJECTION_ANSWER = "objection_answer"  # the chair (or her assignee) answering one
+    # ---- achievements ----
+    ACHIEVEMENT = "achievement"  # a nominee writing the achievement report, step by step
+    ACHIEVEMENT_NOTE = "achievement_note"  # a head's note sending a report back
+    # ---- decisions ----
+    DECISION = "decision"  # the chair recording the deciding level's decision
 
 
 class NoDraft(Exception):

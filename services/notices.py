@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import outbox
 from services.campaigns import COUNTED
 from services.judging import meetings
+from services.judging.achievements import asking as achievements
 from services.judging.publication import reminders as publication
 from services.planner import days_left, next_digest, next_stale_check
 from storage.models import (
@@ -237,6 +238,8 @@ async def fire(session: AsyncSession, notice: Notice, texts: Texts, now: datetim
         "pub_closed",
     ):  # công khai: the window, the answers
         count = await publication.remind(session, notice, texts, now)
+    elif notice.kind == "achievement":  # reports not handed in yet
+        count = await achievements.remind(session, notice, texts, now)
     notice.status, notice.sent_at, notice.recipients = NoticeStatus.DONE, now, count
     return count
 

@@ -7,6 +7,8 @@ from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
 from services.conversations import Conversations
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
+from services.judging.achievements import Achievements
+from services.judging.decisions import Decisions
 from services.judging.publication import Publications
 from services.members import Members
 from services.orgs import Orgs
@@ -41,3 +43,5 @@ class Services:
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
         self.publication = Publications(env)
+        self.achievements = Achievements(env)  # ---- achievements ----
+        self.decisions = Decisions(env)  # ---- decisions ----
