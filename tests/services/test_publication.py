@@ -377,6 +377,8 @@ async def test_a_re_vote_needs_the_quorum_and_its_count_replaces_the_outcome(
     assert changed is not None and changed.outcome == Outcome.FAILED
     assert (changed.yes, changed.no, changed.base) == (1, 6, 8)
     assert "revote.open" in actions and "revote.close" in actions
+    changed_notice = (await outbox_to(sessions, member))[-1]
+    assert "Kết quả nay: <b>Không đạt</b> (trước: Đạt)" in changed_notice
     await pub.begin_answer(tg_user_id=CHAIR, objection_id=oid)
     await pub.answer(tg_user_id=CHAIR, text="Hội đồng đã bỏ phiếu lại.")
     told = (await outbox_to(sessions, TEACHER))[-1]
@@ -401,6 +403,7 @@ async def test_a_secret_re_vote_keeps_no_direction_after_the_count(
         await pub.cast_revote(tg_user_id=tg, revote_id=opened.id, yes=True)
     closed = await pub.close_revote(tg_user_id=CHAIR, revote_id=opened.id)
     assert (closed.yes, closed.no, closed.after) == (9, 0, "passed")
+    assert not any("Kết quả nay" in m for m in await outbox_to(sessions, world.staff[3]))
     async with sessions() as s:
         assert await s.scalar(select(func.count()).select_from(RevoteBox)) == 0
 

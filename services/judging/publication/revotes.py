@@ -39,6 +39,7 @@ from storage.models import (
     Objection,
     Org,
     Outcome,
+    Person,
     Revote,
     RevoteBox,
     RevoteVote,
@@ -290,6 +291,18 @@ class Revoting(UseCases):
                     now=now,
                 )
             await show_card(session, objection, self.texts, now)
+            if candidate.person_id is not None and revote.outcome_after != revote.outcome_before:
+                # The person whose result changed hears it from the bot, not from the corridor.
+                person = await session.get_one(Person, candidate.person_id)
+                outbox.enqueue_message(
+                    session,
+                    chat_id=person.tg_user_id,
+                    text=self.texts.render(
+                        self.texts.locale(person.locale), "publication.result_changed", v=view
+                    ),
+                    now=now,
+                    ref=f"revote:{revote.id}:changed",
+                )
             await audit.record(
                 session,
                 org_id=objection.org_id,
