@@ -160,7 +160,7 @@ async def test_publish_to_35_members_two_objections_a_re_vote_and_the_window_clo
     set_clock(max(reminder_at, datetime.now(UTC)) + timedelta(seconds=1))
     if reminder_at > now:
         await users[world.staff[9]].wait_message(contains="Nhắc hạn kiến nghị", timeout=20)
-    set_clock(published.closes_at + timedelta(seconds=1))
+    set_clock(published.closes_at + timedelta(hours=7, minutes=30, seconds=1))  # 07:30
     closed_notice = await chair.wait_message(contains="Đã hết hạn nhận kiến nghị", timeout=20)
     assert "2 đã trả lời, 0 chờ trả lời" in closed_notice.text
     await teacher.send("/objection")

@@ -422,7 +422,7 @@ async def test_the_reminders_reach_every_member_and_whoever_must_answer(
         assert await fire(s, window, texts, window.due_at) == 18
         assert await fire(s, answer, texts, answer.due_at) == 1
         closed = await s.scalar(select(Notice).where(Notice.kind == "pub_closed"))
-        assert closed is not None and closed.due_at == datetime(2024, 3, 9, tzinfo=texts.tz)
+        assert closed is not None and closed.due_at == datetime(2024, 3, 9, 7, 30, tzinfo=texts.tz)
         assert await fire(s, closed, texts, closed.due_at) == 1
         await s.commit()
     told = (await outbox_to(sessions, CHAIR))[-1]

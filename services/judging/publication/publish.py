@@ -240,12 +240,12 @@ class Publishing(UseCases):
                         payload={"publication_id": publication.id},
                     )
                 )
-            session.add(  # the chair is told when the window has closed
+            session.add(  # the chair is told the morning after the window closed
                 Notice(
                     key=f"publication:{publication.id}:closed",
                     org_id=rnd.org_id,
                     kind="pub_closed",
-                    due_at=publication.closes_at,
+                    due_at=morning_of(closes_on + timedelta(days=1), self.env.tz),
                     stale_after=publication.closes_at + timedelta(days=3),
                     status=NoticeStatus.PENDING,
                     payload={"publication_id": publication.id},
