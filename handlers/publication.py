@@ -36,6 +36,8 @@ from ui.buttons.publication import (
 )
 from ui.keyboards import keyboard
 
+TARGETS_SHOWN = 95  # Telegram takes at most 100 buttons under a message
+
 
 async def _label(update: Update, context: BotContext, key: str, **values: object) -> str:
     return context.deps.texts.plain(await user_locale(context, update), key, **values)
@@ -141,13 +143,14 @@ async def _show_step(update: Update, context: BotContext, step: Step, *, edit: b
                     ObjTarget(line.candidate_id).pack(),
                 )
             ]
-            for line in step.lines
+            for line in step.lines[:TARGETS_SHOWN]
         ]
         rows = [
             *rows,
             [(await _label(update, context, "publication.whole_list_button"), ObjTarget(0).pack())],
         ]
-        await show(update, context, "publication.ask_target", s=step, buttons=rows)
+        more = max(0, len(step.lines) - TARGETS_SHOWN)
+        await show(update, context, "publication.ask_target", s=step, more=more, buttons=rows)
     elif step.step == "text":
         await show(update, context, "publication.ask_text", s=step)
     elif step.step == "file":
