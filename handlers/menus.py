@@ -35,6 +35,8 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "objection": "Gửi kiến nghị về kết quả bình xét",
+        "publish": "Công khai kết quả bình xét",
         "achievements": "Báo cáo thành tích",
         "decision": "Ghi nhận quyết định khen thưởng",
     },
@@ -61,12 +63,14 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "objection": "Object to the judging result",
+        "publish": "Publish the judging result",
         "achievements": "Achievement reports",
         "decision": "Record a commendation decision",
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", "achievements", *BASE)
+MEMBER = ("report", "mine", "campaigns", "achievements", "objection", *BASE)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
@@ -96,6 +100,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "settings",
         "facts",
         "department",
+        "publish",
         "decision",
     ),
 }

@@ -9,6 +9,7 @@ from services.conversations import Conversations
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.judging.achievements import Achievements
 from services.judging.decisions import Decisions
+from services.judging.publication import Publications
 from services.members import Members
 from services.orgs import Orgs
 from services.people import People
@@ -41,5 +42,6 @@ class Services:
         self.meetings = Meetings(env)
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
+        self.publication = Publications(env)
         self.achievements = Achievements(env)  # ---- achievements ----
         self.decisions = Decisions(env)  # ---- decisions ----
