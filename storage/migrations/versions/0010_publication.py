@@ -2,7 +2,7 @@
 re-votes and their votes
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 Create Date: 2026-12-05 10:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.models
 
 revision: str = "0010"
-down_revision: str | None = "0011"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
