@@ -30,6 +30,7 @@ from handlers import (
     meetings,
     minutes,
     proposals,
+    publication,
     publishing,
     reports,
     settings,
@@ -37,6 +38,7 @@ from handlers import (
 )
 from ui.buttons import campaigns as cb
 from ui.buttons import judging as jb
+from ui.buttons import publication as kb
 from ui.buttons.achievements import (
     AchievementDocument,
     AchievementKeep,
@@ -184,6 +186,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
         CommandHandler("facts", facts.facts_command, filters=PRIVATE),
+        # ---- publication ----
+        CommandHandler("publish", publication.publish_command, filters=PRIVATE),
+        CommandHandler("objection", publication.objection_command, filters=PRIVATE),
         # ---- achievements ----
         CommandHandler("achievements", achievements.achievements_command, filters=PRIVATE),
         # ---- decisions ----
@@ -298,6 +303,20 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(dossier.on_versions, pattern=DossierVersions.matches),
         CallbackQueryHandler(dossier.on_copy, pattern=DossierCopy.matches),
         # ----
+        # ---- publication ----
+        CallbackQueryHandler(publication.on_panel, pattern=kb.PubPanel.matches),
+        CallbackQueryHandler(publication.on_publish, pattern=kb.PubPublish.matches),
+        CallbackQueryHandler(publication.on_read, pattern=kb.PubSeen.matches),
+        CallbackQueryHandler(publication.on_object, pattern=kb.ObjStart.matches),
+        CallbackQueryHandler(publication.on_target, pattern=kb.ObjTarget.matches),
+        CallbackQueryHandler(publication.on_no_file, pattern=kb.ObjNoFile.matches),
+        CallbackQueryHandler(publication.on_name, pattern=kb.ObjName.matches),
+        CallbackQueryHandler(publication.on_send, pattern=kb.ObjSend.matches),
+        CallbackQueryHandler(publication.on_answer, pattern=kb.ObjAnswer.matches),
+        CallbackQueryHandler(publication.on_assign, pattern=kb.ObjAssign.matches),
+        CallbackQueryHandler(publication.on_revote_open, pattern=kb.RevoteOpen.matches),
+        CallbackQueryHandler(publication.on_revote_cast, pattern=kb.RevoteCast.matches),
+        CallbackQueryHandler(publication.on_revote_close, pattern=kb.RevoteClose.matches),
         # ---- achievements ----
         CallbackQueryHandler(achievements.on_write, pattern=AchievementWrite.matches),
         CallbackQueryHandler(achievements.on_keep, pattern=AchievementKeep.matches),
@@ -313,6 +332,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
+        # ---- publication ----
+        # A photo or file: an objection's attachment when one is awaited, else publication.on_file
+        # hands it to facts.on_document (files) or broadcast.on_media (photos).
+        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), publication.on_file),
         # A file: the filled facts sheet when the bot waits for it (or a leader's .xlsx with the
         # sheet's header), else facts.on_document hands it to broadcast.on_media.
         MessageHandler(PRIVATE & filters.Document.ALL, facts.on_document),

@@ -21,6 +21,7 @@ from handlers import (
     meetings,
     minutes,
     proposals,
+    publication,
     publishing,
     settings,
     stories,
@@ -60,6 +61,8 @@ STEPS: dict[Kind, Step] = {
     Kind.MEETING: _theirs(meetings.on_text),
     Kind.ABSENCE: _theirs(meetings.on_absence_text),
     Kind.DEPT_NOTE: heads.on_note_text,
+    Kind.OBJECTION: _theirs(publication.on_text),
+    Kind.OBJECTION_ANSWER: _theirs(publication.on_answer_text),
     # ---- achievements ----
     Kind.ACHIEVEMENT: achievements.on_text,
     Kind.ACHIEVEMENT_NOTE: achievements.on_note_text,

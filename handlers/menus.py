@@ -36,6 +36,8 @@ _DESCRIPTIONS = {
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
         "dossier": "Hồ sơ đề nghị khen thưởng",
+        "objection": "Gửi kiến nghị về kết quả bình xét",
+        "publish": "Công khai kết quả bình xét",
         "achievements": "Báo cáo thành tích",
         "decision": "Ghi nhận quyết định khen thưởng",
     },
@@ -63,12 +65,14 @@ _DESCRIPTIONS = {
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
         "dossier": "The commendation dossier",
+        "objection": "Object to the judging result",
+        "publish": "Publish the judging result",
         "achievements": "Achievement reports",
         "decision": "Record a commendation decision",
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", "achievements", *BASE)
+MEMBER = ("report", "mine", "campaigns", "achievements", "objection", *BASE)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
@@ -99,6 +103,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "facts",
         "department",
         "dossier",
+        "publish",
         "decision",
     ),
 }

@@ -38,6 +38,8 @@ class Kind(StrEnum):
     MEETING = "meeting"  # the chair scheduling the judging meeting (when, where, agenda)
     ABSENCE = "absence"  # a council member's reason for missing the meeting
     REMARKS = "remarks"  # the secretary's remarks for the minutes
+    OBJECTION = "objection"  # a member filing an objection to the published result list
+    OBJECTION_ANSWER = "objection_answer"  # the chair (or her assignee) answering one
     # ---- achievements ----
     ACHIEVEMENT = "achievement"  # a nominee writing the achievement report, step by step
     ACHIEVEMENT_NOTE = "achievement_note"  # a head's note sending a report back

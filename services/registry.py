@@ -10,6 +10,7 @@ from services.dossier import Dossiers
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.judging.achievements import Achievements
 from services.judging.decisions import Decisions
+from services.judging.publication import Publications
 from services.members import Members
 from services.orgs import Orgs
 from services.people import People
@@ -43,5 +44,6 @@ class Services:
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
         self.dossiers = Dossiers(env)
+        self.publication = Publications(env)
         self.achievements = Achievements(env)  # ---- achievements ----
         self.decisions = Decisions(env)  # ---- decisions ----

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from storage.models import (
     Org,
     Outcome,
     Person,
+    Publication,
     RoundStatus,
     Story,
     StoryPhoto,
@@ -62,6 +63,26 @@ async def passed_names(sessions: SessionFactory, round_id: int) -> dict[str, lis
         for title, name in rows.all():
             found.setdefault(title, []).append(name)
     return found
+
+
+async def published(sessions: SessionFactory, org_id: int, round_id: int, by: int) -> None:
+    """The result made public (công khai) in May, its objection window closed before the dossier
+    (the publication room's own flow has its own tests)."""
+    async with sessions() as s:
+        s.add(
+            Publication(
+                org_id=org_id,
+                round_id=round_id,
+                published_by=by,
+                published_at=datetime(2027, 5, 17, 2, 0, tzinfo=UTC),
+                window_days=10,
+                closes_on=date(2027, 5, 28),
+                closes_at=datetime(2027, 5, 28, 17, 0, tzinfo=UTC),  # midnight in Hà Nội
+                recipients=12,
+                listed=[],
+            )
+        )
+        await s.commit()
 
 
 async def add_story(
@@ -117,6 +138,7 @@ async def dossier_world(
         await s.commit()
         round_id = judging.id
     world = DossierWorld(judged, round_id)
+    await published(sessions, judged.org_id, round_id, judged.people[CHAIR])
     world.passed = await passed_names(sessions, round_id)
     async with sessions() as s:
         people = {p.full_name: p.id for p in await s.scalars(select(Person))}

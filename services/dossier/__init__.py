@@ -163,6 +163,10 @@ class Dossiers(UseCases):
         """What may stop the dossier."""
         return BLOCKER_SOURCES if self._blockers is None else self._blockers
 
+    def _given(self) -> dict[str, object]:
+        """What a room's source may ask for by keyword: the moment, the zone, the file store."""
+        return {"now": self.now(), "tz": self.env.tz, "files": self.env.files}
+
     def _reasons(self, who: Actor, found: list[DossierBlocker]) -> list[Markup]:
         return [Markup(self.texts.render(who.locale, b.key, **b.args)) for b in found]
 
@@ -191,7 +195,7 @@ class Dossiers(UseCases):
                 )
                 for level in levels(found)
             )
-            stops = await blockers_of(session, judging.id, self.blockers)
+            stops = await blockers_of(session, judging.id, self.blockers, self._given())
             return Overview(judging.id, judging.name, lines, tuple(self._reasons(who, stops)))
 
     async def build(
@@ -209,7 +213,7 @@ class Dossiers(UseCases):
         async with self.env.sessions() as session:
             who = await _chair(session, tg_user_id)
             judging = await _round(session, who, round_id)
-            stops = await blockers_of(session, judging.id, self.blockers)
+            stops = await blockers_of(session, judging.id, self.blockers, self._given())
             if stops:
                 raise Blocked(self._reasons(who, stops))
             found = await passed(session, judging)
@@ -225,6 +229,7 @@ class Dossiers(UseCases):
                 today=today,
                 tz=self.env.tz,
                 sources=self.sources,
+                given=self._given(),
             )
             photos = await photos_of(session, self.env, judging, content.person_ids)
             person_id = who.person.id if who.person else None

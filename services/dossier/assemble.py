@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +42,32 @@ def fingerprint(content: Content, photos: Sequence[Photo]) -> str:
         "round": [content.round_name, str(content.meeting_day)],
         "nominees": [n.__dict__ for n in content.nominees],
         "minutes": [m.version_id for m in content.minutes],
-        "parts": [
-            [p.path, p.title, p.section, hashlib.sha256(p.data).hexdigest()] for p in content.parts
-        ],
+        "parts": [[p.path, p.title, p.section, content_digest(p.data)] for p in content.parts],
         "photos": [[p.photo_id, p.sha256, p.problem] for p in photos],
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# What an office document's ZIP says about when it was written, not what it says.
+_STAMPS = frozenset({"docProps/core.xml", "docProps/app.xml"})
+
+
+def content_digest(data: bytes) -> str:
+    """A digest of a part's content: for a DOCX or XLSX (a ZIP), of its files' names and CRCs
+    without the ZIP's timestamps and the document's dates, so a part made again unchanged is the
+    same part; else of the bytes."""
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                entries = sorted(
+                    f"{i.filename}:{i.CRC}:{i.file_size}"
+                    for i in archive.infolist()
+                    if i.filename not in _STAMPS
+                )
+            return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+        except zipfile.BadZipFile:
+            pass
+    return hashlib.sha256(data).hexdigest()
 
 
 def _ext(path: Path) -> str:

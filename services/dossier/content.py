@@ -3,9 +3,11 @@ decides, who signs, the minutes, the other rooms' parts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -29,6 +31,8 @@ from storage.models import (
     Org,
     Outcome,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,7 @@ async def content_of(
     today: date,
     tz: ZoneInfo,
     sources: Sequence[PartSource],
+    given: dict[str, object] | None = None,
 ) -> Content:
     """One level's dossier content: its nominees (`mine`, those who passed a title this level
     decides), the header, the minutes, the rooms' parts."""
@@ -183,7 +188,7 @@ async def content_of(
     minutes, meeting = await _minutes(session, judging)
     parts: list[DossierPart] = []
     for source in sources:
-        parts.extend(await source(session, judging.id))
+        parts.extend(await _call(source, session, judging.id, given or {}))
     return Content(
         header=header,
         round_name=judging.name,
@@ -196,10 +201,25 @@ async def content_of(
 
 
 async def blockers_of(
-    session: AsyncSession, round_id: int, sources: Sequence[BlockerSource]
+    session: AsyncSession,
+    round_id: int,
+    sources: Sequence[BlockerSource],
+    given: dict[str, object] | None = None,
 ) -> list[DossierBlocker]:
     """What every room says stops the dossier now."""
     found: list[DossierBlocker] = []
     for source in sources:
-        found.extend(await source(session, round_id))
+        found.extend(await _call(source, session, round_id, given or {}))
     return found
+
+
+async def _call(
+    source: Callable[..., Awaitable[list[T]]],
+    session: AsyncSession,
+    round_id: int,
+    given: dict[str, object],
+) -> list[T]:
+    """A room's source, with the keywords it declares among `given` (the use case's moment
+    `now`, the school's zone `tz`, the file store `files`): a room reads the same clock."""
+    accepted = inspect.signature(source).parameters
+    return await source(session, round_id, **{k: v for k, v in given.items() if k in accepted})

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dossier.parts import BlockerSource, DossierBlocker, PartSource
 from services.judging.achievements import dossier as achievements
+from services.judging.publication import dossier as publication
 from storage.models import JudgingRound, RoundStatus
 
 
@@ -22,5 +23,10 @@ async def round_still_open(session: AsyncSession, round_id: int) -> list[Dossier
     return []
 
 
-PART_SOURCES: list[PartSource] = [achievements.dossier_parts]
-BLOCKER_SOURCES: list[BlockerSource] = [round_still_open, achievements.dossier_blockers]
+# A source may also take keywords among `now`, `tz` and `files` (content._call passes them).
+PART_SOURCES: list[PartSource] = [publication.dossier_parts, achievements.dossier_parts]
+BLOCKER_SOURCES: list[BlockerSource] = [
+    round_still_open,
+    publication.dossier_blockers,
+    achievements.dossier_blockers,
+]

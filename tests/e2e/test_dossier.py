@@ -34,10 +34,10 @@ from storage.models import (
     Story,
     StoryStatus,
 )
-from tests.dossier_world import HN, SIGNER, passed_names
+from tests.dossier_world import HN, SIGNER, passed_names, published
 from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import Council, card_of, png
-from tests.factories import COUNCIL, TEACHER
+from tests.factories import CHAIR, COUNCIL, TEACHER
 from tests.minutes_world import LDTT, judged_meeting
 from tgemu import EmuClient, User
 from ui.texts import Texts
@@ -130,6 +130,7 @@ async def test_the_chair_gets_the_dossier_with_every_part_and_the_photos_sent(
         )  # fmt: skip
         await s.commit()
         round_id = judging.id
+    await published(sessions, world.org_id, round_id, world.people[CHAIR])
     # Every title decides at the ward by default: one dossier, all who passed.
     passed = sorted(n for names in (await passed_names(sessions, round_id)).values() for n in names)
     bot.deps.clock = lambda: BUILD_DAY

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,12 +15,15 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from reports.dossier import Header, Nominee, list_docx
 from services.base import Env
 from services.dossier import Blocked, Dossiers
+from services.dossier.assemble import content_digest
 from services.dossier.parts import DossierBlocker, DossierPart
 from services.dossier.sources import round_still_open
 from services.errors import NotAllowed, NotFound
 from services.files import StaticFetcher
+from services.school import change
 from storage.db import SessionFactory
 from storage.files import FileStore
 from storage.models import (
@@ -29,6 +32,7 @@ from storage.models import (
     JudgingRound,
     Membership,
     MinutesVersion,
+    Org,
     Person,
     Role,
     RoundStatus,
@@ -362,3 +366,33 @@ async def test_the_rooms_wired_by_default_stop_it_while_a_report_is_not_confirme
             f"Báo cáo thành tích của {name} (danh hiệu “{CSTDCS}”) chưa được xác nhận" in r
             for r in refused.value.reasons
         )
+    # No report needed: the dossier holds the công khai's record from the publication room.
+    async with sessions() as s:
+        org = await s.get(Org, world.judged.org_id)
+        assert org is not None
+        await change(
+            s, org=org, key="lists.titles_report", raw="Tập thể lao động tiên tiến",
+            actor_id=None, now=BUILT_AT,
+        )  # fmt: skip
+        await s.commit()
+    built = await dossiers.build(tg_user_id=CHAIR, round_id=world.round_id, level="thanh-pho")
+    archive = zipfile.ZipFile(built.path)
+    assert "04-cong-khai/bien-ban-cong-khai-ket-qua.docx" in archive.namelist()
+    assert "Biên bản công khai kết quả bình xét" in _text(archive.read("00-muc-luc.docx"))
+
+
+@pytest.mark.one_database
+def test_a_part_made_again_unchanged_counts_as_the_same_part() -> None:
+    h = Header("Trường", "", "", "", "Chủ tịch", "Phường/Xã", "2026-2027", SIGNER, date(2027, 6, 2))
+    first = list_docx(h, [Nominee("Vũ Thị Mai", "Giáo viên", "Tổ 1", LDTT)])
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:  # the same files, written at another time
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as again:
+            for info in archive.infolist():
+                info.date_time = (2030, 1, 1, 0, 0, 0)
+                again.writestr(info, archive.read(info.filename))
+    assert out.getvalue() != first
+    assert content_digest(out.getvalue()) == content_digest(first)
+    other = list_docx(h, [Nominee("Phạm Thị Lan", "Giáo viên", "Tổ 1", LDTT)])
+    assert content_digest(other) != content_digest(first)
+    assert content_digest(b"plain bytes") != content_digest(b"other bytes")

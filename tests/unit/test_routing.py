@@ -136,6 +136,20 @@ BUTTONS = {
     "yo": ("handlers.dossier", "on_overview"),
     "yv": ("handlers.dossier", "on_versions"),
     "yc": ("handlers.dossier", "on_copy"),
+    # ---- publication ----
+    "kp": ("handlers.publication", "on_panel"),
+    "kx": ("handlers.publication", "on_publish"),
+    "kr": ("handlers.publication", "on_read"),
+    "ks": ("handlers.publication", "on_object"),
+    "kt": ("handlers.publication", "on_target"),
+    "kf": ("handlers.publication", "on_no_file"),
+    "kn": ("handlers.publication", "on_name"),
+    "ko": ("handlers.publication", "on_send"),
+    "ka": ("handlers.publication", "on_answer"),
+    "kg": ("handlers.publication", "on_assign"),
+    "kv": ("handlers.publication", "on_revote_open"),
+    "kb": ("handlers.publication", "on_revote_cast"),
+    "kc": ("handlers.publication", "on_revote_close"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -166,6 +180,8 @@ COMMANDS = {
     "decision": ("handlers.decisions", "decision_command", "PRIVATE"),
     "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
     "dossier": ("handlers.dossier", "dossier_command", "PRIVATE"),
+    "publish": ("handlers.publication", "publish_command", "PRIVATE"),
+    "objection": ("handlers.publication", "objection_command", "PRIVATE"),
 }
 
 USER = User(1001, "Lan", False)
@@ -261,7 +277,8 @@ def test_other_messages_reach_their_handlers(app: Any) -> None:
     text = _message(app, PRIVATE, "Tôi muốn kể một việc tốt")
     assert _name(reached(app, Update(1, message=text)))[1] == "on_private_text"
     photo = _message(app, PRIVATE, photo=[PhotoSize("f", "u", 90, 90)])
-    assert _name(reached(app, Update(1, message=photo)))[1] == "on_media"
+    # An objection's attachment first (publication.on_file passes anything else on).
+    assert _name(reached(app, Update(1, message=photo))) == ("handlers.publication", "on_file")
     card = _message(app, GROUP, "card")
     reply = _message(app, GROUP, "Cần ghi rõ ngày", reply_to_message=card)
     assert _name(reached(app, Update(1, message=reply)))[1] == "on_reason_text"
