@@ -198,7 +198,7 @@ class OrgSetting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Any] = mapped_column(JSON)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime]
 
 
@@ -762,6 +762,27 @@ class MinutesVersion(Base):
     created_at: Mapped[datetime]
 
 
+# ---- stored files ----
+class StoredFile(Base):
+    """A file kept by the bot (evidence photos, write-ups, objections' attachments).
+
+    The bytes live on disk under the file store's root, named by their SHA-256 (storage/files.py);
+    two rows with the same bytes share one file. The row says what the file was called and where it
+    came from (Telegram's file id, and its unique id, which stays the same across bots and time).
+    """
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(255))
+    mime: Mapped[str | None] = mapped_column(String(100))
+    tg_file_id: Mapped[str | None] = mapped_column(String(200))
+    tg_unique_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime]
+
+
 # ---- reviews (the review engine: initiatives, the writing contest) ----
 
 
@@ -887,7 +908,7 @@ class EntryFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("review_entries.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))  # writeup | photo
-    stored_file_id: Mapped[int | None] = mapped_column(Integer)  # stored_files.id
+    stored_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     tg_file_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(200))
     mime: Mapped[str | None] = mapped_column(String(120))
