@@ -6,6 +6,7 @@ from services.base import Env
 from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
 from services.conversations import Conversations
+from services.initiatives import Initiatives
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.members import Members
 from services.orgs import Orgs
@@ -41,3 +42,4 @@ class Services:
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
         self.reviews = Reviews(env)
+        self.initiatives = Initiatives(env)
