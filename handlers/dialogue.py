@@ -15,11 +15,13 @@ from handlers import (
     common,
     facts,
     heads,
+    initiatives,
     join,
     meetings,
     minutes,
     proposals,
     publishing,
+    reviews,
     settings,
     stories,
 )
@@ -58,6 +60,10 @@ STEPS: dict[Kind, Step] = {
     Kind.MEETING: _theirs(meetings.on_text),
     Kind.ABSENCE: _theirs(meetings.on_absence_text),
     Kind.DEPT_NOTE: heads.on_note_text,
+    # ---- reviews / initiatives ----
+    Kind.SCORE: _theirs(reviews.on_text),
+    Kind.INITIATIVE: _theirs(initiatives.on_text),
+    Kind.INITIATIVE_FILE: _theirs(initiatives.on_text_while_sending),
 }
 
 

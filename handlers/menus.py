@@ -35,6 +35,8 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "initiatives": "Sáng kiến: đăng ký, nộp, chấm",
+        "sheets": "Phiếu chấm sáng kiến, bài dự thi",
     },
     "en": {
         "help": "Commands",
@@ -59,10 +61,12 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "initiatives": "Initiatives: register, send, review",
+        "sheets": "My score sheets",
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", *BASE)
+MEMBER = ("report", "mine", "campaigns", "initiatives", "sheets", *BASE)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
