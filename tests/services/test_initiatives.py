@@ -18,6 +18,7 @@ from services.base import Env
 from services.errors import Invalid, NotAllowed, NotFound, ServiceError
 from services.files import StaticFetcher
 from services.initiatives import Initiatives
+from services.initiatives.figures import initiative_counts
 from services.judging.common import rules_of, school_rules
 from services.judging.facts.store import facts_for
 from services.judging.rules import Family, Rules, check_person
@@ -335,3 +336,36 @@ async def test_the_reminder_reaches_authors_who_have_not_sent(
             select(OutboxMessage).where(OutboxMessage.ref == f"notice:{notice.id}")
         )
         assert sent is not None and sent.chat_id == R3 and "Góc đọc sách" in sent.payload["text"]
+
+
+async def test_the_tally_counts_initiatives_by_department_as_the_entries_say(
+    world: World, env: Env, sessions: SessionFactory, texts: Texts
+) -> None:
+    cases = Initiatives(env)
+    await cases.begin_register(tg_user_id=R3)
+    for answer in ("Góc đọc sách", "Thư viện", "Học sinh ít đọc sách"):
+        await cases.typed(tg_user_id=R3, text=answer)
+    async with sessions() as s:
+        entry = await s.get_one(ReviewEntry, world.entry_id)
+        entry.status, entry.total, entry.passed = EntryStatus.ACCEPTED, 80.0, True
+        await s.commit()
+        counts = await initiative_counts(s, world.org_id, "2023-2024")
+        rows = (await s.scalars(select(ReviewEntry))).all()
+    sent = {"submitted", "reviewing", "needs_third", "scored", "accepted", "rejected"}
+    names = {v: k for k, v in world.departments.items()}
+    expected = {}
+    for e in rows:
+        dept = names[e.department_id or 0]
+        r, n, sc, ok = expected.get(dept, (0, 0, 0, 0))
+        expected[dept] = (
+            r + 1,
+            n + (e.status in sent),
+            sc + (e.status in {"scored", "accepted", "rejected"}),
+            ok + (e.status == "accepted"),
+        )
+    assert {
+        c.department: (c.registered, c.submitted, c.scored, c.recognised) for c in counts
+    } == expected
+    assert expected == {"Tổ 1": (1, 1, 1, 1), "Tổ 2": (1, 1, 0, 0), "Tổ 3": (1, 0, 0, 0)}
+    async with sessions() as s:
+        assert await initiative_counts(s, world.org_id, "2024-2025") == []
