@@ -14,11 +14,13 @@ from telegram.ext import (
 )
 
 from handlers import (
+    achievements,
     admin,
     broadcast,
     campaigns,
     common,
     council,
+    decisions,
     dialogue,
     facts,
     heads,
@@ -38,6 +40,15 @@ from ui.buttons import campaigns as cb
 from ui.buttons import initiatives as ib
 from ui.buttons import judging as jb
 from ui.buttons import reviews as rb
+from ui.buttons.achievements import (
+    AchievementDocument,
+    AchievementKeep,
+    AchievementOpen,
+    AchievementPreview,
+    AchievementRequest,
+    AchievementReview,
+    AchievementWrite,
+)
 from ui.buttons.base import any_of
 from ui.buttons.broadcasts import (
     BroadcastAudience,
@@ -50,6 +61,7 @@ from ui.buttons.broadcasts import (
     ReadReceipt,
 )
 from ui.buttons.common import LanguageChosen
+from ui.buttons.decisions import DecisionSave, DecisionTick
 from ui.buttons.departments import (
     DeptCollective,
     DeptConfirm,
@@ -177,6 +189,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # ---- initiatives (and the review engine's score sheets) ----
         CommandHandler("initiatives", initiatives.initiatives_command, filters=PRIVATE),
         CommandHandler("sheets", reviews.sheets_command, filters=PRIVATE),
+        # ---- achievements ----
+        CommandHandler("achievements", achievements.achievements_command, filters=PRIVATE),
+        # ---- decisions ----
+        CommandHandler("decision", decisions.decision_command, filters=PRIVATE),
         # Buttons, by the kind in their versioned data.
         CallbackQueryHandler(join.on_address_pick, pattern=AddressPicked.matches),
         CallbackQueryHandler(join.on_department_pick, pattern=DepartmentPicked.matches),
@@ -310,6 +326,17 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 rb.ReviewLater,
             ),
         ),
+        # ---- achievements ----
+        CallbackQueryHandler(achievements.on_write, pattern=AchievementWrite.matches),
+        CallbackQueryHandler(achievements.on_keep, pattern=AchievementKeep.matches),
+        CallbackQueryHandler(achievements.on_preview, pattern=AchievementPreview.matches),
+        CallbackQueryHandler(achievements.on_open, pattern=AchievementOpen.matches),
+        CallbackQueryHandler(achievements.on_review, pattern=AchievementReview.matches),
+        CallbackQueryHandler(achievements.on_document, pattern=AchievementDocument.matches),
+        CallbackQueryHandler(achievements.on_request, pattern=AchievementRequest.matches),
+        # ---- decisions ----
+        CallbackQueryHandler(decisions.on_tick, pattern=DecisionTick.matches),
+        CallbackQueryHandler(decisions.on_save, pattern=DecisionSave.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),

@@ -9,10 +9,12 @@ from typing import Any
 from telegram import Update
 
 from handlers import (
+    achievements,
     admin,
     broadcast,
     campaigns,
     common,
+    decisions,
     facts,
     heads,
     initiatives,
@@ -64,6 +66,11 @@ STEPS: dict[Kind, Step] = {
     Kind.SCORE: _theirs(reviews.on_text),
     Kind.INITIATIVE: _theirs(initiatives.on_text),
     Kind.INITIATIVE_FILE: _theirs(initiatives.on_text_while_sending),
+    # ---- achievements ----
+    Kind.ACHIEVEMENT: achievements.on_text,
+    Kind.ACHIEVEMENT_NOTE: achievements.on_note_text,
+    # ---- decisions ----
+    Kind.DECISION: decisions.on_text,
 }
 
 

@@ -353,7 +353,7 @@ async def test_the_tally_counts_initiatives_by_department_as_the_entries_say(
         rows = (await s.scalars(select(ReviewEntry))).all()
     sent = {"submitted", "reviewing", "needs_third", "scored", "accepted", "rejected"}
     names = {v: k for k, v in world.departments.items()}
-    expected = {}
+    expected: dict[str, tuple[int, int, int, int]] = {}
     for e in rows:
         dept = names[e.department_id or 0]
         r, n, sc, ok = expected.get(dept, (0, 0, 0, 0))
