@@ -369,3 +369,48 @@ async def test_the_tally_counts_initiatives_by_department_as_the_entries_say(
     assert expected == {"Tổ 1": (1, 1, 1, 1), "Tổ 2": (1, 1, 0, 0), "Tổ 3": (1, 0, 0, 0)}
     async with sessions() as s:
         assert await initiative_counts(s, world.org_id, "2024-2025") == []
+
+
+@pytest.mark.one_database
+@pytest.mark.parametrize(
+    ("who", "key"),
+    [
+        (OTHER_COUNCIL, "initiatives.no_call"),  # another school has no call open
+        (OTHER_CHAIR, "initiatives.no_call"),
+        (STRANGER, "errors.not_member"),
+        (GONE, "errors.deactivated"),
+    ],
+)
+async def test_registering_and_sending_are_for_members_of_the_calls_school(
+    world: World, env: Env, who: int, key: str
+) -> None:
+    cases = Initiatives(env)
+    with pytest.raises(ServiceError) as refused:
+        await cases.begin_register(tg_user_id=who)
+    assert refused.value.key == key
+    with pytest.raises(ServiceError) as refused:
+        await cases.begin_submit(tg_user_id=who, entry_id=world.entry_id)
+    assert refused.value.key in {key, "reviews.no_entry"}
+    with pytest.raises(ServiceError):
+        await cases.receive_file(
+            tg_user_id=who, file_id="docx-1", unique_id=None, name="a.docx", mime=DOCX_MIME, size=9
+        )
+
+
+@pytest.mark.one_database
+async def test_a_jury_member_who_wrote_an_entry_is_never_its_reviewer_nor_confirms_it(
+    world: World, env: Env, sessions: SessionFactory
+) -> None:
+    cases = Initiatives(env)
+    # The teacher (an author) is put on the council and made its chair: she still cannot assign
+    # reviewers to her own initiative, nor be given it.
+    await cases.set_jury(tg_user_id=CHAIR, person_id=world.person[TEACHER], role="chair")
+    with pytest.raises(NotAllowed) as own:
+        await cases.assign(tg_user_id=TEACHER, entry_id=world.entry_id, person_id=world.person[R2])
+    assert own.value.key == "reviews.own_entry"
+    await cases.set_jury(tg_user_id=CHAIR, person_id=world.person[VICE], role="chair")
+    with pytest.raises(NotAllowed) as self_review:
+        await cases.assign(
+            tg_user_id=VICE, entry_id=world.entry_id, person_id=world.person[TEACHER]
+        )
+    assert self_review.value.key == "reviews.own_entry"
