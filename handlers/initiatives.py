@@ -48,6 +48,10 @@ async def _home_buttons(update: Update, context: BotContext, h: Home) -> Buttons
                 [(await _l(update, context, "open_call_button"), InitiativesOpen(False).pack())]
             )
         return rows
+    if h.stale and h.is_chair:
+        rows.append(
+            [(await _l(update, context, "open_call_button"), InitiativesOpen(False).pack())]
+        )
     if h.call.registering:
         rows.append([(await _l(update, context, "register_button"), InitiativesRegister().pack())])
     for e in h.mine:

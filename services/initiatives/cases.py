@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
+from services.calendar import school_year
 from services.errors import AlreadyDone, NotAllowed, NotFound
 from services.initiatives import common, decision
 from services.initiatives.authoring import Authoring
@@ -81,7 +82,13 @@ class Initiatives(Authoring):
                         )
                     ).all()
                 )
+            stale = False
+            if call is not None:
+                org = await session.get_one(Org, who.org_id)
+                this_year = school_year(self.today(), org.school_year_start).start.year
+                stale = call.year < this_year
             return Home(
+                stale=stale,
                 call=call_line(call, self.now()) if call else None,
                 mine=tuple(mine),
                 is_chair=who.role is not None and str(who.role) == "chair",
@@ -109,6 +116,9 @@ class Initiatives(Authoring):
             org = await session.get_one(Org, who.org_id)
             settings = await school_settings(session, org.id)
             dates = common.window(org, settings, now, self.env.tz)
+            earlier = await calls.current_call(session, org.id, KIND)
+            if earlier is not None and earlier.year < dates.year:  # last year's: closed now
+                await calls.close_call(session, call=earlier, by=who.person.id, now=now)
             call = await calls.open_call(
                 session,
                 org_id=org.id,

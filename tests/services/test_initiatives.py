@@ -26,7 +26,15 @@ from services.notices import fire
 from services.reviews import Reviews
 from storage.db import SessionFactory
 from storage.files import FileStore
-from storage.models import EntryStatus, Notice, Org, OutboxMessage, ReviewEntry, StoredFile
+from storage.models import (
+    EntryStatus,
+    Notice,
+    Org,
+    OutboxMessage,
+    ReviewCall,
+    ReviewEntry,
+    StoredFile,
+)
 from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, make_school
 from tests.reviews.world import (
     AUTHOR2,
@@ -414,3 +422,24 @@ async def test_a_jury_member_who_wrote_an_entry_is_never_its_reviewer_nor_confir
             tg_user_id=VICE, entry_id=world.entry_id, person_id=world.person[TEACHER]
         )
     assert self_review.value.key == "reviews.own_entry"
+
+
+async def test_a_new_school_year_call_closes_last_years(
+    world: World, sessions: SessionFactory, texts: Texts, now: datetime, tmp_path: Path
+) -> None:
+    clock = [now]
+    cases = Initiatives(make_env(sessions, texts, clock, tmp_path))
+    assert not (await cases.home(tg_user_id=CHAIR)).stale
+    with pytest.raises(ServiceError) as refused:  # this year's call is open
+        await cases.open_call(tg_user_id=CHAIR)
+    assert refused.value.key == "reviews.call_open"
+    clock[0] = now + timedelta(days=250)  # October 2024: school year 2024-2025
+    home = await cases.home(tg_user_id=CHAIR)
+    assert home.stale and home.call is not None and home.call.year_label == "2023-2024"
+    home = await cases.open_call(tg_user_id=CHAIR)
+    assert home.call is not None and home.call.year_label == "2024-2025" and not home.stale
+    async with sessions() as s:
+        statuses = [
+            str(c.status) for c in await s.scalars(select(ReviewCall).order_by(ReviewCall.id))
+        ]
+    assert statuses == ["closed", "open"]
