@@ -252,6 +252,12 @@ async def on_button(update: Update, context: BotContext) -> None:
                 caption=caption,
                 parse_mode="HTML",
             )
+            pdf = await cases.as_pdf(made)
+            if pdf is not None:
+                await context.bot.send_document(
+                    user_id, io.BytesIO(pdf.content), filename=pdf.filename
+                )
+
         case _:
             raise BadCallback(repr(query.data))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reports.pdf import to_pdf
 from services import outbox
 from services.calendar import school_year
 from services.errors import AlreadyDone, NotAllowed, NotFound
@@ -331,6 +333,13 @@ class Initiatives(Authoring):
         if not data.rows:
             raise AlreadyDone("initiatives.none_recognised")
         return DecisionFile(decision.filename(data), decision.render(data), len(data.rows))
+
+    async def as_pdf(self, made: DecisionFile) -> DecisionFile | None:
+        """The decision as PDF, by LibreOffice when installed (slow: after the DOCX is sent)."""
+        pdf = await asyncio.to_thread(to_pdf, made.content)
+        if pdf is None:
+            return None
+        return DecisionFile(made.filename.removesuffix(".docx") + ".pdf", pdf, made.count)
 
 
 def submit_button(entry_id: int) -> str:
