@@ -60,7 +60,7 @@ async def _home_buttons(update: Update, context: BotContext, h: Home) -> Buttons
             rows.append([(label, InitiativesSubmit(e.id).pack())])
     if h.is_chair:
         rows.append([(await _l(update, context, "jury_button"), InitiativesJury().pack())])
-    if h.jury_role == "chair" or h.is_chair:
+    if h.jury_role == "chair" or (h.is_chair and not h.jury_chaired):
         rows.append([(await _l(update, context, "panel_button"), InitiativesPanel().pack())])
     if h.sheets:
         rows.append([(await _l(update, context, "sheets_button"), ReviewSheets().pack())])

@@ -89,8 +89,12 @@ class Initiatives(Authoring):
                 org = await session.get_one(Org, who.org_id)
                 this_year = school_year(self.today(), org.school_year_start).start.year
                 stale = call.year < this_year
+            chaired = call is not None and any(
+                j.role == JuryRole.CHAIR for j in await calls.jury(session, call.id)
+            )
             return Home(
                 stale=stale,
+                jury_chaired=chaired,
                 call=call_line(call, self.now()) if call else None,
                 mine=tuple(mine),
                 is_chair=who.role is not None and str(who.role) == "chair",
@@ -135,17 +139,18 @@ class Initiatives(Authoring):
                 stages=(SINGLE,),
             )
             days = int(settings["rules.initiative_remind_days"])
-            remind_at = max(dates.submit_by - timedelta(days=days), now)
-            session.add(
-                Notice(
-                    key=f"review:{call.id}:remind",
-                    org_id=org.id,
-                    kind="review",
-                    due_at=remind_at,
-                    stale_after=dates.submit_by,
-                    payload={"call_id": call.id, "days": days},
+            remind_at = dates.submit_by - timedelta(days=days)
+            if remind_at > now:  # a call opened that late has no time for a reminder
+                session.add(
+                    Notice(
+                        key=f"review:{call.id}:remind",
+                        org_id=org.id,
+                        kind="review",
+                        due_at=remind_at,
+                        stale_after=dates.submit_by,
+                        payload={"call_id": call.id, "days": days},
+                    )
                 )
-            )
             await self._announce(session, org.id, call, now)
             await session.commit()
         return await self.home(tg_user_id=tg_user_id)

@@ -61,6 +61,7 @@ class Home:
     jury_role: str | None  # chair | member | None
     sheets: int = 0  # the reviewer's unsent sheets
     stale: bool = False  # the open call is an earlier school year's (the chair may open anew)
+    jury_chaired: bool = False  # the initiatives council has its chair (who runs the reviews)
 
 
 @dataclass(frozen=True)
