@@ -6,7 +6,7 @@ recognised initiatives, a recognised initiative meets the CSTĐCS condition; who
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from services.errors import Invalid, NotAllowed, NotFound, ServiceError
 from services.files import StaticFetcher
 from services.initiatives import Initiatives
 from services.initiatives.figures import initiative_counts
+from services.judging.achievements.common import prefill
 from services.judging.common import rules_of, school_rules
 from services.judging.facts.store import facts_for
 from services.judging.rules import Family, Rules, check_person
@@ -28,6 +29,7 @@ from storage.db import SessionFactory
 from storage.files import FileStore
 from storage.models import (
     EntryStatus,
+    JudgingRound,
     Notice,
     Org,
     OutboxMessage,
@@ -443,3 +445,18 @@ async def test_a_new_school_year_call_closes_last_years(
             str(c.status) for c in await s.scalars(select(ReviewCall).order_by(ReviewCall.id))
         ]
     assert statuses == ["closed", "open"]
+
+
+async def test_a_recognised_initiative_fills_the_achievement_reports_initiatives(
+    world: World, env: Env, sessions: SessionFactory
+) -> None:
+    rnd = JudgingRound(
+        org_id=world.org_id, year=2023, period_start=date(2023, 9, 5), period_end=date(2024, 9, 5)
+    )
+    async with sessions() as s:
+        entry = await s.get_one(ReviewEntry, world.entry_id)
+        assert (await prefill(s, rnd, world.person[TEACHER], env.tz))["initiatives"] == ""
+        entry.status = EntryStatus.ACCEPTED
+        await s.commit()
+        answers = await prefill(s, rnd, world.person[TEACHER], env.tz)
+    assert answers["initiatives"] == "Dạy học phân hóa môn Toán lớp 1"
