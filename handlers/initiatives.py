@@ -8,7 +8,7 @@ import io
 
 from telegram import Message, Update
 
-from handlers import broadcast, facts
+from handlers import publication
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.files import TELEGRAM_DOWNLOAD_LIMIT
@@ -335,11 +335,9 @@ async def on_file(update: Update, context: BotContext) -> None:
 
 
 async def _pass_on(update: Update, context: BotContext, message: Message) -> None:
-    """Not for an initiative: the facts sheet, an announcement's attachment, a story's photo."""
-    if message.document is not None:
-        await facts.on_document(update, context)
-    else:
-        await broadcast.on_media(update, context)
+    """Not for an initiative: an objection's attachment, the facts sheet, an announcement's
+    attachment, a story's photo (publication.on_file hands it on in that order)."""
+    await publication.on_file(update, context)
 
 
 @refusals

@@ -35,6 +35,8 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "objection": "Gửi kiến nghị về kết quả bình xét",
+        "publish": "Công khai kết quả bình xét",
         "achievements": "Báo cáo thành tích",
         "initiatives": "Sáng kiến: đăng ký, nộp, chấm",
         "sheets": "Phiếu chấm sáng kiến, bài dự thi",
@@ -63,6 +65,8 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "objection": "Object to the judging result",
+        "publish": "Publish the judging result",
         "achievements": "Achievement reports",
         "initiatives": "Initiatives: register, send, review",
         "sheets": "My score sheets",
@@ -70,7 +74,16 @@ _DESCRIPTIONS = {
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", "achievements", "initiatives", "sheets", *BASE)
+MEMBER = (
+    "report",
+    "mine",
+    "campaigns",
+    "achievements",
+    "objection",
+    "initiatives",
+    "sheets",
+    *BASE,
+)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
@@ -100,6 +113,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "settings",
         "facts",
         "department",
+        "publish",
         "decision",
     ),
 }
