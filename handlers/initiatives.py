@@ -309,6 +309,7 @@ async def on_file(update: Update, context: BotContext) -> None:
             name=doc.file_name or "",
             mime=doc.mime_type or "",
             size=doc.file_size,
+            photo=(doc.mime_type or "").startswith("image/"),  # a photo sent as a file
         )
     elif message.photo:
         photo = message.photo[-1]
