@@ -25,6 +25,7 @@ from handlers import (
     dossier,
     facts,
     heads,
+    initiatives,
     join,
     judging,
     meetings,
@@ -33,12 +34,15 @@ from handlers import (
     publication,
     publishing,
     reports,
+    reviews,
     settings,
     stories,
 )
 from ui.buttons import campaigns as cb
+from ui.buttons import initiatives as ib
 from ui.buttons import judging as jb
 from ui.buttons import publication as kb
+from ui.buttons import reviews as rb
 from ui.buttons.achievements import (
     AchievementDocument,
     AchievementKeep,
@@ -186,6 +190,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
         CommandHandler("facts", facts.facts_command, filters=PRIVATE),
+        # ---- initiatives (and the review engine's score sheets) ----
+        CommandHandler("initiatives", initiatives.initiatives_command, filters=PRIVATE),
+        CommandHandler("sheets", reviews.sheets_command, filters=PRIVATE),
         # ---- publication ----
         CommandHandler("publish", publication.publish_command, filters=PRIVATE),
         CommandHandler("objection", publication.objection_command, filters=PRIVATE),
@@ -303,6 +310,36 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(dossier.on_versions, pattern=DossierVersions.matches),
         CallbackQueryHandler(dossier.on_copy, pattern=DossierCopy.matches),
         # ----
+        # ---- initiatives (and the review engine's score sheets) ----
+        CallbackQueryHandler(
+            initiatives.on_button,
+            pattern=any_of(
+                ib.InitiativesHome,
+                ib.InitiativesOpen,
+                ib.InitiativesJury,
+                ib.InitiativesJurySet,
+                ib.InitiativesRegister,
+                ib.InitiativesSubmit,
+                ib.InitiativesSubmitDone,
+                ib.InitiativesPanel,
+                ib.InitiativesEntry,
+                ib.InitiativesAssign,
+                ib.InitiativesConfirm,
+                ib.InitiativesDecision,
+                ib.InitiativesRelax,
+            ),
+        ),
+        CallbackQueryHandler(
+            reviews.on_sheet_button,
+            pattern=any_of(
+                rb.ReviewSheets,
+                rb.ReviewSheet,
+                rb.ReviewMark,
+                rb.ReviewRedo,
+                rb.ReviewSend,
+                rb.ReviewLater,
+            ),
+        ),
         # ---- publication ----
         CallbackQueryHandler(publication.on_panel, pattern=kb.PubPanel.matches),
         CallbackQueryHandler(publication.on_publish, pattern=kb.PubPublish.matches),
@@ -332,6 +369,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
+        # ---- initiatives ----
+        # A file or photo: an initiative's write-up while its author sends it, else it goes on
+        # to publication.on_file (and from there to facts.on_document or broadcast.on_media).
+        MessageHandler(PRIVATE & (filters.Document.ALL | filters.PHOTO), initiatives.on_file),
         # ---- publication ----
         # A photo or file: an objection's attachment when one is awaited, else publication.on_file
         # hands it to facts.on_document (files) or broadcast.on_media (photos).

@@ -39,6 +39,8 @@ _DESCRIPTIONS = {
         "objection": "Gửi kiến nghị về kết quả bình xét",
         "publish": "Công khai kết quả bình xét",
         "achievements": "Báo cáo thành tích",
+        "initiatives": "Sáng kiến: đăng ký, nộp, chấm",
+        "sheets": "Phiếu chấm sáng kiến, bài dự thi",
         "decision": "Ghi nhận quyết định khen thưởng",
     },
     "en": {
@@ -68,11 +70,22 @@ _DESCRIPTIONS = {
         "objection": "Object to the judging result",
         "publish": "Publish the judging result",
         "achievements": "Achievement reports",
+        "initiatives": "Initiatives: register, send, review",
+        "sheets": "My score sheets",
         "decision": "Record a commendation decision",
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", "achievements", "objection", *BASE)
+MEMBER = (
+    "report",
+    "mine",
+    "campaigns",
+    "achievements",
+    "objection",
+    "initiatives",
+    "sheets",
+    *BASE,
+)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,

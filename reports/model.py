@@ -68,6 +68,17 @@ class JudgingCount:
 
 
 @dataclass(frozen=True)
+class ReviewCount:
+    """Initiatives (or contest entries) of one department in the school year's call."""
+
+    department: str
+    registered: int
+    submitted: int  # the write-up is in (sent to review or further)
+    scored: int  # every reviewer has scored (confirmed or not)
+    recognised: int
+
+
+@dataclass(frozen=True)
 class PublicationCount:
     """The round's công khai: read receipts, objections, the window (None in a tally: not
     published)."""
@@ -129,6 +140,7 @@ class Tally:
     proposals: list[ProposalCount]
     by_month: list[LabelCount] = field(default_factory=list)
     judging: list[JudgingCount] = field(default_factory=list)
+    initiatives: list[ReviewCount] = field(default_factory=list)  # by department
     publication: PublicationCount | None = None
     honours: list[HonourCount] = field(default_factory=list)
 

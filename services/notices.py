@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
 from services.campaigns import COUNTED
+from services.initiatives import reminders as initiative_reminders
 from services.judging import meetings
 from services.judging.achievements import asking as achievements
 from services.judging.publication import reminders as publication
@@ -232,6 +233,8 @@ async def fire(session: AsyncSession, notice: Notice, texts: Texts, now: datetim
         count = await _council_notice(session, notice, org, texts, now)
     elif notice.kind == "meeting":  # the judging meeting's reminders
         count = await meetings.remind(session, notice, texts, now)
+    elif notice.kind == "review":  # initiatives: the write-ups are due soon
+        count = await initiative_reminders.remind(session, notice, texts, now)
     elif notice.kind in (
         "pub_window",
         "pub_answer",

@@ -7,6 +7,7 @@ from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
 from services.conversations import Conversations
 from services.dossier import Dossiers
+from services.initiatives import Initiatives
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.judging.achievements import Achievements
 from services.judging.decisions import Decisions
@@ -16,6 +17,7 @@ from services.orgs import Orgs
 from services.people import People
 from services.proposals import Proposals
 from services.publishing import Publishing
+from services.reviews import Reviews
 from services.school import SchoolSettings
 from services.stories import Stories
 from services.tallies import Tallies
@@ -44,6 +46,8 @@ class Services:
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
         self.dossiers = Dossiers(env)
+        self.reviews = Reviews(env)
+        self.initiatives = Initiatives(env)
         self.publication = Publications(env)
         self.achievements = Achievements(env)  # ---- achievements ----
         self.decisions = Decisions(env)  # ---- decisions ----

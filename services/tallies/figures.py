@@ -27,6 +27,7 @@ from reports.model import (
     Scope,
     Tally,
 )
+from services.initiatives.figures import initiative_counts
 from services.judging.decisions.honours import HonourRow, year_honours
 from services.judging.publication.publish import publication_count
 from services.tallies.scope import (
@@ -250,6 +251,7 @@ async def compute(
             scope, {str(k): int(v) for k, v in months.items()}, now.astimezone(tz).date()
         ),
         judging=await judging_counts(session, org.id, scope),
+        initiatives=await initiative_counts(session, org.id, scope.school_year),
         publication=await _publication(session, org.id, scope, now),
         honours=await honour_counts(session, org.id, scope),
     )

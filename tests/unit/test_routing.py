@@ -136,6 +136,12 @@ BUTTONS = {
     "yo": ("handlers.dossier", "on_overview"),
     "yv": ("handlers.dossier", "on_versions"),
     "yc": ("handlers.dossier", "on_copy"),
+    # ---- initiatives and the review engine's score sheets ----
+    **dict.fromkeys(
+        ["qi", "qo", "qj", "qk", "qn", "qu", "qd", "qp", "qe", "qa", "qc", "qq", "qw"],
+        ("handlers.initiatives", "on_button"),
+    ),
+    **dict.fromkeys(["qh", "qs", "qm", "qr", "qx", "ql"], ("handlers.reviews", "on_sheet_button")),
     # ---- publication ----
     "kp": ("handlers.publication", "on_panel"),
     "kx": ("handlers.publication", "on_publish"),
@@ -180,6 +186,8 @@ COMMANDS = {
     "decision": ("handlers.decisions", "decision_command", "PRIVATE"),
     "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
     "dossier": ("handlers.dossier", "dossier_command", "PRIVATE"),
+    "initiatives": ("handlers.initiatives", "initiatives_command", "PRIVATE"),
+    "sheets": ("handlers.reviews", "sheets_command", "PRIVATE"),
     "publish": ("handlers.publication", "publish_command", "PRIVATE"),
     "objection": ("handlers.publication", "objection_command", "PRIVATE"),
 }
@@ -277,8 +285,9 @@ def test_other_messages_reach_their_handlers(app: Any) -> None:
     text = _message(app, PRIVATE, "Tôi muốn kể một việc tốt")
     assert _name(reached(app, Update(1, message=text)))[1] == "on_private_text"
     photo = _message(app, PRIVATE, photo=[PhotoSize("f", "u", 90, 90)])
-    # An objection's attachment first (publication.on_file passes anything else on).
-    assert _name(reached(app, Update(1, message=photo))) == ("handlers.publication", "on_file")
+    # A photo: an initiative's file first (initiatives.on_file passes anything else on
+    # to publication.on_file, an objection's attachment, which passes it on in turn).
+    assert _name(reached(app, Update(1, message=photo))) == ("handlers.initiatives", "on_file")
     card = _message(app, GROUP, "card")
     reply = _message(app, GROUP, "Cần ghi rõ ngày", reply_to_message=card)
     assert _name(reached(app, Update(1, message=reply)))[1] == "on_reason_text"

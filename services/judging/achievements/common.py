@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.conversations import Drafts, Kind
 from services.errors import NotAllowed, NotFound
+from services.judging.common import recognised_initiatives
 from services.judging.decisions.honours import honour_details, year_label
 from services.people import Actor, actor, refuse_deactivated
 from services.school import value
@@ -236,8 +237,11 @@ async def prefill(
             PersonYear.year == rnd.year,
         )
     )
-    if facts is not None and facts.initiative:
-        answers["initiatives"] = facts.initiative
+    named = [facts.initiative] if facts is not None and facts.initiative else []
+    recognised = (await recognised_initiatives(session, rnd.org_id, rnd.year)).get(person_id)
+    if recognised and recognised not in named:  # recognised by the initiatives council
+        named.append(recognised)
+    answers["initiatives"] = "; ".join(named)
     start = datetime.combine(rnd.period_start, time(0), tzinfo=tz)
     end = datetime.combine(rnd.period_end, time(0), tzinfo=tz)
     stories = await session.scalars(

@@ -1,7 +1,7 @@
 """dossier: evidence files fetched for the dossier, and every dossier version built
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-05 10:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models
 
 revision: str = "0012"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
