@@ -22,6 +22,7 @@ from handlers import (
     council,
     decisions,
     dialogue,
+    dossier,
     facts,
     heads,
     initiatives,
@@ -72,6 +73,7 @@ from ui.buttons.departments import (
     DeptReview,
     DeptToggle,
 )
+from ui.buttons.dossier import DossierBuild, DossierCopy, DossierOverview, DossierVersions
 from ui.buttons.facts import (
     FactsAsk,
     FactsClear,
@@ -301,6 +303,13 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(heads.on_tick, pattern=any_of(DeptToggle, DeptCollective)),
         CallbackQueryHandler(heads.on_confirm, pattern=DeptConfirm.matches),
         CallbackQueryHandler(heads.on_no_note, pattern=DeptNoNote.matches),
+        # ---- dossier ----
+        CommandHandler("dossier", dossier.dossier_command, filters=PRIVATE),
+        CallbackQueryHandler(dossier.on_build, pattern=DossierBuild.matches),
+        CallbackQueryHandler(dossier.on_overview, pattern=DossierOverview.matches),
+        CallbackQueryHandler(dossier.on_versions, pattern=DossierVersions.matches),
+        CallbackQueryHandler(dossier.on_copy, pattern=DossierCopy.matches),
+        # ----
         # ---- initiatives (and the review engine's score sheets) ----
         CallbackQueryHandler(
             initiatives.on_button,

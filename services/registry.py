@@ -6,6 +6,7 @@ from services.base import Env
 from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
 from services.conversations import Conversations
+from services.dossier import Dossiers
 from services.initiatives import Initiatives
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.judging.achievements import Achievements
@@ -44,6 +45,7 @@ class Services:
         self.meetings = Meetings(env)
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
+        self.dossiers = Dossiers(env)
         self.reviews = Reviews(env)
         self.initiatives = Initiatives(env)
         self.publication = Publications(env)

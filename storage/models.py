@@ -783,6 +783,44 @@ class StoredFile(Base):
     created_at: Mapped[datetime]
 
 
+# ---- dossier ----
+class EvidenceFile(Base):
+    """A story's photo fetched for the dossier: the kept file, or why it could not be had
+    ("gone": Telegram no longer serves it; "too_large": beyond what a bot may download)."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("story_photos.id"), unique=True)
+    stored_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    problem: Mapped[str | None] = mapped_column(String(16))
+    checked_at: Mapped[datetime]
+
+
+class DossierVersion(Base):
+    """One built dossier (hồ sơ đề nghị khen thưởng) of a round for one deciding level; every
+    version is kept, its ZIP in the file store."""
+
+    __tablename__ = "dossier_versions"
+    __table_args__ = (UniqueConstraint("round_id", "level", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    level: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(160))  # the ZIP's file name
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    # A digest of what went in (not of when): asked again with nothing changed, the same version.
+    inputs: Mapped[str] = mapped_column(String(64))
+    nominees: Mapped[int] = mapped_column(Integer, default=0)
+    photos: Mapped[int] = mapped_column(Integer, default=0)
+    missing: Mapped[int] = mapped_column(Integer, default=0)  # photos that could not be had
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
 # ---- achievements ----
 
 

@@ -131,6 +131,11 @@ BUTTONS = {
     "hc": ("handlers.heads", "on_tick"),
     "hk": ("handlers.heads", "on_confirm"),
     "hn": ("handlers.heads", "on_no_note"),
+    # ---- dossier ----
+    "yb": ("handlers.dossier", "on_build"),
+    "yo": ("handlers.dossier", "on_overview"),
+    "yv": ("handlers.dossier", "on_versions"),
+    "yc": ("handlers.dossier", "on_copy"),
     # ---- initiatives and the review engine's score sheets ----
     **dict.fromkeys(
         ["qi", "qo", "qj", "qk", "qn", "qu", "qd", "qp", "qe", "qa", "qc", "qq", "qw"],
@@ -180,6 +185,7 @@ COMMANDS = {
     "achievements": ("handlers.achievements", "achievements_command", "PRIVATE"),
     "decision": ("handlers.decisions", "decision_command", "PRIVATE"),
     "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
+    "dossier": ("handlers.dossier", "dossier_command", "PRIVATE"),
     "initiatives": ("handlers.initiatives", "initiatives_command", "PRIVATE"),
     "sheets": ("handlers.reviews", "sheets_command", "PRIVATE"),
     "publish": ("handlers.publication", "publish_command", "PRIVATE"),
