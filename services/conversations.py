@@ -38,6 +38,9 @@ class Kind(StrEnum):
     MEETING = "meeting"  # the chair scheduling the judging meeting (when, where, agenda)
     ABSENCE = "absence"  # a council member's reason for missing the meeting
     REMARKS = "remarks"  # the secretary's remarks for the minutes
+    # ---- contest ----
+    CONTEST = "contest"  # a leader opening a writing contest (title, window, rounds)
+    CONTEST_ENTRY = "contest_entry"  # a member writing a contest entry (about whom, title, text)
 
 
 class NoDraft(Exception):

@@ -9,6 +9,7 @@ from ui.buttons import (  # noqa: F401  (registers the kinds)
     broadcasts,
     campaigns,
     common,
+    contest,
     departments,
     facts,
     judging,
