@@ -38,6 +38,10 @@ class Kind(StrEnum):
     MEETING = "meeting"  # the chair scheduling the judging meeting (when, where, agenda)
     ABSENCE = "absence"  # a council member's reason for missing the meeting
     REMARKS = "remarks"  # the secretary's remarks for the minutes
+    # ---- reviews ----
+    SCORE = "review_score"  # a reviewer filling a score sheet (marks, then a comment)
+    INITIATIVE = "initiative"  # a member registering an initiative (title, field, problem)
+    INITIATIVE_FILE = "initiative_file"  # an author sending the write-up (DOCX/PDF) and photos
     # ---- contest ----
     CONTEST = "contest"  # a leader opening a writing contest (title, window, rounds)
     CONTEST_ENTRY = "contest_entry"  # a member writing a contest entry (about whom, title, text)

@@ -12,6 +12,7 @@ from services.orgs import Orgs
 from services.people import People
 from services.proposals import Proposals
 from services.publishing import Publishing
+from services.reviews import Reviews
 from services.school import SchoolSettings
 from services.stories import Stories
 from services.tallies import Tallies
@@ -39,3 +40,4 @@ class Services:
         self.meetings = Meetings(env)
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
+        self.reviews = Reviews(env)
