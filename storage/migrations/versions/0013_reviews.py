@@ -180,6 +180,11 @@ def upgrade() -> None:
             ["review_entries.id"],
             name=op.f("fk_review_files_entry_id_review_entries"),
         ),
+        sa.ForeignKeyConstraint(
+            ["stored_file_id"],
+            ["stored_files.id"],
+            name=op.f("fk_review_files_stored_file_id_stored_files"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_files")),
     )
     with op.batch_alter_table("review_files", schema=None) as batch_op:
