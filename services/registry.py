@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.base import Env
 from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
+from services.contest import Contests
 from services.conversations import Conversations
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.members import Members
@@ -41,3 +42,4 @@ class Services:
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
         self.reviews = Reviews(env)
+        self.contests = Contests(env)  # ---- contest ----

@@ -240,7 +240,9 @@ async def view(
                 select(Person).where(Person.id.in_([e.author_id for e in sent]))
             )
         }
-        departments = {d_id: name for d_id, name, _ in await departments_with_staff(session, contest.org_id)}
+        departments = {
+            d_id: name for d_id, name, _ in await departments_with_staff(session, contest.org_id)
+        }
         prized = [e for e in sent if e.tier]
         prized.sort(key=lambda e: (-(e.total or 0), e.code))
         results = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -116,10 +116,10 @@ def allocate(
     prizes = []
     for entry in sorted(scores, key=lambda e: (ranked[e], e)):
         rank = ranked[entry]
-        tier = next((name for bound, name in bounds if rank <= bound), None)
+        won: str | None = next((name for bound, name in bounds if rank <= bound), None)
         if rounded(scores[entry]) < rounded(min_score):
-            tier = None
-        prizes.append(Prize(entry, rank, scores[entry], tier))
+            won = None
+        prizes.append(Prize(entry, rank, scores[entry], won))
     return tuple(prizes)
 
 
@@ -233,6 +233,13 @@ def _variants(name: str, keep_given: set[str]) -> list[tuple[str, str]]:
     return found
 
 
+def _keeping_address(mark: str) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        return f"{match.group(1)}{mark}"
+
+    return replace
+
+
 def anonymise(text: str, names: Names) -> str:
     """The entry's text with its author's name (and other staff's) replaced where it appears,
     case and spacing aside: the full name, its last two words, and the given name after a word
@@ -253,7 +260,7 @@ def anonymise(text: str, names: Names) -> str:
     for address, core, mark in marks:
         if address:
             regex = rf"(?<!\w)({_pattern(address)}\s+){_pattern(core)}(?!\w)"
-            text = re.sub(regex, lambda m, mark=mark: f"{m.group(1)}{mark}", text, flags=re.I)
+            text = re.sub(regex, _keeping_address(mark), text, flags=re.I)
         else:
             regex = rf"(?<!\w){_pattern(core)}(?!\w)"
             text = re.sub(regex, mark, text, flags=re.I)
