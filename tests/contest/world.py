@@ -16,7 +16,7 @@ from services.reviews import Reviews
 from storage.db import SessionFactory
 from storage.files import FileStore
 from storage.models import Membership, MemberStatus, Person, Role
-from tests.factories import CHAIR, COUNCIL, TEACHER, VICE, make_other_school, make_school
+from tests.factories import CHAIR, COUNCIL, VICE, make_other_school, make_school
 from ui.texts import Texts
 
 T2, T2B, T3, T3B, GONE = 2201, 2202, 2203, 2204, 2205  # Telegram ids
