@@ -7,6 +7,7 @@ from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
 from services.contest import Contests
 from services.conversations import Conversations
+from services.initiatives import Initiatives
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.members import Members
 from services.orgs import Orgs
@@ -42,4 +43,5 @@ class Services:
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
         self.reviews = Reviews(env)
+        self.initiatives = Initiatives(env)
         self.contests = Contests(env)  # ---- contest ----

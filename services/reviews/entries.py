@@ -171,11 +171,12 @@ async def add_file(
     name: str | None = None,
     mime: str | None = None,
     size: int | None = None,
+    replace: bool = True,
 ) -> EntryFile:
-    """Attach a file (role "writeup" replaces the earlier write-up; "photo" adds one); a
-    write-up makes the entry submitted."""
+    """Attach a file (role "writeup" replaces the earlier write-up unless `replace` is False;
+    "photo" adds one); a write-up makes the entry submitted."""
     may_submit(call, entry, now)
-    if role == "writeup":
+    if role == "writeup" and replace:
         for old in await files_of(session, entry.id, role="writeup"):
             await session.delete(old)
     row = EntryFile(

@@ -4,7 +4,7 @@ the school's staff; the import's one write."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from services.errors import Invalid, NotFound
-from services.judging.common import facts_by_person, open_round
+from services.judging.common import facts_by_person, open_round, recognised_initiatives
 from services.judging.rules import PersonFacts
 from services.naming import sort_key
 from storage.models import (
@@ -34,17 +34,23 @@ async def facts_for(session: AsyncSession, org_id: int, year: int) -> dict[int, 
     start date not entered this year is the latest earlier year's."""
     rows = await facts_by_person(session, org_id, year)
     earlier = await earlier_starts(session, org_id, year)
+    # A recognised initiative this year counts as the hand-ticked one (the tick wins if both).
+    recognised = await recognised_initiatives(session, org_id, year)
     out = {
         person_id: PersonFacts(
             Rating(row.rating) if row.rating else None,
             row.started_on or earlier.get(person_id, (None, 0))[0],
             row.discipline,
-            row.initiative,
+            row.initiative or recognised.get(person_id),
         )
         for person_id, row in rows.items()
     }
     for person_id, (started, _) in earlier.items():
         out.setdefault(person_id, PersonFacts(started_on=started))
+    for person_id, title in recognised.items():
+        if person_id in out and not out[person_id].initiative:
+            out[person_id] = replace(out[person_id], initiative=title)
+        out.setdefault(person_id, PersonFacts(initiative=title))
     return out
 
 
