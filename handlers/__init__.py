@@ -18,6 +18,7 @@ from handlers import (
     broadcast,
     campaigns,
     common,
+    contest,
     council,
     dialogue,
     facts,
@@ -33,6 +34,7 @@ from handlers import (
     stories,
 )
 from ui.buttons import campaigns as cb
+from ui.buttons import contest as wb
 from ui.buttons import judging as jb
 from ui.buttons.base import any_of
 from ui.buttons.broadcasts import (
@@ -170,6 +172,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
         CommandHandler("facts", facts.facts_command, filters=PRIVATE),
+        # ---- contest ----
+        CommandHandler("contest", contest.contest_command, filters=PRIVATE),
         # Buttons, by the kind in their versioned data.
         CallbackQueryHandler(join.on_address_pick, pattern=AddressPicked.matches),
         CallbackQueryHandler(join.on_department_pick, pattern=DepartmentPicked.matches),
@@ -273,10 +277,34 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(heads.on_tick, pattern=any_of(DeptToggle, DeptCollective)),
         CallbackQueryHandler(heads.on_confirm, pattern=DeptConfirm.matches),
         CallbackQueryHandler(heads.on_no_note, pattern=DeptNoNote.matches),
+        # ---- contest ----
+        CallbackQueryHandler(contest.on_home, pattern=wb.ContestHome.matches),
+        CallbackQueryHandler(contest.on_open, pattern=wb.ContestOpen.matches),
+        CallbackQueryHandler(
+            contest.on_opening_button,
+            pattern=any_of(wb.ContestTitle, wb.ContestRounds, wb.ContestFinalists),
+        ),
+        CallbackQueryHandler(contest.on_confirm, pattern=wb.ContestConfirm.matches),
+        CallbackQueryHandler(contest.on_jury, pattern=wb.ContestJury.matches),
+        CallbackQueryHandler(contest.on_juror, pattern=wb.ContestJuror.matches),
+        CallbackQueryHandler(contest.on_enter, pattern=wb.ContestEnter.matches),
+        CallbackQueryHandler(contest.on_done, pattern=wb.EntryDone.matches),
+        CallbackQueryHandler(contest.on_send, pattern=wb.EntrySend.matches),
+        CallbackQueryHandler(contest.on_score, pattern=wb.ContestScore.matches),
+        CallbackQueryHandler(contest.on_judging, pattern=wb.ContestJudging.matches),
+        CallbackQueryHandler(contest.on_read, pattern=wb.ContestRead.matches),
+        CallbackQueryHandler(contest.on_advance, pattern=wb.ContestAdvance.matches),
+        CallbackQueryHandler(contest.on_finish, pattern=wb.ContestFinish.matches),
+        CallbackQueryHandler(contest.on_remind, pattern=wb.ContestRemind.matches),
+        CallbackQueryHandler(contest.on_document, pattern=wb.ContestDocument.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
+        # ---- contest ----
+        # A file: a contest entry while its author writes one, else contest.on_file hands it to
+        # facts.on_document.
+        MessageHandler(PRIVATE & filters.Document.ALL, contest.on_file),
         # A file: the filled facts sheet when the bot waits for it (or a leader's .xlsx with the
         # sheet's header), else facts.on_document hands it to broadcast.on_media.
         MessageHandler(PRIVATE & filters.Document.ALL, facts.on_document),

@@ -13,6 +13,7 @@ from handlers import (
     broadcast,
     campaigns,
     common,
+    contest,
     facts,
     heads,
     join,
@@ -58,6 +59,9 @@ STEPS: dict[Kind, Step] = {
     Kind.MEETING: _theirs(meetings.on_text),
     Kind.ABSENCE: _theirs(meetings.on_absence_text),
     Kind.DEPT_NOTE: heads.on_note_text,
+    # ---- contest ----
+    Kind.CONTEST: contest.on_opening_text,
+    Kind.CONTEST_ENTRY: contest.on_entry_text,
 }
 
 

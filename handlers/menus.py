@@ -35,6 +35,7 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "contest": "Cuộc thi viết về gương điển hình",  # ---- contest ----
     },
     "en": {
         "help": "Commands",
@@ -59,10 +60,11 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "contest": "The writing contest about exemplary people",  # ---- contest ----
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", *BASE)
+MEMBER = ("report", "mine", "campaigns", "contest", *BASE)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
