@@ -23,6 +23,7 @@ from handlers import (
     dialogue,
     facts,
     heads,
+    initiatives,
     join,
     judging,
     meetings,
@@ -30,12 +31,15 @@ from handlers import (
     proposals,
     publishing,
     reports,
+    reviews,
     settings,
     stories,
 )
 from ui.buttons import campaigns as cb
 from ui.buttons import contest as wb
+from ui.buttons import initiatives as ib
 from ui.buttons import judging as jb
+from ui.buttons import reviews as rb
 from ui.buttons.base import any_of
 from ui.buttons.broadcasts import (
     BroadcastAudience,
@@ -172,6 +176,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
         CommandHandler("facts", facts.facts_command, filters=PRIVATE),
+        # ---- initiatives (and the review engine's score sheets) ----
+        CommandHandler("initiatives", initiatives.initiatives_command, filters=PRIVATE),
+        CommandHandler("sheets", reviews.sheets_command, filters=PRIVATE),
         # ---- contest ----
         CommandHandler("contest", contest.contest_command, filters=PRIVATE),
         # Buttons, by the kind in their versioned data.
@@ -277,6 +284,36 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(heads.on_tick, pattern=any_of(DeptToggle, DeptCollective)),
         CallbackQueryHandler(heads.on_confirm, pattern=DeptConfirm.matches),
         CallbackQueryHandler(heads.on_no_note, pattern=DeptNoNote.matches),
+        # ---- initiatives (and the review engine's score sheets) ----
+        CallbackQueryHandler(
+            initiatives.on_button,
+            pattern=any_of(
+                ib.InitiativesHome,
+                ib.InitiativesOpen,
+                ib.InitiativesJury,
+                ib.InitiativesJurySet,
+                ib.InitiativesRegister,
+                ib.InitiativesSubmit,
+                ib.InitiativesSubmitDone,
+                ib.InitiativesPanel,
+                ib.InitiativesEntry,
+                ib.InitiativesAssign,
+                ib.InitiativesConfirm,
+                ib.InitiativesDecision,
+                ib.InitiativesRelax,
+            ),
+        ),
+        CallbackQueryHandler(
+            reviews.on_sheet_button,
+            pattern=any_of(
+                rb.ReviewSheets,
+                rb.ReviewSheet,
+                rb.ReviewMark,
+                rb.ReviewRedo,
+                rb.ReviewSend,
+                rb.ReviewLater,
+            ),
+        ),
         # ---- contest ----
         CallbackQueryHandler(contest.on_home, pattern=wb.ContestHome.matches),
         CallbackQueryHandler(contest.on_open, pattern=wb.ContestOpen.matches),
@@ -303,8 +340,12 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
         # ---- contest ----
         # A file: a contest entry while its author writes one, else contest.on_file hands it to
-        # facts.on_document.
+        # initiatives.on_file (then facts.on_document).
         MessageHandler(PRIVATE & filters.Document.ALL, contest.on_file),
+        # ---- initiatives ----
+        # A file or photo: an initiative's write-up while its author sends it, else it goes on
+        # to facts.on_document (a file) or broadcast.on_media (a photo).
+        MessageHandler(PRIVATE & (filters.Document.ALL | filters.PHOTO), initiatives.on_file),
         # A file: the filled facts sheet when the bot waits for it (or a leader's .xlsx with the
         # sheet's header), else facts.on_document hands it to broadcast.on_media.
         MessageHandler(PRIVATE & filters.Document.ALL, facts.on_document),

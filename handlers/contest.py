@@ -11,7 +11,7 @@ from telegram import Message, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 
-from handlers import facts
+from handlers import initiatives
 from handlers.base import Buttons, edit_or_say, refusals, say, say_long, user_locale
 from runtime.context import BotContext
 from services.contest import ContestView, Draft, EntryDraft, JuryPage
@@ -352,12 +352,13 @@ async def on_send(update: Update, context: BotContext) -> None:
 
 @refusals
 async def on_file(update: Update, context: BotContext) -> None:
-    """A document: the entry being written, else what the other handlers make of it."""
+    """A document: the entry being written, else what the initiatives (and then the other
+    handlers) make of it."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.document is not None
     where = await context.services.conversations.where(user.id)
     if where.kind is None or where.kind.value != "contest_entry":
-        await facts.on_document(update, context)
+        await initiatives.on_file(update, context)
         return
     doc = message.document
     with contextlib.suppress(TelegramError):  # "typing…" while the file is read
@@ -371,7 +372,7 @@ async def on_file(update: Update, context: BotContext) -> None:
         size=doc.file_size,
     )
     if d is None:
-        await facts.on_document(update, context)
+        await initiatives.on_file(update, context)
         return
     await _entry(update, context, d)
 

@@ -16,11 +16,13 @@ from handlers import (
     contest,
     facts,
     heads,
+    initiatives,
     join,
     meetings,
     minutes,
     proposals,
     publishing,
+    reviews,
     settings,
     stories,
 )
@@ -59,6 +61,10 @@ STEPS: dict[Kind, Step] = {
     Kind.MEETING: _theirs(meetings.on_text),
     Kind.ABSENCE: _theirs(meetings.on_absence_text),
     Kind.DEPT_NOTE: heads.on_note_text,
+    # ---- reviews / initiatives ----
+    Kind.SCORE: _theirs(reviews.on_text),
+    Kind.INITIATIVE: _theirs(initiatives.on_text),
+    Kind.INITIATIVE_FILE: _theirs(initiatives.on_text_while_sending),
     # ---- contest ----
     Kind.CONTEST: contest.on_opening_text,
     Kind.CONTEST_ENTRY: contest.on_entry_text,

@@ -35,6 +35,8 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "initiatives": "Sáng kiến: đăng ký, nộp, chấm",
+        "sheets": "Phiếu chấm sáng kiến, bài dự thi",
         "contest": "Cuộc thi viết về gương điển hình",  # ---- contest ----
     },
     "en": {
@@ -60,11 +62,13 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "initiatives": "Initiatives: register, send, review",
+        "sheets": "My score sheets",
         "contest": "The writing contest about exemplary people",  # ---- contest ----
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", "contest", *BASE)
+MEMBER = ("report", "mine", "campaigns", "initiatives", "sheets", "contest", *BASE)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,

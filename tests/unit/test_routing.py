@@ -120,6 +120,12 @@ BUTTONS = {
     "hc": ("handlers.heads", "on_tick"),
     "hk": ("handlers.heads", "on_confirm"),
     "hn": ("handlers.heads", "on_no_note"),
+    # ---- initiatives and the review engine's score sheets ----
+    **dict.fromkeys(
+        ["qi", "qo", "qj", "qk", "qn", "qu", "qd", "qp", "qe", "qa", "qc", "qq", "qw"],
+        ("handlers.initiatives", "on_button"),
+    ),
+    **dict.fromkeys(["qh", "qs", "qm", "qr", "qx", "ql"], ("handlers.reviews", "on_sheet_button")),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -147,6 +153,8 @@ COMMANDS = {
     "stats": ("handlers.reports", "stats_command", "ANY"),
     "facts": ("handlers.facts", "facts_command", "PRIVATE"),
     "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
+    "initiatives": ("handlers.initiatives", "initiatives_command", "PRIVATE"),
+    "sheets": ("handlers.reviews", "sheets_command", "PRIVATE"),
 }
 
 USER = User(1001, "Lan", False)
@@ -242,7 +250,9 @@ def test_other_messages_reach_their_handlers(app: Any) -> None:
     text = _message(app, PRIVATE, "Tôi muốn kể một việc tốt")
     assert _name(reached(app, Update(1, message=text)))[1] == "on_private_text"
     photo = _message(app, PRIVATE, photo=[PhotoSize("f", "u", 90, 90)])
-    assert _name(reached(app, Update(1, message=photo)))[1] == "on_media"
+    # a photo goes to initiatives.on_file, which hands it on (to on_media) unless an
+    # initiative's files are being sent
+    assert _name(reached(app, Update(1, message=photo)))[1] == "on_file"
     card = _message(app, GROUP, "card")
     reply = _message(app, GROUP, "Cần ghi rõ ngày", reply_to_message=card)
     assert _name(reached(app, Update(1, message=reply)))[1] == "on_reason_text"
