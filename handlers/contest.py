@@ -255,7 +255,7 @@ async def on_jury(update: Update, context: BotContext) -> None:
         tg_user_id=query.from_user.id, contest_id=pressed.contest_id, page=pressed.page
     )
     await query.answer()
-    await _jury(update, context, j, edit=isinstance(query.message, Message) and pressed.page >= 0)
+    await _jury(update, context, j, edit=True)
 
 
 @refusals
