@@ -946,7 +946,7 @@ class ReviewAssignment(Base):
 class Contest(Base):
     """A writing contest (cuộc thi viết về gương điển hình tiên tiến, người tốt, việc tốt; or "Nhà
     giáo tâm huyết sáng tạo"): what the review call (kind "contest") does not hold itself, copied
-    from the school's settings when it opened, so a later change never alters a contest under way."""
+    from the school's settings when it opened (a later change never alters a contest under way)."""
 
     __tablename__ = "contests"
 

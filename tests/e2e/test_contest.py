@@ -221,9 +221,9 @@ async def test_a_contest_of_twelve_entries_from_the_call_to_the_summary(
         queued = (
             await s.scalars(select(OutboxMessage).where(OutboxMessage.chat_id.in_(judge_ids)))
         ).all()
-    for message in queued:
+    for row in queued:
         for name in author_names:
-            assert name not in str(message.payload), (message.chat_id, name)
+            assert name not in str(row.payload), (row.chat_id, name)
 
     # The prizes, announced to all staff; the summary report against the raw sheets.
     await chair.send("/contest")
@@ -249,7 +249,7 @@ async def test_a_contest_of_twelve_entries_from_the_call_to_the_summary(
         tiers = dict((await s.execute(select(ReviewEntry.code, ReviewEntry.tier))).all())
     totals: dict[tuple[str, str], list[float]] = {}
     for code, stage, total in raw:
-        totals.setdefault((code, stage), []).append(float(total))
+        totals.setdefault((code, stage), []).append(float(total or 0))
     table = document.tables[2]
     by_code = {row.cells[1].text: [c.text for c in row.cells] for row in table.rows[1:]}
     assert len(by_code) == 12

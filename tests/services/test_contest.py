@@ -160,7 +160,7 @@ async def test_a_two_round_contest_from_entries_to_prizes_and_its_summary(
         ).all()
     raw: dict[tuple[str, str], list[float]] = {}
     for code, stage, total in rows:
-        raw.setdefault((code, stage), []).append(float(total))
+        raw.setdefault((code, stage), []).append(float(total or 0))
     mean = {key: sum(v) / len(v) for key, v in raw.items()}
     first = {c: v for (c, stage), v in mean.items() if stage == "so_khao"}
     final = {c: v for (c, stage), v in mean.items() if stage == "chung_khao"}
