@@ -68,6 +68,19 @@ class JudgingCount:
 
 
 @dataclass(frozen=True)
+class ContestCount:
+    """The school year's writing contest: entries, those scored, prizes, by department (name,
+    entries, target)."""
+
+    title: str
+    entries: int
+    scored: int
+    prizes: int
+    departments: tuple[tuple[str, int, int], ...] = ()
+    final: bool = False  # the results are out
+
+
+@dataclass(frozen=True)
 class ProposalCount:
     """Proposals of one form and level, by where they stand."""
 
@@ -107,6 +120,7 @@ class Tally:
     proposals: list[ProposalCount]
     by_month: list[LabelCount] = field(default_factory=list)
     judging: list[JudgingCount] = field(default_factory=list)
+    contest: ContestCount | None = None  # ---- contest ----
 
     @property
     def total(self) -> int:

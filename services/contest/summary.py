@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.contest import NO_PRIZE, DepartmentRow, EntryRow, SummaryData
+from reports.model import ContestCount
 from services.calendar import school_year
 from services.contest.common import (
     departments_with_staff,
@@ -17,6 +18,7 @@ from services.contest.common import (
     participation_of,
     rounds_of,
     scores,
+    sheets,
 )
 from services.contest.rules import score_text
 from services.reviews.calls import jury, rubric, school_settings
@@ -96,4 +98,35 @@ async def summary_data(
         authors=len({e.author_id for e in sent}),
         signer=str(settings.get("facts.signer_council") or ""),
         min_score=str(contest.min_score) if contest.min_score else "",
+    )
+
+
+async def contest_count(
+    session: AsyncSession, org_id: int, school_year: str
+) -> ContestCount | None:
+    """The figures /tally shows of the school year's contest (the newest when the year has none)."""
+    query = select(Contest, ReviewCall).join(ReviewCall, ReviewCall.id == Contest.call_id)
+    query = query.where(Contest.org_id == org_id)
+    if school_year[:4].isdigit():
+        query = query.where(ReviewCall.year == int(school_year[:4]))
+    found = (await session.execute(query.order_by(Contest.id.desc()).limit(1))).first()
+    if found is None:
+        return None
+    contest, call = found
+    sent = await entries(session, call.id)
+    by_entry: dict[int, list[bool]] = {}
+    stage_of = {e.id: e.stage for e in sent}
+    for stage in set(stage_of.values()):
+        for sheet in await sheets(session, call.id, stage):
+            if stage_of.get(sheet.entry_id) == stage:
+                by_entry.setdefault(sheet.entry_id, []).append(sheet.submitted_at is not None)
+    return ContestCount(
+        title=call.title,
+        entries=len(sent),
+        scored=sum(1 for done in by_entry.values() if done and all(done)),
+        prizes=sum(1 for e in sent if e.tier),
+        departments=tuple(
+            (p.name, p.entries, p.target) for p in await participation_of(session, contest, call)
+        ),
+        final=contest.finished_at is not None,
     )

@@ -232,7 +232,7 @@ async def test_a_contest_of_twelve_entries_from_the_call_to_the_summary(
     await chair.wait_message(contains="Đã chốt kết quả")
     results = await teacher.wait_message(contains="Kết quả cuộc thi")
     assert "Giải Nhất" in results.text
-    card = await chair.wait_message(contains="🏆 Kết quả")
+    card = await chair.wait_message(contains="Tình trạng: đã có kết quả")
     await chair.press(card, "📄 Báo cáo tổng kết (DOCX)")
     report = await chair.wait_message(contains="Báo cáo tổng kết cuộc thi")
     assert report.document is not None
@@ -272,3 +272,8 @@ async def test_a_contest_of_twelve_entries_from_the_call_to_the_summary(
         key=lambda c: -float(c[6].replace(",", ".")),
     )
     assert [order.index(c[7]) for c in ranked] == sorted(order.index(c[7]) for c in ranked)
+
+    # /tally counts the contest too.
+    await chair.send("/tally")
+    tally = await chair.wait_message(contains="Cuộc thi viết")
+    assert "12 bài · 12 đã chấm · " in tally.text

@@ -21,6 +21,7 @@ from services.contest.rules import (
     parse_tiers,
     score_text,
 )
+from services.contest.summary import contest_count
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
 from services.notices import fire
 from services.reviews import Reviews
@@ -185,6 +186,11 @@ async def test_a_two_round_contest_from_entries_to_prizes_and_its_summary(
         assert cells[code][6] == (score_text(final[code]) if code in final else "–")
         assert cells[code][7] == (entries[code].tier or "–")
     assert cells[codes[T3]][2] == "Đặng Văn Nam"  # names, now the contest is over
+    async with sessions() as s:
+        figures = await contest_count(s, world.org_id, "2023-2024")
+    assert figures is not None and figures.final
+    assert (figures.entries, figures.scored, figures.prizes) == (5, 5, 3)
+    assert ("Tổ 2", 1, 2) in figures.departments
     sheet = await contests.document(tg_user_id=CHAIR, contest_id=contest_id, what="xlsx")
     assert sheet.name.endswith(".xlsx") and sheet.content[:2] == b"PK"
 
