@@ -28,7 +28,15 @@ from services.contest.common import (
     staff_names,
     tiers_of,
 )
-from services.contest.rules import Names, allocate, anonymise, finalists, leaks, score_text
+from services.contest.rules import (
+    Names,
+    allocate,
+    anonymise,
+    finalists,
+    leaks,
+    score_text,
+    short_lines,
+)
 from services.errors import Invalid, NotAllowed, NotFound
 from services.people import Actor
 from services.reviews.calls import jury, rubric
@@ -192,7 +200,7 @@ async def read(session: AsyncSession, who: Actor, entry_id: int) -> Reading:
     names = Names(
         author.full_name, tuple(await staff_names(session, who.org_id)), (entry.subject or "",)
     )
-    text = anonymise(entry.text or "", names)
+    text = short_lines(anonymise(entry.text or "", names))
     title = anonymise(entry.title, names)
     if leaks(text + title, [author.full_name]):  # never: anonymise replaces every full name
         raise NotFound("contest.no_entry")

@@ -267,6 +267,21 @@ def anonymise(text: str, names: Names) -> str:
     return text
 
 
+def short_lines(text: str, limit: int = 3000) -> str:
+    """The text with every line cut (at a space when there is one) to at most `limit`
+    characters: a chat message of the entry is cut at line ends, and a paragraph of a DOCX may
+    be longer than Telegram takes at once."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            out.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        out.append(line)
+    return "\n".join(out)
+
+
 def leaks(text: str, names: Iterable[str]) -> tuple[str, ...]:
     """The full names still in a text (a judge's message is checked with it before it leaves)."""
     folded = _fold(" ".join(text.split()))

@@ -450,3 +450,29 @@ async def test_no_entry_once_the_judging_started_and_no_final_before_all_sheets(
         await contests.toggle_juror(
             tg_user_id=CHAIR, contest_id=contest_id, person_id=world.person[T3], page=0
         )
+
+
+@pytest.mark.one_database
+async def test_a_half_written_entry_survives_a_restart_and_none_is_taken_after_the_window(
+    world: World, sessions: SessionFactory, texts: Texts, clock: list[datetime], tmp_path: Path
+) -> None:
+    first = Contests(make_env(sessions, texts, clock, FileStore(tmp_path / "a")))
+    contest_id = await open_contest(first, two=False)
+    await first.begin_entry(tg_user_id=TEACHER, contest_id=contest_id)
+    await first.entry_typed(tg_user_id=TEACHER, text="Bác Tư")
+    await first.entry_typed(tg_user_id=TEACHER, text="Người giữ cổng")
+    await first.entry_typed(tg_user_id=TEACHER, text="Phần một.")
+    # A new process: the draft is a row, not memory.
+    again = Contests(make_env(sessions, texts, clock, FileStore(tmp_path / "b")))
+    draft = await again.entry_typed(tg_user_id=TEACHER, text="Phần hai.")
+    assert (draft.step, draft.parts, draft.subject) == ("body", 2, "Bác Tư")
+    await again.entry_done(tg_user_id=TEACHER)
+    # The window closed while the preview waited: the entry is refused politely.
+    async with sessions() as s:
+        call = await s.scalar(select(ReviewCall))
+        assert call is not None
+        clock[0] = call.closes_at
+    with pytest.raises(NotAllowed) as late:
+        await again.send_entry(tg_user_id=TEACHER, ok=True)
+    assert late.value.key == "contest.entries_closed"
+    assert (await again.show(tg_user_id=CHAIR)).phase == "closed"

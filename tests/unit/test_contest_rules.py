@@ -21,6 +21,7 @@ from services.contest.rules import (
     parse_tiers,
     participation,
     score_text,
+    short_lines,
     target_for,
 )
 from services.errors import Invalid
@@ -165,3 +166,11 @@ def test_scores_are_written_with_a_decimal_comma() -> None:
     assert score_text(90.0) == "90"
     assert score_text(86.666) == "86,67"
     assert score_text(None) == "–"
+
+
+def test_long_lines_are_cut_at_a_space_and_nothing_is_lost() -> None:
+    text = ("chữ " * 2000).strip() + "\n" + "x" * 7000 + "\nngắn"
+    shown = short_lines(text, 3000)
+    assert max(len(line) for line in shown.split("\n")) <= 3000
+    assert "".join(shown.split()) == "".join(text.split())
+    assert shown.split("\n")[0].endswith("chữ")  # cut between words, not inside one
