@@ -476,3 +476,32 @@ async def test_a_half_written_entry_survives_a_restart_and_none_is_taken_after_t
         await again.send_entry(tg_user_id=TEACHER, ok=True)
     assert late.value.key == "contest.entries_closed"
     assert (await again.show(tg_user_id=CHAIR)).phase == "closed"
+
+
+@pytest.mark.one_database
+async def test_the_opening_dialogue_refuses_bad_input_politely_and_keeps_its_place(
+    world: World, contests: Contests
+) -> None:
+    await contests.begin_open(tg_user_id=VICE)
+    await contests.opening_typed(tg_user_id=VICE, text="  Nhà giáo   tâm huyết sáng tạo ")
+    for typed, key in (
+        ("mai", "contest.bad_window"),
+        ("31/02/2024-10/03/2024", "contest.bad_window"),
+        ("01/01/2024-10/01/2024", "contest.window_past"),
+    ):
+        with pytest.raises(Invalid) as refused:
+            await contests.opening_typed(tg_user_id=VICE, text=typed)
+        assert refused.value.key == key
+    draft = await contests.opening_typed(tg_user_id=VICE, text="23/02/2024 - 10/03/2024")
+    assert (draft.step, draft.starts, draft.ends) == ("rounds", "23/02/2024", "10/03/2024")
+    with pytest.raises(Invalid) as typed_instead:
+        await contests.opening_typed(tg_user_id=VICE, text="2")
+    assert typed_instead.value.key == "contest.press_a_button"
+    await contests.opening_rounds(tg_user_id=VICE, two=True)
+    with pytest.raises(Invalid):
+        await contests.opening_typed(tg_user_id=VICE, text="0")
+    draft = await contests.opening_finalists(tg_user_id=VICE)
+    assert (draft.step, draft.finalists) == ("confirm", 6)  # the school's default
+    opened = await contests.confirm_open(tg_user_id=VICE, ok=True)
+    assert opened is not None and opened.title == "Nhà giáo tâm huyết sáng tạo"
+    assert opened.rounds == 2 and opened.finalists == 6 and opened.phase == "entries"
