@@ -183,6 +183,14 @@ JUDGING_COLUMNS = (
     Column("Tỷ lệ đồng ý (%)", "float", 10),
     Column("Kết quả", "text", 22),
 )
+INITIATIVES_SHEET = "Sáng kiến"
+INITIATIVE_COLUMNS = (
+    Column("Tổ", "user", 24),
+    Column("Đăng ký", "int", 10),
+    Column("Đã nộp", "int", 10),
+    Column("Đã chấm", "int", 10),
+    Column("Được công nhận", "int", 12),
+)
 OUTCOMES = {
     "passed": "Đạt",
     "failed": "Không đạt",

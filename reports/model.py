@@ -68,6 +68,17 @@ class JudgingCount:
 
 
 @dataclass(frozen=True)
+class ReviewCount:
+    """Initiatives (or contest entries) of one department in the school year's call."""
+
+    department: str
+    registered: int
+    submitted: int  # the write-up is in (sent to review or further)
+    scored: int  # every reviewer has scored (confirmed or not)
+    recognised: int
+
+
+@dataclass(frozen=True)
 class ContestCount:
     """The school year's writing contest: entries, those scored, prizes, by department (name,
     entries, target)."""
@@ -120,6 +131,7 @@ class Tally:
     proposals: list[ProposalCount]
     by_month: list[LabelCount] = field(default_factory=list)
     judging: list[JudgingCount] = field(default_factory=list)
+    initiatives: list[ReviewCount] = field(default_factory=list)  # by department
     contest: ContestCount | None = None  # ---- contest ----
 
     @property

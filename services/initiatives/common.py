@@ -83,8 +83,8 @@ def window(org: Org, settings: dict[str, object], now: datetime, tz: ZoneInfo) -
     today = now.astimezone(tz).date()
     period = school_year(today, org.school_year_start)
 
-    def end_of(day: date) -> datetime:  # the whole day counts
-        return datetime.combine(day + timedelta(days=1), time(0), tz)
+    def end_of(day: date) -> datetime:  # the whole day counts (and is the day shown)
+        return datetime.combine(day, time(23, 59), tz)
 
     closes = end_of(_day_in_year(str(settings["calendar.initiative_register_by"]), period.start))
     due = end_of(_day_in_year(str(settings["calendar.initiative_submit_by"]), period.start))

@@ -25,6 +25,7 @@ from reports.model import (
     Scope,
     Tally,
 )
+from services.initiatives.figures import initiative_counts
 from services.contest.summary import contest_count
 from services.tallies.scope import (
     proposals_in,
@@ -228,6 +229,7 @@ async def compute(
             scope, {str(k): int(v) for k, v in months.items()}, now.astimezone(tz).date()
         ),
         judging=await judging_counts(session, org.id, scope),
+        initiatives=await initiative_counts(session, org.id, scope.school_year),
         contest=await contest_count(session, org.id, scope.school_year),  # ---- contest ----
     )
 

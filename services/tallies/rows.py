@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
+from dataclasses import astuple
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,8 @@ from reports.columns import (
     CONSENT_MISSING,
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
+    INITIATIVE_COLUMNS,
+    INITIATIVES_SHEET,
     JUDGING_COLUMNS,
     JUDGING_SHEET,
     KIND_VI,
@@ -401,6 +404,7 @@ async def sheets(
             Pull(session, proposal_rows(org.id, scope, tz, moment)),
         ),
         Sheet(JUDGING_SHEET, JUDGING_COLUMNS, await judging_rows(session, org.id, scope)),
+        Sheet(INITIATIVES_SHEET, INITIATIVE_COLUMNS, [astuple(c) for c in figures.initiatives]),
         Sheet(
             AUDIT_SHEET,
             AUDIT_COLUMNS,

@@ -129,7 +129,7 @@ async def test_marks_stay_hidden_from_other_reviewers_until_everyone_has_scored(
         entry = await entries.entry_of(s, world.org_id, world.entry_id)
         lines = await scoring.visible_sheets(s, call, entry, world.person[R3])
         assert [line.total for line in lines if not line.mine] == [None]
-        assert "80" not in texts.render("vi", "reviews.sheet", view=theirs)
+        assert "<b>80</b>" not in texts.render("vi", "reviews.sheet", view=theirs)
     assert await _score(reviews, R3, second, [7, 7, 7, 7], "Khá") == "scored"
     mine = await reviews.open_sheet(tg_user_id=R2, chat_id=R2, sheet_id=first)
     assert [o.total for o in mine.others] == [70]
