@@ -25,8 +25,8 @@ from reports.model import (
     Scope,
     Tally,
 )
-from services.initiatives.figures import initiative_counts
 from services.contest.summary import contest_count
+from services.initiatives.figures import initiative_counts
 from services.tallies.scope import (
     proposals_in,
     reader,
