@@ -193,7 +193,7 @@ async def test_a_contest_of_twelve_entries_from_the_call_to_the_summary(
             n = author_of[author]
             await score(a, [10 - n // 2, 10 - 3 * (n % 2), 5])  # every entry's total differs
     await chair.send("/contest")
-    card = await chair.wait_message(contains="đã gửi 36/36")
+    card = await chair.wait_message(contains="đã gửi 36/36", timeout=30)
     await chair.press(card, "➡️ Chốt sơ khảo, chọn bài vào chung khảo")
     advanced = await chair.wait_message(contains="vào chung khảo:")
     await users[COUNCIL].wait_message(contains="Chung khảo cuộc thi")
@@ -227,7 +227,7 @@ async def test_a_contest_of_twelve_entries_from_the_call_to_the_summary(
 
     # The prizes, announced to all staff; the summary report against the raw sheets.
     await chair.send("/contest")
-    card = await chair.wait_message(contains="đã gửi 12/12")
+    card = await chair.wait_message(contains="đã gửi 12/12", timeout=30)
     await chair.press(card, "🏆 Chốt kết quả, trao giải")
     await chair.wait_message(contains="Đã chốt kết quả")
     results = await teacher.wait_message(contains="Kết quả cuộc thi")
