@@ -79,15 +79,26 @@ class ReviewCount:
 
 
 @dataclass(frozen=True)
+class ContestDepartmentCount:
+    """One department in the school year's writing contest (the export's row)."""
+
+    name: str
+    staff: int
+    target: int
+    entries: int
+    scored: int
+    prizes: int
+
+
+@dataclass(frozen=True)
 class ContestCount:
-    """The school year's writing contest: entries, those scored, prizes, by department (name,
-    entries, target)."""
+    """The school year's writing contest: entries, those scored, prizes, and by department."""
 
     title: str
     entries: int
     scored: int
     prizes: int
-    departments: tuple[tuple[str, int, int], ...] = ()
+    departments: tuple[ContestDepartmentCount, ...] = ()
     final: bool = False  # the results are out
 
 

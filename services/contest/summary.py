@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.contest import NO_PRIZE, DepartmentRow, EntryRow, SummaryData
-from reports.model import ContestCount
+from reports.model import ContestCount, ContestDepartmentCount
 from services.calendar import school_year
 from services.contest.common import (
     departments_with_staff,
@@ -120,13 +120,26 @@ async def contest_count(
         for sheet in await sheets(session, call.id, stage):
             if stage_of.get(sheet.entry_id) == stage:
                 by_entry.setdefault(sheet.entry_id, []).append(sheet.submitted_at is not None)
+    scored = {e for e, done in by_entry.items() if done and all(done)}
+    department_of = {e.id: e.department_id for e in sent}
+    rows = []
+    for p in await participation_of(session, contest, call):
+        mine = [e for e in sent if department_of[e.id] == p.department_id]
+        rows.append(
+            ContestDepartmentCount(
+                p.name,
+                p.staff,
+                p.target,
+                p.entries,
+                sum(1 for e in mine if e.id in scored),
+                sum(1 for e in mine if e.tier),
+            )
+        )
     return ContestCount(
         title=call.title,
         entries=len(sent),
-        scored=sum(1 for done in by_entry.values() if done and all(done)),
+        scored=len(scored),
         prizes=sum(1 for e in sent if e.tier),
-        departments=tuple(
-            (p.name, p.entries, p.target) for p in await participation_of(session, contest, call)
-        ),
+        departments=tuple(rows),
         final=contest.finished_at is not None,
     )
