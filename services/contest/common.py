@@ -271,7 +271,7 @@ async def view(
         judges=tuple(j.person.full_name for j in panel),
         may_manage=may_manage,
         is_judge=any(j.person_id == person_id for j in panel),
-        accepting=stage_now == ENTRIES,
+        accepting=stage_now == ENTRIES and now >= call.opens_at,
         mine=tuple(MyEntry(e.code, e.title, e.subject or "", e.tier) for e in own),
         departments=await participation_of(session, contest, call) if may_manage else (),
         sheets_sent=sum(1 for s in round_sheets if s.submitted_at is not None),

@@ -61,7 +61,7 @@ def accepting(contest: Contest, call: ReviewCall, now: datetime) -> None:
     if phase(contest, call, now) != ENTRIES:
         raise NotAllowed("contest.entries_closed")
     if now < call.opens_at:
-        raise NotAllowed("contest.entries_closed")
+        raise NotAllowed("contest.not_open_yet", starts=call.opens_at)
 
 
 async def begin(session: AsyncSession, who: Actor, contest_id: int, now: datetime) -> EntryDraft:

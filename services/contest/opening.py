@@ -152,7 +152,7 @@ async def open_contest(
         raise Invalid("errors.no_dialogue")
     settings = await school_settings(session, who.org_id)
     tz = texts.tz
-    opens_at = min(_moment(str(data["starts"]), tz), now)
+    opens_at = _moment(str(data["starts"]), tz)  # may be later: entries wait for it
     closes_at = _moment(str(data["ends"]), tz, next_day=True)
     if closes_at <= now:
         raise Invalid("contest.window_past")

@@ -506,3 +506,21 @@ async def test_the_opening_dialogue_refuses_bad_input_politely_and_keeps_its_pla
     opened = await contests.confirm_open(tg_user_id=VICE, ok=True)
     assert opened is not None and opened.title == "Nhà giáo tâm huyết sáng tạo"
     assert opened.rounds == 2 and opened.finalists == 6 and opened.phase == "entries"
+
+
+@pytest.mark.one_database
+async def test_a_contest_opened_ahead_takes_entries_from_its_first_day(
+    world: World, contests: Contests, clock: list[datetime]
+) -> None:
+    await contests.begin_open(tg_user_id=CHAIR)
+    await contests.opening_title(tg_user_id=CHAIR, choice=0)
+    await contests.opening_typed(tg_user_id=CHAIR, text="01/03/2024-10/03/2024")
+    await contests.opening_rounds(tg_user_id=CHAIR, two=False)
+    opened = await contests.confirm_open(tg_user_id=CHAIR, ok=True)
+    assert opened is not None and not opened.accepting
+    with pytest.raises(NotAllowed) as early:
+        await contests.begin_entry(tg_user_id=TEACHER, contest_id=opened.id)
+    assert early.value.key == "contest.not_open_yet"
+    clock[0] += timedelta(days=7)  # 01/03/2024 in Hà Nội
+    assert (await contests.show(tg_user_id=TEACHER)).accepting
+    await contests.begin_entry(tg_user_id=TEACHER, contest_id=opened.id)
