@@ -194,7 +194,7 @@ INITIATIVE_COLUMNS = (
 CONTEST_SHEET = "Cuộc thi viết"  # ---- contest ----
 CONTEST_COLUMNS = (
     Column("Tổ", "user", 24),
-    Column("Số CB, GV, NV", "int", 12),
+    Column("Số CB-GV-NV", "int", 12),
     Column("Chỉ tiêu (bài)", "int", 12),
     Column("Bài dự thi", "int", 10),
     Column("Đã chấm", "int", 10),
