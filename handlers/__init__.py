@@ -319,7 +319,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(contest.on_open, pattern=wb.ContestOpen.matches),
         CallbackQueryHandler(
             contest.on_opening_button,
-            pattern=any_of(wb.ContestTitle, wb.ContestRounds, wb.ContestFinalists),
+            pattern=any_of(
+                wb.ContestTitle, wb.ContestSubject, wb.ContestRounds, wb.ContestFinalists
+            ),
         ),
         CallbackQueryHandler(contest.on_confirm, pattern=wb.ContestConfirm.matches),
         CallbackQueryHandler(contest.on_jury, pattern=wb.ContestJury.matches),

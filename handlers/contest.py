@@ -34,6 +34,7 @@ from ui.buttons.contest import (
     ContestRemind,
     ContestRounds,
     ContestScore,
+    ContestSubject,
     ContestTitle,
     EntryDone,
     EntrySend,
@@ -117,9 +118,13 @@ async def _opening(update: Update, context: BotContext, d: Draft, *, edit: bool)
     """The opening dialogue's step: its question and buttons."""
     label = labeller(update, context)
     buttons: list[list[tuple[str, str]]] = []
-    key = f"contest.ask_{d.step}" if d.step != "confirm" else "contest.preview"
+    key = {"confirm": "contest.preview", "subject": "contest.ask_topic"}.get(
+        d.step, f"contest.ask_{d.step}"
+    )
     if d.step == "title":
         buttons = [[(title, ContestTitle(n).pack())] for n, title in enumerate(TITLES)]
+    elif d.step == "subject":
+        buttons = [[(await label("subject_default"), ContestSubject().pack())]]
     elif d.step == "rounds":
         buttons = [
             [(await label("one_round"), ContestRounds(False).pack())],
@@ -170,6 +175,9 @@ async def on_opening_button(update: Update, context: BotContext) -> None:
     data = query.data
     if ContestTitle.matches(data):
         d = await cases.opening_title(tg_user_id=tg, choice=ContestTitle.unpack(data).choice)
+    elif ContestSubject.matches(data):
+        ContestSubject.unpack(data)
+        d = await cases.opening_subject(tg_user_id=tg)
     elif ContestRounds.matches(data):
         d = await cases.opening_rounds(tg_user_id=tg, two=ContestRounds.unpack(data).two)
     else:

@@ -102,6 +102,10 @@ class Contests(UseCases):
             raise Invalid("errors.bad_button")
         return await self._opening_step(tg_user_id, "title", title=TITLES[choice])
 
+    async def opening_subject(self, *, tg_user_id: int) -> Draft:
+        """The usual words for what the contest is about, pressed."""
+        return await self._opening_step(tg_user_id, "subject", subject="")
+
     async def opening_rounds(self, *, tg_user_id: int, two: bool) -> Draft:
         """One round or two, pressed."""
         return await self._opening_step(tg_user_id, "rounds", two=two)
@@ -116,6 +120,8 @@ class Contests(UseCases):
             step, _ = await opening.load(session, tg_user_id)
         if step == "title":
             return await self._opening_step(tg_user_id, step, title=opening.title_typed(text))
+        if step == "subject":
+            return await self._opening_step(tg_user_id, step, subject=opening.subject_typed(text))
         if step == "window":
             return await self._opening_step(tg_user_id, step, window=text)
         if step == "finalists":
@@ -131,7 +137,11 @@ class Contests(UseCases):
             if step != expected:
                 raise Invalid("contest.press_a_button")
             if "title" in given:
-                data["title"], step = given["title"], "window"
+                data["title"], step = given["title"], "subject"
+            elif "subject" in given:
+                title = str(data["title"])
+                data["subject"] = given["subject"] or opening.default_subject(title)
+                step = "window"
             elif "window" in given:
                 data["starts"], data["ends"] = opening.window_typed(
                     str(given["window"]), self.today()

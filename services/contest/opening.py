@@ -60,8 +60,9 @@ TITLE_MAX = 200
 class Draft:
     """The contest being opened, as far as the leader got."""
 
-    step: str  # title | window | rounds | finalists | confirm
+    step: str  # title | subject | window | rounds | finalists | confirm
     title: str = ""
+    subject: str = ""
     starts: str = ""  # dd/mm/yyyy
     ends: str = ""
     two: bool = False
@@ -71,6 +72,11 @@ class Draft:
     criteria: tuple[str, ...] = ()
     target: int = 0
 
+    @property
+    def subject_default(self) -> str:
+        """What the contest is about unless the leader says otherwise."""
+        return default_subject(self.title)
+
 
 async def draft_of(session: AsyncSession, who: Actor, data: dict[str, Any], step: str) -> Draft:
     """The draft with what the school's settings add to the preview."""
@@ -78,6 +84,7 @@ async def draft_of(session: AsyncSession, who: Actor, data: dict[str, Any], step
     return Draft(
         step=step,
         title=str(data.get("title", "")),
+        subject=str(data.get("subject", "")),
         starts=str(data.get("starts", "")),
         ends=str(data.get("ends", "")),
         two=bool(data.get("two", False)),
@@ -104,6 +111,25 @@ async def load(session: AsyncSession, tg_user_id: int) -> tuple[str, dict[str, A
     except NoDraft:
         raise Invalid("errors.no_dialogue") from None
     return convo.step, dict(convo.data)
+
+
+def default_subject(title: str) -> str:
+    """What a contest is about when the leader does not say: the usual words for the usual
+    contests, else its name."""
+    return SUBJECTS[TITLES.index(title)] if title in TITLES else title
+
+
+SUBJECT_MAX = 500
+
+
+def subject_typed(raw: str) -> str:
+    """What the contest is about, as typed."""
+    text = " ".join(raw.split())
+    if not text:
+        raise Invalid("contest.title_empty")
+    if len(text) > SUBJECT_MAX:
+        raise Invalid("contest.title_too_long", limit=SUBJECT_MAX)
+    return text
 
 
 def title_typed(raw: str) -> str:
@@ -183,7 +209,7 @@ async def open_contest(
         now=now,
     )
     title = str(data["title"])
-    subject = SUBJECTS[TITLES.index(title)] if title in TITLES else title
+    subject = str(data.get("subject") or default_subject(title))
     contest = Contest(
         call_id=call.id,
         org_id=who.org_id,

@@ -93,6 +93,7 @@ async def open_contest(contests: Contests, *, two: bool = True, finalists: str =
     """The chair opens a contest (23/02/2024 to 10/03/2024) with JUDGES; returns its id."""
     await contests.begin_open(tg_user_id=CHAIR)
     await contests.opening_title(tg_user_id=CHAIR, choice=0)
+    await contests.opening_subject(tg_user_id=CHAIR)
     await contests.opening_typed(tg_user_id=CHAIR, text="23/02/2024-10/03/2024")
     await contests.opening_rounds(tg_user_id=CHAIR, two=two)
     if two:

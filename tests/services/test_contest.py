@@ -485,6 +485,8 @@ async def test_the_opening_dialogue_refuses_bad_input_politely_and_keeps_its_pla
 ) -> None:
     await contests.begin_open(tg_user_id=VICE)
     await contests.opening_typed(tg_user_id=VICE, text="  Nhà giáo   tâm huyết sáng tạo ")
+    draft = await contests.opening_typed(tg_user_id=VICE, text="Những thầy cô  tận tụy")
+    assert draft.step == "window" and draft.subject == "Những thầy cô tận tụy"
     for typed, key in (
         ("mai", "contest.bad_window"),
         ("31/02/2024-10/03/2024", "contest.bad_window"),
@@ -505,6 +507,7 @@ async def test_the_opening_dialogue_refuses_bad_input_politely_and_keeps_its_pla
     assert (draft.step, draft.finalists) == ("confirm", 6)  # the school's default
     opened = await contests.confirm_open(tg_user_id=VICE, ok=True)
     assert opened is not None and opened.title == "Nhà giáo tâm huyết sáng tạo"
+    assert opened.subject == "Những thầy cô tận tụy"
     assert opened.rounds == 2 and opened.finalists == 6 and opened.phase == "entries"
 
 
@@ -514,6 +517,8 @@ async def test_a_contest_opened_ahead_takes_entries_from_its_first_day(
 ) -> None:
     await contests.begin_open(tg_user_id=CHAIR)
     await contests.opening_title(tg_user_id=CHAIR, choice=0)
+    draft = await contests.opening_subject(tg_user_id=CHAIR)
+    assert draft.subject.startswith("Viết về những tấm gương điển hình")
     await contests.opening_typed(tg_user_id=CHAIR, text="01/03/2024-10/03/2024")
     await contests.opening_rounds(tg_user_id=CHAIR, two=False)
     opened = await contests.confirm_open(tg_user_id=CHAIR, ok=True)

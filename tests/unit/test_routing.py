@@ -129,7 +129,7 @@ BUTTONS = {
     # ---- contest ----
     "wh": ("handlers.contest", "on_home"),
     "wo": ("handlers.contest", "on_open"),
-    **dict.fromkeys(["wt", "wr", "wf"], ("handlers.contest", "on_opening_button")),
+    **dict.fromkeys(["wt", "wu", "wr", "wf"], ("handlers.contest", "on_opening_button")),
     "wc": ("handlers.contest", "on_confirm"),
     "wj": ("handlers.contest", "on_jury"),
     "wm": ("handlers.contest", "on_juror"),

@@ -27,6 +27,11 @@ class ContestTitle(Button, kind="wt"):
 
 
 @dataclass(frozen=True)
+class ContestSubject(Button, kind="wu"):
+    """In the opening dialogue: the usual words for what the contest is about."""
+
+
+@dataclass(frozen=True)
 class ContestRounds(Button, kind="wr"):
     """In the opening dialogue: one round, or two (sơ khảo, chung khảo)."""
 
