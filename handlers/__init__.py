@@ -14,12 +14,14 @@ from telegram.ext import (
 )
 
 from handlers import (
+    achievements,
     admin,
     broadcast,
     campaigns,
     common,
     contest,
     council,
+    decisions,
     dialogue,
     facts,
     heads,
@@ -40,6 +42,15 @@ from ui.buttons import contest as wb
 from ui.buttons import initiatives as ib
 from ui.buttons import judging as jb
 from ui.buttons import reviews as rb
+from ui.buttons.achievements import (
+    AchievementDocument,
+    AchievementKeep,
+    AchievementOpen,
+    AchievementPreview,
+    AchievementRequest,
+    AchievementReview,
+    AchievementWrite,
+)
 from ui.buttons.base import any_of
 from ui.buttons.broadcasts import (
     BroadcastAudience,
@@ -52,6 +63,7 @@ from ui.buttons.broadcasts import (
     ReadReceipt,
 )
 from ui.buttons.common import LanguageChosen
+from ui.buttons.decisions import DecisionSave, DecisionTick
 from ui.buttons.departments import (
     DeptCollective,
     DeptConfirm,
@@ -179,6 +191,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # ---- initiatives (and the review engine's score sheets) ----
         CommandHandler("initiatives", initiatives.initiatives_command, filters=PRIVATE),
         CommandHandler("sheets", reviews.sheets_command, filters=PRIVATE),
+        # ---- achievements ----
+        CommandHandler("achievements", achievements.achievements_command, filters=PRIVATE),
+        # ---- decisions ----
+        CommandHandler("decision", decisions.decision_command, filters=PRIVATE),
         # ---- contest ----
         CommandHandler("contest", contest.contest_command, filters=PRIVATE),
         # Buttons, by the kind in their versioned data.
@@ -314,6 +330,17 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 rb.ReviewLater,
             ),
         ),
+        # ---- achievements ----
+        CallbackQueryHandler(achievements.on_write, pattern=AchievementWrite.matches),
+        CallbackQueryHandler(achievements.on_keep, pattern=AchievementKeep.matches),
+        CallbackQueryHandler(achievements.on_preview, pattern=AchievementPreview.matches),
+        CallbackQueryHandler(achievements.on_open, pattern=AchievementOpen.matches),
+        CallbackQueryHandler(achievements.on_review, pattern=AchievementReview.matches),
+        CallbackQueryHandler(achievements.on_document, pattern=AchievementDocument.matches),
+        CallbackQueryHandler(achievements.on_request, pattern=AchievementRequest.matches),
+        # ---- decisions ----
+        CallbackQueryHandler(decisions.on_tick, pattern=DecisionTick.matches),
+        CallbackQueryHandler(decisions.on_save, pattern=DecisionSave.matches),
         # ---- contest ----
         CallbackQueryHandler(contest.on_home, pattern=wb.ContestHome.matches),
         CallbackQueryHandler(contest.on_open, pattern=wb.ContestOpen.matches),

@@ -9,11 +9,13 @@ from typing import Any
 from telegram import Update
 
 from handlers import (
+    achievements,
     admin,
     broadcast,
     campaigns,
     common,
     contest,
+    decisions,
     facts,
     heads,
     initiatives,
@@ -65,6 +67,11 @@ STEPS: dict[Kind, Step] = {
     Kind.SCORE: _theirs(reviews.on_text),
     Kind.INITIATIVE: _theirs(initiatives.on_text),
     Kind.INITIATIVE_FILE: _theirs(initiatives.on_text_while_sending),
+    # ---- achievements ----
+    Kind.ACHIEVEMENT: achievements.on_text,
+    Kind.ACHIEVEMENT_NOTE: achievements.on_note_text,
+    # ---- decisions ----
+    Kind.DECISION: decisions.on_text,
     # ---- contest ----
     Kind.CONTEST: contest.on_opening_text,
     Kind.CONTEST_ENTRY: contest.on_entry_text,

@@ -48,6 +48,10 @@ async def _home_buttons(update: Update, context: BotContext, h: Home) -> Buttons
                 [(await _l(update, context, "open_call_button"), InitiativesOpen(False).pack())]
             )
         return rows
+    if h.stale and h.is_chair:
+        rows.append(
+            [(await _l(update, context, "open_call_button"), InitiativesOpen(False).pack())]
+        )
     if h.call.registering:
         rows.append([(await _l(update, context, "register_button"), InitiativesRegister().pack())])
     for e in h.mine:
@@ -56,7 +60,7 @@ async def _home_buttons(update: Update, context: BotContext, h: Home) -> Buttons
             rows.append([(label, InitiativesSubmit(e.id).pack())])
     if h.is_chair:
         rows.append([(await _l(update, context, "jury_button"), InitiativesJury().pack())])
-    if h.jury_role == "chair" or h.is_chair:
+    if h.jury_role == "chair" or (h.is_chair and not h.jury_chaired):
         rows.append([(await _l(update, context, "panel_button"), InitiativesPanel().pack())])
     if h.sheets:
         rows.append([(await _l(update, context, "sheets_button"), ReviewSheets().pack())])
@@ -248,6 +252,12 @@ async def on_button(update: Update, context: BotContext) -> None:
                 caption=caption,
                 parse_mode="HTML",
             )
+            pdf = await cases.as_pdf(made)
+            if pdf is not None:
+                await context.bot.send_document(
+                    user_id, io.BytesIO(pdf.content), filename=pdf.filename
+                )
+
         case _:
             raise BadCallback(repr(query.data))
 

@@ -35,8 +35,10 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "achievements": "Báo cáo thành tích",
         "initiatives": "Sáng kiến: đăng ký, nộp, chấm",
         "sheets": "Phiếu chấm sáng kiến, bài dự thi",
+        "decision": "Ghi nhận quyết định khen thưởng",
         "contest": "Cuộc thi viết về gương điển hình",  # ---- contest ----
     },
     "en": {
@@ -62,13 +64,15 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "achievements": "Achievement reports",
         "initiatives": "Initiatives: register, send, review",
         "sheets": "My score sheets",
+        "decision": "Record a commendation decision",
         "contest": "The writing contest about exemplary people",  # ---- contest ----
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", "initiatives", "sheets", "contest", *BASE)
+MEMBER = ("report", "mine", "campaigns", "achievements", "initiatives", "sheets", "contest", *BASE)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
@@ -98,6 +102,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "settings",
         "facts",
         "department",
+        "decision",
     ),
 }
 # A department head (tổ trưởng, of any role) also sends the department's proposals.

@@ -206,3 +206,15 @@ OUTCOMES = {
     "over_cap": "Đủ phiếu, vượt tỷ lệ",
     "not_voted": "Chưa biểu quyết",
 }
+
+
+# ---- decisions ----
+HONOURS_SHEET = "Khen thưởng năm học"
+HONOUR_COLUMNS = (
+    Column("Danh hiệu", "user", 26),
+    Column("Cá nhân, tập thể", "user", 28),
+    Column("Tổ", "user", 14),
+    Column("Số quyết định", "user", 18),
+    Column("Ngày ký", "date", 12),
+    Column("Người ký", "user", 30),
+)

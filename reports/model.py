@@ -79,6 +79,15 @@ class ReviewCount:
 
 
 @dataclass(frozen=True)
+class HonourCount:
+    """One title of the school year's honours list: how many were granted, by which decisions."""
+
+    title: str
+    granted: int
+    decisions: tuple[str, ...]  # "125/QĐ-UBND (20/06/2027)"
+
+
+@dataclass(frozen=True)
 class ContestDepartmentCount:
     """One department in the school year's writing contest (the export's row)."""
 
@@ -143,6 +152,7 @@ class Tally:
     by_month: list[LabelCount] = field(default_factory=list)
     judging: list[JudgingCount] = field(default_factory=list)
     initiatives: list[ReviewCount] = field(default_factory=list)  # by department
+    honours: list[HonourCount] = field(default_factory=list)
     contest: ContestCount | None = None  # ---- contest ----
 
     @property

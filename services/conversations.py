@@ -42,6 +42,11 @@ class Kind(StrEnum):
     SCORE = "review_score"  # a reviewer filling a score sheet (marks, then a comment)
     INITIATIVE = "initiative"  # a member registering an initiative (title, field, problem)
     INITIATIVE_FILE = "initiative_file"  # an author sending the write-up (DOCX/PDF) and photos
+    # ---- achievements ----
+    ACHIEVEMENT = "achievement"  # a nominee writing the achievement report, step by step
+    ACHIEVEMENT_NOTE = "achievement_note"  # a head's note sending a report back
+    # ---- decisions ----
+    DECISION = "decision"  # the chair recording the deciding level's decision
     # ---- contest ----
     CONTEST = "contest"  # a leader opening a writing contest (title, window, rounds)
     CONTEST_ENTRY = "contest_entry"  # a member writing a contest entry (about whom, title, text)

@@ -17,6 +17,7 @@ from services.campaigns import COUNTED
 from services.contest import reminders as contest_reminders
 from services.initiatives import reminders as initiative_reminders
 from services.judging import meetings
+from services.judging.achievements import asking as achievements
 from services.planner import days_left, next_digest, next_stale_check
 from storage.models import (
     Campaign,
@@ -234,6 +235,8 @@ async def fire(session: AsyncSession, notice: Notice, texts: Texts, now: datetim
         count = await meetings.remind(session, notice, texts, now)
     elif notice.kind == "review":  # initiatives: the write-ups are due soon
         count = await initiative_reminders.remind(session, notice, texts, now)
+    elif notice.kind == "achievement":  # reports not handed in yet
+        count = await achievements.remind(session, notice, texts, now)
     elif notice.kind == "contest":  # ---- contest: departments below their target ----
         count = await contest_reminders.fire(session, notice, texts, now)
     notice.status, notice.sent_at, notice.recipients = NoticeStatus.DONE, now, count

@@ -9,6 +9,8 @@ from services.contest import Contests
 from services.conversations import Conversations
 from services.initiatives import Initiatives
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
+from services.judging.achievements import Achievements
+from services.judging.decisions import Decisions
 from services.members import Members
 from services.orgs import Orgs
 from services.people import People
@@ -44,4 +46,6 @@ class Services:
         self.minutes = Minutes(env)
         self.reviews = Reviews(env)
         self.initiatives = Initiatives(env)
+        self.achievements = Achievements(env)  # ---- achievements ----
+        self.decisions = Decisions(env)  # ---- decisions ----
         self.contests = Contests(env)  # ---- contest ----

@@ -783,6 +783,80 @@ class StoredFile(Base):
     created_at: Mapped[datetime]
 
 
+# ---- achievements ----
+
+
+class ReportStatus(StrEnum):
+    """Where a nominee's achievement report (báo cáo thành tích) stands."""
+
+    REQUESTED = "requested"  # asked for; the nominee is writing it (or has not started)
+    SUBMITTED = "submitted"  # the nominee confirmed it; waiting for the department head
+    RETURNED = "returned"  # the head sent it back with a note; the nominee edits it
+    CONFIRMED = "confirmed"  # the head (or the chair) confirmed it: it goes in the dossier
+
+
+class AchievementReport(Base):
+    """A passed candidate's achievement report, where the title needs one; the answers of the
+    guided form are kept here at every step (besides the Drafts row)."""
+
+    __tablename__ = "achievement_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)  # who writes it
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))  # collective
+    title: Mapped[str] = mapped_column(String(120))
+    status: Mapped[ReportStatus] = mapped_column(String(16), default=ReportStatus.REQUESTED)
+    # {"position": ..., "tasks": ..., "results": ..., "initiatives": ..., "deeds": ...}
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(Text)  # the head's note when sent back
+    requested_at: Mapped[datetime]
+    due_on: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime | None]
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # who confirms
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+# ---- decisions ----
+
+
+class Decision(Base):
+    """The deciding level's decision (quyết định khen thưởng) recorded by the chair."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    number: Mapped[str] = mapped_column(String(60))  # "125/QĐ-UBND"
+    signed_on: Mapped[date] = mapped_column(Date)
+    signer: Mapped[str] = mapped_column(String(160))  # who signed, as written on it
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+class Honour(Base):
+    """A title granted by a decision: the year's honours list, and next years' history."""
+
+    __tablename__ = "honours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    year: Mapped[int]  # the school year's first calendar year
+
+    decision: Mapped[Decision] = relationship()
+
+
 # ---- reviews (the review engine: initiatives, the writing contest) ----
 
 

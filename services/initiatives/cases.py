@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reports.pdf import to_pdf
 from services import outbox
+from services.calendar import school_year
 from services.errors import AlreadyDone, NotAllowed, NotFound
 from services.initiatives import common, decision
 from services.initiatives.authoring import Authoring
@@ -81,7 +84,17 @@ class Initiatives(Authoring):
                         )
                     ).all()
                 )
+            stale = False
+            if call is not None:
+                org = await session.get_one(Org, who.org_id)
+                this_year = school_year(self.today(), org.school_year_start).start.year
+                stale = call.year < this_year
+            chaired = call is not None and any(
+                j.role == JuryRole.CHAIR for j in await calls.jury(session, call.id)
+            )
             return Home(
+                stale=stale,
+                jury_chaired=chaired,
                 call=call_line(call, self.now()) if call else None,
                 mine=tuple(mine),
                 is_chair=who.role is not None and str(who.role) == "chair",
@@ -109,6 +122,9 @@ class Initiatives(Authoring):
             org = await session.get_one(Org, who.org_id)
             settings = await school_settings(session, org.id)
             dates = common.window(org, settings, now, self.env.tz)
+            earlier = await calls.current_call(session, org.id, KIND)
+            if earlier is not None and earlier.year < dates.year:  # last year's: closed now
+                await calls.close_call(session, call=earlier, by=who.person.id, now=now)
             call = await calls.open_call(
                 session,
                 org_id=org.id,
@@ -123,17 +139,18 @@ class Initiatives(Authoring):
                 stages=(SINGLE,),
             )
             days = int(settings["rules.initiative_remind_days"])
-            remind_at = max(dates.submit_by - timedelta(days=days), now)
-            session.add(
-                Notice(
-                    key=f"review:{call.id}:remind",
-                    org_id=org.id,
-                    kind="review",
-                    due_at=remind_at,
-                    stale_after=dates.submit_by,
-                    payload={"call_id": call.id, "days": days},
+            remind_at = dates.submit_by - timedelta(days=days)
+            if remind_at > now:  # a call opened that late has no time for a reminder
+                session.add(
+                    Notice(
+                        key=f"review:{call.id}:remind",
+                        org_id=org.id,
+                        kind="review",
+                        due_at=remind_at,
+                        stale_after=dates.submit_by,
+                        payload={"call_id": call.id, "days": days},
+                    )
                 )
-            )
             await self._announce(session, org.id, call, now)
             await session.commit()
         return await self.home(tg_user_id=tg_user_id)
@@ -321,6 +338,13 @@ class Initiatives(Authoring):
         if not data.rows:
             raise AlreadyDone("initiatives.none_recognised")
         return DecisionFile(decision.filename(data), decision.render(data), len(data.rows))
+
+    async def as_pdf(self, made: DecisionFile) -> DecisionFile | None:
+        """The decision as PDF, by LibreOffice when installed (slow: after the DOCX is sent)."""
+        pdf = await asyncio.to_thread(to_pdf, made.content)
+        if pdf is None:
+            return None
+        return DecisionFile(made.filename.removesuffix(".docx") + ".pdf", pdf, made.count)
 
 
 def submit_button(entry_id: int) -> str:

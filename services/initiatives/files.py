@@ -64,11 +64,7 @@ async def receive(
         if kind is None:
             raise Invalid("initiatives.wrong_type", name=name or mime or "?")
         role, shown = "writeup", name or f"sang_kien{kind}"
-        for old in await entries.files_of(session, entry.id, role="writeup"):
-            if writeup_kind(old.name or "", old.mime or "") == kind:
-                await session.delete(old)
-        await session.flush()
-    try:
+    try:  # downloaded before anything is written: no lock is held while it comes
         stored = await keep_telegram_file(
             session, env, file_id=file_id, unique_id=unique_id, name=shown, mime=mime, size=size
         )
@@ -80,6 +76,11 @@ async def receive(
         ) from None
     except FileGone:
         raise Invalid("initiatives.file_gone") from None
+    if role == "writeup":  # a new DOCX replaces the DOCX, a new PDF the PDF
+        for old in await entries.files_of(session, entry.id, role="writeup"):
+            if writeup_kind(old.name or "", old.mime or "") == writeup_kind(shown, mime):
+                await session.delete(old)
+        await session.flush()
     await entries.add_file(
         session,
         call=call,

@@ -60,6 +60,8 @@ class Home:
     is_chair: bool  # the school's chair: opens the call, sets the initiatives council
     jury_role: str | None  # chair | member | None
     sheets: int = 0  # the reviewer's unsent sheets
+    stale: bool = False  # the open call is an earlier school year's (the chair may open anew)
+    jury_chaired: bool = False  # the initiatives council has its chair (who runs the reviews)
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,21 @@ async def open_call(
     return call
 
 
+async def close_call(session: AsyncSession, *, call: ReviewCall, by: int, now: datetime) -> None:
+    """Close a call: nothing in it changes any more (results stay as confirmed)."""
+    if call.status == CallStatus.CLOSED:
+        raise AlreadyDone("reviews.call_closed")
+    call.status, call.closed_at = CallStatus.CLOSED, now
+    await audit.record(
+        session,
+        org_id=call.org_id,
+        actor_id=by,
+        action="review.call_close",
+        target=f"call:{call.id}",
+        now=now,
+    )
+
+
 async def current_call(session: AsyncSession, org_id: int, kind: CallKind) -> ReviewCall | None:
     """The school's open call of this kind, if any."""
     return await session.scalar(

@@ -227,6 +227,14 @@ def put_mark(call: ReviewCall, sheet: ReviewAssignment, index: int, mark: int) -
     sheet.scores = {**sheet.scores, str(index): mark}
 
 
+def clear_mark(call: ReviewCall, sheet: ReviewAssignment, index: int) -> None:
+    """Take one criterion's mark off an unsent sheet (to give it again)."""
+    _open(sheet, call)
+    if not 0 <= index < len(rubric(call).criteria):
+        raise NotFound("reviews.no_criterion")
+    sheet.scores = {k: v for k, v in sheet.scores.items() if k != str(index)}
+
+
 def put_comment(call: ReviewCall, sheet: ReviewAssignment, raw: str) -> None:
     """The reviewer's short comment ("-" or "không": none)."""
     _open(sheet, call)

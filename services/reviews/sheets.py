@@ -21,6 +21,7 @@ from services.reviews.entries import entry_of
 from services.reviews.rubric import Criterion, check_mark
 from services.reviews.scoring import (
     SheetLine,
+    clear_mark,
     next_criterion,
     put_comment,
     put_mark,
@@ -208,8 +209,7 @@ class Reviews(UseCases):
         async with self.env.sessions() as session:
             who, call, sheet = await self._sheet(session, tg_user_id, sheet_id)
             assert who.person is not None
-            put_mark(call, sheet, index, 0)  # checks the sheet is still open
-            sheet.scores = {k: v for k, v in sheet.scores.items() if k != str(index)}
+            clear_mark(call, sheet, index)
             view = await _view(session, call, sheet, who.person.id)
             await SHEET.save(session, tg_user_id, "mark", {"a": sheet.id}, self.now())
         return view

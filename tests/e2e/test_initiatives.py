@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from docx import Document
 from sqlalchemy import select
 
+from reports.pdf import converter
 from storage.db import SessionFactory
 from storage.models import ReviewEntry, StoredFile
 from tests.e2e.conftest import RunningBot
@@ -194,6 +195,11 @@ async def test_an_initiative_from_registration_to_recognition_and_the_cstdcs_che
     document = Document(io.BytesIO(await client.download(sent.document["file_id"])))
     rows = [[c.text for c in r.cells] for r in document.tables[-1].rows]
     assert rows[1:] == [["1", TITLE, "Vũ Thị Mai", "Tổ 1", "Toán", "70", "Loại B"]]
+    if converter() is not None:  # and its PDF, when LibreOffice is installed
+        pdf = await vice.wait_message(timeout=120)
+        assert pdf.document is not None
+        name = pdf.document["file_name"]
+        assert name.startswith("quyet-dinh-cong-nhan-sang-kien-") and name.endswith(".pdf")
 
     # The judging round: the teacher's initiative condition is met now.
     await chair.send("/round")

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from docx import Document
 
 from reports.initiatives import DecisionData, Row, decision_docx, points
+from reports.model import ReviewCount, Scope, Tally
 from tests.reports.test_docx_layout import _pdf_text, needs_libreoffice
+from ui.texts import Texts
 
 ROWS = (
     Row(
@@ -77,4 +80,29 @@ def test_the_decision_reads_in_the_form_of_decree_30(tmp_path: Path) -> None:
     assert re.search(r"Vũ Thị Mai\s+Tổ 1\s+Toán\s+87,5\s+Loại A", rest)
     assert re.search(
         r"3\s+Sổ liên lạc điện tử\s+Hoàng Văn Long\s+Tổ 2\s+Quản lý\s+55,25\s+Loại C", rest
+    )
+
+
+def test_the_tally_message_counts_initiatives_by_department(texts: Texts) -> None:
+    scope = Scope("y", "year", date(2023, 9, 5), date(2024, 9, 4), school_year="2023-2024")
+    tally = Tally(
+        "Trường",
+        scope,
+        {},
+        [],
+        [],
+        [],
+        [],
+        [],
+        initiatives=[ReviewCount("Tổ 1", 2, 2, 1, 1), ReviewCount("Tổ 2", 1, 0, 0, 0)],
+    )
+    vi = texts.plain("vi", "reports.tally", tally=tally)
+    assert (
+        "Sáng kiến: 3 đăng ký · 2 đã nộp · 1 đã chấm · 1 được công nhận (Tổ 1: 1/2, Tổ 2: 0/1)"
+        in vi
+    )
+    en = texts.plain("en", "reports.tally", tally=tally)
+    assert "Initiatives: 3 registered · 2 sent · 1 scored · 1 recognised" in en
+    assert "Sáng kiến" not in texts.plain(
+        "vi", "reports.tally", tally=replace(tally, initiatives=[])
     )

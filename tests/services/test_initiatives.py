@@ -6,7 +6,7 @@ recognised initiatives, a recognised initiative meets the CSTĐCS condition; who
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from services.errors import Invalid, NotAllowed, NotFound, ServiceError
 from services.files import StaticFetcher
 from services.initiatives import Initiatives
 from services.initiatives.figures import initiative_counts
+from services.judging.achievements.common import prefill
 from services.judging.common import rules_of, school_rules
 from services.judging.facts.store import facts_for
 from services.judging.rules import Family, Rules, check_person
@@ -26,7 +27,16 @@ from services.notices import fire
 from services.reviews import Reviews
 from storage.db import SessionFactory
 from storage.files import FileStore
-from storage.models import EntryStatus, Notice, Org, OutboxMessage, ReviewEntry, StoredFile
+from storage.models import (
+    EntryStatus,
+    JudgingRound,
+    Notice,
+    Org,
+    OutboxMessage,
+    ReviewCall,
+    ReviewEntry,
+    StoredFile,
+)
 from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE, make_school
 from tests.reviews.world import (
     AUTHOR2,
@@ -353,7 +363,7 @@ async def test_the_tally_counts_initiatives_by_department_as_the_entries_say(
         rows = (await s.scalars(select(ReviewEntry))).all()
     sent = {"submitted", "reviewing", "needs_third", "scored", "accepted", "rejected"}
     names = {v: k for k, v in world.departments.items()}
-    expected = {}
+    expected: dict[str, tuple[int, int, int, int]] = {}
     for e in rows:
         dept = names[e.department_id or 0]
         r, n, sc, ok = expected.get(dept, (0, 0, 0, 0))
@@ -369,3 +379,84 @@ async def test_the_tally_counts_initiatives_by_department_as_the_entries_say(
     assert expected == {"Tổ 1": (1, 1, 1, 1), "Tổ 2": (1, 1, 0, 0), "Tổ 3": (1, 0, 0, 0)}
     async with sessions() as s:
         assert await initiative_counts(s, world.org_id, "2024-2025") == []
+
+
+@pytest.mark.one_database
+@pytest.mark.parametrize(
+    ("who", "key"),
+    [
+        (OTHER_COUNCIL, "initiatives.no_call"),  # another school has no call open
+        (OTHER_CHAIR, "initiatives.no_call"),
+        (STRANGER, "errors.not_member"),
+        (GONE, "errors.deactivated"),
+    ],
+)
+async def test_registering_and_sending_are_for_members_of_the_calls_school(
+    world: World, env: Env, who: int, key: str
+) -> None:
+    cases = Initiatives(env)
+    with pytest.raises(ServiceError) as refused:
+        await cases.begin_register(tg_user_id=who)
+    assert refused.value.key == key
+    with pytest.raises(ServiceError) as refused:
+        await cases.begin_submit(tg_user_id=who, entry_id=world.entry_id)
+    assert refused.value.key in {key, "reviews.no_entry"}
+    with pytest.raises(ServiceError):
+        await cases.receive_file(
+            tg_user_id=who, file_id="docx-1", unique_id=None, name="a.docx", mime=DOCX_MIME, size=9
+        )
+
+
+@pytest.mark.one_database
+async def test_a_jury_member_who_wrote_an_entry_is_never_its_reviewer_nor_confirms_it(
+    world: World, env: Env, sessions: SessionFactory
+) -> None:
+    cases = Initiatives(env)
+    # The teacher (an author) is put on the council and made its chair: she still cannot assign
+    # reviewers to her own initiative, nor be given it.
+    await cases.set_jury(tg_user_id=CHAIR, person_id=world.person[TEACHER], role="chair")
+    with pytest.raises(NotAllowed) as own:
+        await cases.assign(tg_user_id=TEACHER, entry_id=world.entry_id, person_id=world.person[R2])
+    assert own.value.key == "reviews.own_entry"
+    await cases.set_jury(tg_user_id=CHAIR, person_id=world.person[VICE], role="chair")
+    with pytest.raises(NotAllowed) as self_review:
+        await cases.assign(
+            tg_user_id=VICE, entry_id=world.entry_id, person_id=world.person[TEACHER]
+        )
+    assert self_review.value.key == "reviews.own_entry"
+
+
+async def test_a_new_school_year_call_closes_last_years(
+    world: World, sessions: SessionFactory, texts: Texts, now: datetime, tmp_path: Path
+) -> None:
+    clock = [now]
+    cases = Initiatives(make_env(sessions, texts, clock, tmp_path))
+    assert not (await cases.home(tg_user_id=CHAIR)).stale
+    with pytest.raises(ServiceError) as refused:  # this year's call is open
+        await cases.open_call(tg_user_id=CHAIR)
+    assert refused.value.key == "reviews.call_open"
+    clock[0] = now + timedelta(days=250)  # October 2024: school year 2024-2025
+    home = await cases.home(tg_user_id=CHAIR)
+    assert home.stale and home.call is not None and home.call.year_label == "2023-2024"
+    home = await cases.open_call(tg_user_id=CHAIR)
+    assert home.call is not None and home.call.year_label == "2024-2025" and not home.stale
+    async with sessions() as s:
+        statuses = [
+            str(c.status) for c in await s.scalars(select(ReviewCall).order_by(ReviewCall.id))
+        ]
+    assert statuses == ["closed", "open"]
+
+
+async def test_a_recognised_initiative_fills_the_achievement_reports_initiatives(
+    world: World, env: Env, sessions: SessionFactory
+) -> None:
+    rnd = JudgingRound(
+        org_id=world.org_id, year=2023, period_start=date(2023, 9, 5), period_end=date(2024, 9, 5)
+    )
+    async with sessions() as s:
+        entry = await s.get_one(ReviewEntry, world.entry_id)
+        assert (await prefill(s, rnd, world.person[TEACHER], env.tz))["initiatives"] == ""
+        entry.status = EntryStatus.ACCEPTED
+        await s.commit()
+        answers = await prefill(s, rnd, world.person[TEACHER], env.tz)
+    assert answers["initiatives"] == "Dạy học phân hóa môn Toán lớp 1"

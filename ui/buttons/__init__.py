@@ -6,10 +6,12 @@ Importing the package registers every kind, so a press of any kind parses.
 from __future__ import annotations
 
 from ui.buttons import (  # noqa: F401  (registers the kinds)
+    achievements,
     broadcasts,
     campaigns,
     common,
     contest,
+    decisions,
     departments,
     facts,
     initiatives,

@@ -19,6 +19,7 @@ from services.judging.rules import PersonFacts
 from services.naming import sort_key
 from storage.models import (
     Candidate,
+    Honour,
     Membership,
     MemberStatus,
     PersonYear,
@@ -51,6 +52,38 @@ async def facts_for(session: AsyncSession, org_id: int, year: int) -> dict[int, 
         if person_id in out and not out[person_id].initiative:
             out[person_id] = replace(out[person_id], initiative=title)
         out.setdefault(person_id, PersonFacts(initiative=title))
+    for person_id, streaks in (await honour_streaks(session, org_id, year)).items():
+        if person_id in out:
+            out[person_id] = replace(out[person_id], streaks=streaks)
+    return out
+
+
+async def honour_streaks(
+    session: AsyncSession, org_id: int, year: int
+) -> dict[int, tuple[tuple[str, int], ...]]:
+    """Each person's titles granted in the school years right before `year`, with how many years
+    in a row ({person_id: ((title, years), ...)}), from the honours list."""
+    rows = await session.execute(
+        select(Honour.person_id, Honour.title, Honour.year).where(
+            Honour.org_id == org_id, Honour.year < year, Honour.person_id.is_not(None)
+        )
+    )
+    held: dict[int, dict[str, set[int]]] = {}
+    for person_id, title, held_year in rows.all():
+        if person_id is None:
+            continue
+        held.setdefault(person_id, {}).setdefault(title, set()).add(held_year)
+    out: dict[int, tuple[tuple[str, int], ...]] = {}
+    for person_id, titles in held.items():
+        streaks = []
+        for title, years in sorted(titles.items()):
+            count = 0
+            while year - 1 - count in years:
+                count += 1
+            if count:
+                streaks.append((title, count))
+        if streaks:
+            out[person_id] = tuple(streaks)
     return out
 
 
