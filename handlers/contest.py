@@ -519,3 +519,9 @@ async def on_document(update: Update, context: BotContext) -> None:
         caption=context.deps.texts.render(locale, key, title=v.title),
         parse_mode=ParseMode.HTML,
     )
+    if pressed.what == "docx":  # the PDF after the DOCX: converting takes a moment
+        pdf = await context.services.contests.as_pdf(document)
+        if pdf is not None:
+            await context.bot.send_document(
+                query.from_user.id, document=pdf.content, filename=pdf.name
+            )

@@ -10,11 +10,13 @@ reading, results), reminders, summary (the documents' rows)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.contest import filename, prize_list_xlsx, summary_docx
+from reports.pdf import to_pdf
 from services import audit
 from services.base import UseCases
 from services.contest import entries, judging, opening, reminders
@@ -360,3 +362,10 @@ class Contests(UseCases):
                 filename("prizes", data.school_year, "xlsx"), prize_list_xlsx(data, self.env.tz)
             )
         return Document(filename("summary", data.school_year, "docx"), summary_docx(data))
+
+    async def as_pdf(self, document: Document) -> Document | None:
+        """The summary report as PDF too, when LibreOffice is installed (None otherwise)."""
+        pdf = await asyncio.to_thread(to_pdf, document.content)
+        if pdf is None:
+            return None
+        return Document(document.name.removesuffix(".docx") + ".pdf", pdf)

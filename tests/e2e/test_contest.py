@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from docx import Document
 from sqlalchemy import select
 
+from reports.pdf import converter
 from services.contest.rules import score_text
 from storage.db import SessionFactory
 from storage.models import OutboxMessage, Person, ReviewAssignment, ReviewEntry
@@ -239,6 +240,9 @@ async def test_a_contest_of_twelve_entries_from_the_call_to_the_summary(
     report = await chair.wait_message(contains="Báo cáo tổng kết cuộc thi")
     assert report.document is not None
     document = Document(io.BytesIO(await client.download(report.document["file_id"])))
+    if converter() is not None:  # the PDF follows when LibreOffice is installed
+        pdf = await chair.wait_message(timeout=90)
+        assert pdf.document is not None and pdf.document["file_name"].endswith(".pdf")
 
     async with sessions() as s:
         raw = (
@@ -277,5 +281,5 @@ async def test_a_contest_of_twelve_entries_from_the_call_to_the_summary(
 
     # /tally counts the contest too.
     await chair.send("/tally")
-    tally = await chair.wait_message(contains="Cuộc thi viết")
+    tally = await chair.wait_message(contains="Cuộc thi viết", timeout=30)
     assert "12 bài · 12 đã chấm · " in tally.text
