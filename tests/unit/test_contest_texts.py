@@ -16,7 +16,10 @@ from services.contest.rules import Participation, Tier
 from ui.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*sorted((ROOT / "services" / "contest").glob("*.py")), ROOT / "handlers" / "contest.py"]
+SOURCES = [
+    *sorted((ROOT / "services" / "contest").glob("*.py")),
+    *sorted((ROOT / "handlers" / "contest").glob("*.py")),
+]
 
 
 @pytest.fixture
@@ -30,10 +33,12 @@ def _keys() -> set[str]:
         # Message keys, not the audit's actions (action="contest.open").
         text = path.read_text(encoding="utf-8")
         found |= set(re.findall(r"(?<!action=)\"contest\.([a-z_]+)\"", text))
-        # Labels named without the file (handlers/contest.py `_label(..., "open_button")`).
-        if path.name == "contest.py" and path.parent.name == "handlers":
+        # Labels named without the file (handlers/contest `label_of(..., "open_button")`).
+        if path.parent.name == "contest" and path.parent.parent.name == "handlers":
             found |= set(
-                re.findall(r"label\(\s*(?:update, context, )?\"([a-z_]+)\"", path.read_text())
+                re.findall(
+                    r"label(?:_of)?\(\s*(?:update, context, )?\"([a-z_]+)\"", path.read_text()
+                )
             )
     return found
 
