@@ -22,7 +22,7 @@ from services.contest.rules import (
     score_text,
 )
 from services.contest.summary import contest_count
-from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
+from services.errors import Invalid, NotAllowed, NotFound
 from services.notices import fire
 from services.reviews import Reviews
 from services.reviews.scoring import assign
@@ -40,7 +40,6 @@ from storage.models import (
 from tests.contest.world import (
     GONE,
     JUDGES,
-    OTHER_CHAIR,
     T2,
     T2B,
     T3,
@@ -52,7 +51,7 @@ from tests.contest.world import (
     score_all,
     write,
 )
-from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE
+from tests.factories import CHAIR, COUNCIL, TEACHER, VICE
 from ui.texts import Texts
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -335,122 +334,6 @@ async def test_departments_below_target_are_reminded_before_entries_close(
     # Once entries are closed the reminder says nothing.
     clock[0] = call.closes_at + timedelta(minutes=1)
     assert await contests.remind_now(tg_user_id=CHAIR, contest_id=contest_id) == 0
-
-
-# ---------------------------------------------------------------------------- who may do what
-
-LEADER_ACTIONS = ("begin_open", "jury", "score", "remind", "document")
-
-
-async def _leader_action(
-    contests: Contests, action: str, tg: int, contest_id: int, person_id: int
-) -> None:
-    if action == "begin_open":
-        await contests.begin_open(tg_user_id=tg)
-    elif action == "jury":
-        await contests.toggle_juror(
-            tg_user_id=tg, contest_id=contest_id, person_id=person_id, page=0
-        )
-    elif action == "score":
-        await contests.start_scoring(tg_user_id=tg, contest_id=contest_id)
-    elif action == "remind":
-        await contests.remind_now(tg_user_id=tg, contest_id=contest_id)
-    else:
-        await contests.document(tg_user_id=tg, contest_id=contest_id, what="docx")
-
-
-@pytest.mark.one_database
-@pytest.mark.parametrize("action", LEADER_ACTIONS)
-@pytest.mark.parametrize(
-    ("who", "refusal"),
-    [
-        (TEACHER, NotAllowed),  # an author
-        (COUNCIL, NotAllowed),  # a judge (and an author)
-        (T3B, NotAllowed),  # staff
-        (OTHER_CHAIR, NotFound),  # another school's chair: this contest is not found
-        (GONE, NotAllowed),  # deactivated
-        (STRANGER, NotAllowed),
-    ],
-)
-async def test_only_the_schools_leaders_run_the_contest(
-    world: World, contests: Contests, action: str, who: int, refusal: type[ServiceError]
-) -> None:
-    contest_id = await open_contest(contests)
-    await write(contests, TEACHER, contest_id, "Bác Tư", "Bác Tư tận tụy.")
-    expected: type[ServiceError] = refusal
-    if action == "begin_open" and who == OTHER_CHAIR:
-        await contests.begin_open(tg_user_id=who)  # their own school has none: allowed
-        return
-    with pytest.raises(expected):
-        await _leader_action(contests, action, who, contest_id, world.person[T3])
-
-
-@pytest.mark.one_database
-async def test_a_second_contest_waits_for_the_first_and_the_vice_chair_may_run_it(
-    world: World, contests: Contests
-) -> None:
-    contest_id = await open_contest(contests)
-    with pytest.raises(AlreadyDone):
-        await contests.begin_open(tg_user_id=VICE)
-    await write(contests, TEACHER, contest_id, "Bác Tư", "Bác Tư tận tụy.")
-    view = await contests.start_scoring(tg_user_id=VICE, contest_id=contest_id)
-    assert view.phase == "scoring" and view.sheets_total == 3
-
-
-@pytest.mark.one_database
-@pytest.mark.parametrize(
-    ("who", "refusal"),
-    [
-        (TEACHER, NotFound),  # the author: not theirs to score
-        (T3B, NotFound),  # staff
-        (OTHER_CHAIR, NotFound),  # another school
-        (GONE, NotAllowed),  # deactivated
-        (STRANGER, NotAllowed),
-    ],
-)
-async def test_only_a_judge_given_the_entry_reads_it(
-    world: World, contests: Contests, sessions: SessionFactory, who: int,
-    refusal: type[ServiceError],
-) -> None:  # fmt: skip
-    contest_id = await open_contest(contests)
-    code = await write(contests, TEACHER, contest_id, "Bác Tư", "Vũ Thị Mai: bác Tư tận tụy.")
-    await contests.start_scoring(tg_user_id=CHAIR, contest_id=contest_id)
-    entry = (await _entries(sessions))[code]
-    assert (await contests.read(tg_user_id=T2, entry_id=entry.id)).code == code
-    with pytest.raises(refusal):
-        await contests.read(tg_user_id=who, entry_id=entry.id)
-
-
-@pytest.mark.one_database
-@pytest.mark.parametrize(
-    ("who", "refusal"), [(OTHER_CHAIR, NotFound), (GONE, NotAllowed), (STRANGER, NotAllowed)]
-)
-async def test_only_the_schools_members_send_entries(
-    world: World, contests: Contests, who: int, refusal: type[ServiceError]
-) -> None:
-    contest_id = await open_contest(contests)
-    with pytest.raises(refusal):
-        await contests.begin_entry(tg_user_id=who, contest_id=contest_id)
-
-
-@pytest.mark.one_database
-async def test_no_entry_once_the_judging_started_and_no_final_before_all_sheets(
-    world: World, contests: Contests, reviews: Reviews
-) -> None:
-    contest_id = await open_contest(contests)
-    await write(contests, TEACHER, contest_id, "Bác Tư", "Bác Tư tận tụy.")
-    await contests.start_scoring(tg_user_id=CHAIR, contest_id=contest_id)
-    with pytest.raises(NotAllowed):
-        await contests.begin_entry(tg_user_id=T3, contest_id=contest_id)
-    with pytest.raises(Invalid) as early:
-        await contests.close_first_round(tg_user_id=CHAIR, contest_id=contest_id)
-    assert early.value.key == "contest.sheets_missing" and early.value.values["missing"] == 3
-    with pytest.raises(Invalid):
-        await contests.finish(tg_user_id=CHAIR, contest_id=contest_id)  # the final comes first
-    with pytest.raises(Invalid):
-        await contests.toggle_juror(
-            tg_user_id=CHAIR, contest_id=contest_id, person_id=world.person[T3], page=0
-        )
 
 
 @pytest.mark.one_database
