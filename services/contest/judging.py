@@ -39,7 +39,7 @@ from services.contest.rules import (
 )
 from services.errors import Invalid, NotAllowed, NotFound
 from services.people import Actor
-from services.reviews.calls import jury, rubric
+from services.reviews.calls import active_member_ids, jury, rubric
 from services.reviews.scoring import advance, assign, suggestions
 from storage.models import (
     CallStatus,
@@ -218,7 +218,14 @@ async def read(session: AsyncSession, who: Actor, entry_id: int) -> Reading:
 
 
 async def _all_sent(session: AsyncSession, call: ReviewCall) -> None:
-    missing = sum(1 for s in await sheets(session, call.id, call.stage) if s.submitted_at is None)
+    """Every sheet of the round is sent, but those of a judge who has left the school (the round
+    goes on with the others' marks)."""
+    active = await active_member_ids(session, call.org_id)
+    missing = sum(
+        1
+        for s in await sheets(session, call.id, call.stage)
+        if s.submitted_at is None and s.reviewer_id in active
+    )
     if missing:
         raise Invalid("contest.sheets_missing", missing=missing)
 

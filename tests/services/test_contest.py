@@ -31,6 +31,7 @@ from storage.files import FileStore
 from storage.models import (
     EntryStatus,
     Membership,
+    MemberStatus,
     Notice,
     OutboxMessage,
     ReviewAssignment,
@@ -412,3 +413,28 @@ async def test_a_contest_opened_ahead_takes_entries_from_its_first_day(
     clock[0] += timedelta(days=7)  # 01/03/2024 in Hà Nội
     assert (await contests.show(tg_user_id=TEACHER)).accepting
     await contests.begin_entry(tg_user_id=TEACHER, contest_id=opened.id)
+
+
+@pytest.mark.one_database
+async def test_a_judge_who_left_the_school_does_not_hold_the_round_up(
+    world: World, contests: Contests, reviews: Reviews, sessions: SessionFactory
+) -> None:
+    contest_id = await open_contest(contests, two=False)
+    code = await write(contests, TEACHER, contest_id, "Bác Tư", "Bác Tư tận tụy.")
+    await contests.start_scoring(tg_user_id=CHAIR, contest_id=contest_id)
+    for judge in (VICE, COUNCIL):
+        _, _, items = await contests.judge_list(tg_user_id=judge, contest_id=contest_id)
+        sheet = items[0].sheet_id
+        await reviews.open_sheet(tg_user_id=judge, chat_id=judge, sheet_id=sheet)
+        for mark in (8, 8, 8) if judge == VICE else (6, 6, 6):
+            await reviews.typed(tg_user_id=judge, text=str(mark))
+        await reviews.send(tg_user_id=judge, chat_id=judge, sheet_id=sheet)
+    with pytest.raises(Invalid):
+        await contests.finish(tg_user_id=CHAIR, contest_id=contest_id)
+    async with sessions() as s:
+        gone = await s.scalar(select(Membership).where(Membership.person_id == world.person[T2]))
+        assert gone is not None
+        gone.status = MemberStatus.LEFT
+        await s.commit()
+    done = await contests.finish(tg_user_id=CHAIR, contest_id=contest_id)
+    assert done.prizes[0][:2] == ("Giải Nhất", code) and done.prizes[0][5] == "70"
