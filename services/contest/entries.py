@@ -201,8 +201,12 @@ async def send(session: AsyncSession, who: Actor, now: datetime) -> EntrySent:
         raise Invalid("contest.press_a_button")
     contest, call = await contest_of(session, who.org_id, int(data["contest_id"]))
     accepting(contest, call, now)
+    department = who.membership.department
     names = Names(
-        who.person.full_name, tuple(await staff_names(session, who.org_id)), (str(data["subject"]),)
+        who.person.full_name,
+        tuple(await staff_names(session, who.org_id)),
+        (str(data["subject"]),),
+        department.name if department else "",
     )
     body = str(data.get("file_text") or "\n\n".join(str(p) for p in data.get("parts", [])))
     entry = await register(

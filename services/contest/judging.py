@@ -44,6 +44,7 @@ from services.reviews.scoring import advance, assign, suggestions
 from storage.models import (
     CallStatus,
     Contest,
+    Department,
     EntryStatus,
     Person,
     ReviewAssignment,
@@ -197,8 +198,12 @@ async def read(session: AsyncSession, who: Actor, entry_id: int) -> Reading:
     if sheet is None:
         raise NotFound("contest.no_entry")
     author = await session.get_one(Person, entry.author_id)
+    department = await session.get(Department, entry.department_id) if entry.department_id else None
     names = Names(
-        author.full_name, tuple(await staff_names(session, who.org_id)), (entry.subject or "",)
+        author.full_name,
+        tuple(await staff_names(session, who.org_id)),
+        (entry.subject or "",),
+        department.name if department else "",
     )
     text = short_lines(anonymise(entry.text or "", names))
     title = anonymise(entry.title, names)

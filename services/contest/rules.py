@@ -15,6 +15,7 @@ from services.errors import Invalid
 
 AUTHOR_MARK = "[tác giả]"
 COLLEAGUE_MARK = "[đồng nghiệp]"
+DEPARTMENT_MARK = "[tổ của tác giả]"
 # How a person is addressed before their given name ("cô Lan", "thầy Minh", "tôi, Hương").
 ADDRESS_WORDS = (
     "thầy",
@@ -215,6 +216,7 @@ class Names:
     author: str
     staff: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
+    department: str = ""  # the author's department ("Tổ 1"): named, it narrows who wrote
 
 
 def _variants(name: str, keep_given: set[str]) -> list[tuple[str, str]]:
@@ -243,8 +245,9 @@ def _keeping_address(mark: str) -> Callable[[re.Match[str]], str]:
 def anonymise(text: str, names: Names) -> str:
     """The entry's text with its author's name (and other staff's) replaced where it appears,
     case and spacing aside: the full name, its last two words, and the given name after a word
-    of address ("cô Lan" → "cô [tác giả]", the word of address kept). What the text says of its
-    author in other words (a class taught, a post held) is beyond what a list of names can do."""
+    of address ("cô Lan" → "cô [tác giả]", the word of address kept); and the author's department
+    ("Tổ 1", not "Tổ 10"). What the text says of its author in other words (a class taught, a post
+    held) is beyond what a list of names can do."""
     text = unicodedata.normalize("NFC", text)
     keep_given = {_fold(s.split()[-1]) for s in names.subjects if s.split()}
     kept_full = {_fold(" ".join(s.split())) for s in names.subjects}
@@ -264,6 +267,10 @@ def anonymise(text: str, names: Names) -> str:
         else:
             regex = rf"(?<!\w){_pattern(core)}(?!\w)"
             text = re.sub(regex, mark, text, flags=re.I)
+    department = " ".join(names.department.split())
+    if department:
+        regex = rf"(?<!\w){_pattern(department)}(?!\w)"
+        text = re.sub(regex, DEPARTMENT_MARK, text, flags=re.I)
     return text
 
 

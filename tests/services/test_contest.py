@@ -214,7 +214,7 @@ async def test_a_judge_reads_entries_anonymised_and_never_their_own(
     reading = await contests.read(tg_user_id=VICE, entry_id=entries[own].id)
     for name in ("Phạm Thị Lan", "Lan,", "Vũ Thị Mai", "Tuấn"):
         assert name not in reading.text
-    assert f"Tôi là {AUTHOR_MARK}, tổ 1. Cô {AUTHOR_MARK}" in reading.text
+    assert f"Tôi là {AUTHOR_MARK}, [tổ của tác giả]. Cô {AUTHOR_MARK}" in reading.text
     assert reading.subject == "Cô Nguyễn Thị Hằng"
     # The engine's score sheet does not name the author either.
     sheet = await reviews.open_sheet(tg_user_id=VICE, chat_id=VICE, sheet_id=reading.sheet_id)

@@ -174,3 +174,10 @@ def test_long_lines_are_cut_at_a_space_and_nothing_is_lost() -> None:
     assert max(len(line) for line in shown.split("\n")) <= 3000
     assert "".join(shown.split()) == "".join(text.split())
     assert shown.split("\n")[0].endswith("chữ")  # cut between words, not inside one
+
+
+def test_the_authors_department_is_hidden_but_not_a_longer_one() -> None:
+    shown = anonymise(
+        "Tổ 1 chúng tôi và tổ 10 cùng làm; TỔ  1 cảm ơn.", Names(AUTHOR, department="Tổ 1")
+    )
+    assert shown == "[tổ của tác giả] chúng tôi và tổ 10 cùng làm; [tổ của tác giả] cảm ơn."
