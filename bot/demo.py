@@ -676,8 +676,7 @@ async def an_initiative_is_recognised(demo: Demo) -> None:
     The chair opens the year's call and names the initiatives council; a teacher registers an
     initiative and sends its write-up; two reviewers outside her department score it."""
     import io
-
-    from docx import Document
+    import zipfile
 
     chair, vice, teacher = demo["chair"], demo["vice"], demo["teacher"]
     await chair.send("/initiatives")
@@ -709,10 +708,27 @@ async def an_initiative_is_recognised(demo: Demo) -> None:
     registered = await teacher.sees("Đã đăng ký sáng kiến")
     await teacher.taps(registered, "📎 Nộp báo cáo sáng kiến")
     await teacher.sees("DOCX hoặc PDF")
-    document = Document()
-    document.add_paragraph("Báo cáo sáng kiến: Trò chơi học tập trong giờ Toán lớp 1")
-    data = io.BytesIO()
-    document.save(data)
+    data = io.BytesIO()  # a minimal Word document (the bot keeps it, it does not read it)
+    word = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    with zipfile.ZipFile(data, "w") as docx:
+        docx.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        docx.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
+        docx.writestr(
+            "word/document.xml",
+            f'<w:document xmlns:w="{word}"><w:body><w:p><w:r><w:t>Báo cáo sáng kiến: Trò chơi'
+            " học tập trong giờ Toán lớp 1</w:t></w:r></w:p></w:body></w:document>",
+        )
     await demo.catch_up()
     demo.out.message(f"{teacher.name} → bot", "📎 sang-kien-tro-choi-toan-1.docx")
     await teacher.user.send_document(

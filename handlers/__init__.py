@@ -31,6 +31,7 @@ from handlers import (
     meetings,
     minutes,
     proposals,
+    publication,
     publishing,
     reports,
     reviews,
@@ -41,6 +42,7 @@ from ui.buttons import campaigns as cb
 from ui.buttons import contest as wb
 from ui.buttons import initiatives as ib
 from ui.buttons import judging as jb
+from ui.buttons import publication as kb
 from ui.buttons import reviews as rb
 from ui.buttons.achievements import (
     AchievementDocument,
@@ -191,6 +193,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # ---- initiatives (and the review engine's score sheets) ----
         CommandHandler("initiatives", initiatives.initiatives_command, filters=PRIVATE),
         CommandHandler("sheets", reviews.sheets_command, filters=PRIVATE),
+        # ---- publication ----
+        CommandHandler("publish", publication.publish_command, filters=PRIVATE),
+        CommandHandler("objection", publication.objection_command, filters=PRIVATE),
         # ---- achievements ----
         CommandHandler("achievements", achievements.achievements_command, filters=PRIVATE),
         # ---- decisions ----
@@ -330,6 +335,20 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 rb.ReviewLater,
             ),
         ),
+        # ---- publication ----
+        CallbackQueryHandler(publication.on_panel, pattern=kb.PubPanel.matches),
+        CallbackQueryHandler(publication.on_publish, pattern=kb.PubPublish.matches),
+        CallbackQueryHandler(publication.on_read, pattern=kb.PubSeen.matches),
+        CallbackQueryHandler(publication.on_object, pattern=kb.ObjStart.matches),
+        CallbackQueryHandler(publication.on_target, pattern=kb.ObjTarget.matches),
+        CallbackQueryHandler(publication.on_no_file, pattern=kb.ObjNoFile.matches),
+        CallbackQueryHandler(publication.on_name, pattern=kb.ObjName.matches),
+        CallbackQueryHandler(publication.on_send, pattern=kb.ObjSend.matches),
+        CallbackQueryHandler(publication.on_answer, pattern=kb.ObjAnswer.matches),
+        CallbackQueryHandler(publication.on_assign, pattern=kb.ObjAssign.matches),
+        CallbackQueryHandler(publication.on_revote_open, pattern=kb.RevoteOpen.matches),
+        CallbackQueryHandler(publication.on_revote_cast, pattern=kb.RevoteCast.matches),
+        CallbackQueryHandler(publication.on_revote_close, pattern=kb.RevoteClose.matches),
         # ---- achievements ----
         CallbackQueryHandler(achievements.on_write, pattern=AchievementWrite.matches),
         CallbackQueryHandler(achievements.on_keep, pattern=AchievementKeep.matches),
@@ -369,12 +388,16 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
         # ---- contest ----
         # A file: a contest entry while its author writes one, else contest.on_file hands it to
-        # initiatives.on_file (then facts.on_document).
+        # initiatives.on_file (which hands on what is not its own).
         MessageHandler(PRIVATE & filters.Document.ALL, contest.on_file),
         # ---- initiatives ----
         # A file or photo: an initiative's write-up while its author sends it, else it goes on
-        # to facts.on_document (a file) or broadcast.on_media (a photo).
+        # to publication.on_file (and from there to facts.on_document or broadcast.on_media).
         MessageHandler(PRIVATE & (filters.Document.ALL | filters.PHOTO), initiatives.on_file),
+        # ---- publication ----
+        # A photo or file: an objection's attachment when one is awaited, else publication.on_file
+        # hands it to facts.on_document (files) or broadcast.on_media (photos).
+        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), publication.on_file),
         # A file: the filled facts sheet when the bot waits for it (or a leader's .xlsx with the
         # sheet's header), else facts.on_document hands it to broadcast.on_media.
         MessageHandler(PRIVATE & filters.Document.ALL, facts.on_document),

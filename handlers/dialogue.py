@@ -23,6 +23,7 @@ from handlers import (
     meetings,
     minutes,
     proposals,
+    publication,
     publishing,
     reviews,
     settings,
@@ -67,6 +68,8 @@ STEPS: dict[Kind, Step] = {
     Kind.SCORE: _theirs(reviews.on_text),
     Kind.INITIATIVE: _theirs(initiatives.on_text),
     Kind.INITIATIVE_FILE: _theirs(initiatives.on_text_while_sending),
+    Kind.OBJECTION: _theirs(publication.on_text),
+    Kind.OBJECTION_ANSWER: _theirs(publication.on_answer_text),
     # ---- achievements ----
     Kind.ACHIEVEMENT: achievements.on_text,
     Kind.ACHIEVEMENT_NOTE: achievements.on_note_text,

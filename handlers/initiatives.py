@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import io
 
-from telegram import Message, Update
+from telegram import Update
 
-from handlers import broadcast, facts
+from handlers import publication
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.files import TELEGRAM_DOWNLOAD_LIMIT
@@ -298,7 +298,7 @@ async def on_file(update: Update, context: BotContext) -> None:
     assert message is not None and user is not None
     cases = context.services.initiatives
     if not await cases.waiting_file(tg_user_id=user.id):
-        await _pass_on(update, context, message)
+        await _pass_on(update, context)
         return
     if message.document is not None:
         doc = message.document
@@ -309,6 +309,7 @@ async def on_file(update: Update, context: BotContext) -> None:
             name=doc.file_name or "",
             mime=doc.mime_type or "",
             size=doc.file_size,
+            photo=(doc.mime_type or "").startswith("image/"),  # a photo sent as a file
         )
     elif message.photo:
         photo = message.photo[-1]
@@ -334,12 +335,10 @@ async def on_file(update: Update, context: BotContext) -> None:
     )
 
 
-async def _pass_on(update: Update, context: BotContext, message: Message) -> None:
-    """Not for an initiative: the facts sheet, an announcement's attachment, a story's photo."""
-    if message.document is not None:
-        await facts.on_document(update, context)
-    else:
-        await broadcast.on_media(update, context)
+async def _pass_on(update: Update, context: BotContext) -> None:
+    """Not for an initiative: an objection's attachment, the facts sheet, an announcement's
+    attachment, a story's photo (publication.on_file hands it on in that order)."""
+    await publication.on_file(update, context)
 
 
 @refusals

@@ -35,6 +35,8 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "objection": "Gửi kiến nghị về kết quả bình xét",
+        "publish": "Công khai kết quả bình xét",
         "achievements": "Báo cáo thành tích",
         "initiatives": "Sáng kiến: đăng ký, nộp, chấm",
         "sheets": "Phiếu chấm sáng kiến, bài dự thi",
@@ -64,6 +66,8 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "objection": "Object to the judging result",
+        "publish": "Publish the judging result",
         "achievements": "Achievement reports",
         "initiatives": "Initiatives: register, send, review",
         "sheets": "My score sheets",
@@ -72,7 +76,17 @@ _DESCRIPTIONS = {
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", "achievements", "initiatives", "sheets", "contest", *BASE)
+MEMBER = (
+    "report",
+    "mine",
+    "campaigns",
+    "achievements",
+    "objection",
+    "initiatives",
+    "sheets",
+    "contest",
+    *BASE,
+)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
@@ -102,6 +116,7 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "settings",
         "facts",
         "department",
+        "publish",
         "decision",
     ),
 }

@@ -79,6 +79,19 @@ class ReviewCount:
 
 
 @dataclass(frozen=True)
+class PublicationCount:
+    """The round's công khai: read receipts, objections, the window (None in a tally: not
+    published)."""
+
+    recipients: int
+    read: int
+    open: int  # objections waiting for an answer
+    answered: int
+    closes_on: date
+    window_open: bool
+
+
+@dataclass(frozen=True)
 class HonourCount:
     """One title of the school year's honours list: how many were granted, by which decisions."""
 
@@ -152,6 +165,7 @@ class Tally:
     by_month: list[LabelCount] = field(default_factory=list)
     judging: list[JudgingCount] = field(default_factory=list)
     initiatives: list[ReviewCount] = field(default_factory=list)  # by department
+    publication: PublicationCount | None = None
     honours: list[HonourCount] = field(default_factory=list)
     contest: ContestCount | None = None  # ---- contest ----
 

@@ -18,6 +18,7 @@ from services.contest import reminders as contest_reminders
 from services.initiatives import reminders as initiative_reminders
 from services.judging import meetings
 from services.judging.achievements import asking as achievements
+from services.judging.publication import reminders as publication
 from services.planner import days_left, next_digest, next_stale_check
 from storage.models import (
     Campaign,
@@ -235,6 +236,12 @@ async def fire(session: AsyncSession, notice: Notice, texts: Texts, now: datetim
         count = await meetings.remind(session, notice, texts, now)
     elif notice.kind == "review":  # initiatives: the write-ups are due soon
         count = await initiative_reminders.remind(session, notice, texts, now)
+    elif notice.kind in (
+        "pub_window",
+        "pub_answer",
+        "pub_closed",
+    ):  # công khai: the window, the answers
+        count = await publication.remind(session, notice, texts, now)
     elif notice.kind == "achievement":  # reports not handed in yet
         count = await achievements.remind(session, notice, texts, now)
     elif notice.kind == "contest":  # ---- contest: departments below their target ----

@@ -11,6 +11,7 @@ from services.initiatives import Initiatives
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
 from services.judging.achievements import Achievements
 from services.judging.decisions import Decisions
+from services.judging.publication import Publications
 from services.members import Members
 from services.orgs import Orgs
 from services.people import People
@@ -46,6 +47,7 @@ class Services:
         self.minutes = Minutes(env)
         self.reviews = Reviews(env)
         self.initiatives = Initiatives(env)
+        self.publication = Publications(env)
         self.achievements = Achievements(env)  # ---- achievements ----
         self.decisions = Decisions(env)  # ---- decisions ----
         self.contests = Contests(env)  # ---- contest ----

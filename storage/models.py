@@ -1014,6 +1014,128 @@ class ReviewAssignment(Base):
     reviewer: Mapped[Person] = relationship(foreign_keys=[reviewer_id])
 
 
+# ---- publication ----------------------------------------------------------------------------
+# Công khai: the round's result list published to every member, read receipts, the objection
+# window; objections (kiến nghị), their answers and the re-votes that change a result.
+
+
+class Publication(Base):
+    """The round's result list made public (công khai), once per round, with its objection
+    window (working days; objections are taken until the end of `closes_on`, school time)."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    published_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    published_at: Mapped[datetime]
+    window_days: Mapped[int]
+    closes_on: Mapped[date] = mapped_column(Date)  # the window's last day
+    closes_at: Mapped[datetime]  # the moment after it (midnight, school time)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    # The list as published: [{"title", "name", "department"}], kept as it was shown.
+    listed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class PublicationReceipt(Base):
+    """A member confirmed reading the published list ("Đã đọc")."""
+
+    __tablename__ = "publication_receipts"
+    __table_args__ = (UniqueConstraint("publication_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    seen_at: Mapped[datetime]
+
+
+class ObjectionStatus(StrEnum):
+    """Where an objection stands."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class Objection(Base):
+    """An objection (kiến nghị) to the published list: about one candidate or the whole list,
+    numbered per round; the council sees the filer's name only if the filer agreed."""
+
+    __tablename__ = "objections"
+    __table_args__ = (UniqueConstraint("round_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"))
+    number: Mapped[int]
+    filer_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"))  # None: all
+    text: Mapped[str] = mapped_column(Text)
+    show_name: Mapped[bool] = mapped_column(default=False)
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    attachment_file_id: Mapped[str | None] = mapped_column(String(200))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    stored_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    filed_at: Mapped[datetime]
+    answer_due: Mapped[date] = mapped_column(Date)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[ObjectionStatus] = mapped_column(String(16), default=ObjectionStatus.OPEN)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    answered_at: Mapped[datetime | None]
+
+
+class Revote(Base):
+    """A recorded re-vote of the council on one candidate, opened from an objection; its count
+    replaces the candidate's outcome. Every active council member may vote except on themselves
+    (or their own department); the count needs the quorum of the council to have voted."""
+
+    __tablename__ = "revotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objection_id: Mapped[int] = mapped_column(ForeignKey("objections.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    secret: Mapped[bool] = mapped_column(default=False)
+    threshold: Mapped[int]
+    base: Mapped[str] = mapped_column(String(16))  # "all" | "present" (here: who voted)
+    council_size: Mapped[int]
+    needed: Mapped[int]  # the quorum: members who must vote
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    opened_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    yes: Mapped[int | None]
+    no: Mapped[int | None]
+    voters: Mapped[int | None]
+    outcome_before: Mapped[str | None] = mapped_column(String(16))
+    outcome_after: Mapped[str | None] = mapped_column(String(16))
+
+
+class RevoteVote(Base):
+    """A member voted in a re-vote; `choice` stays empty when it is secret (see RevoteBox)."""
+
+    __tablename__ = "revote_votes"
+    __table_args__ = (UniqueConstraint("revote_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revote_id: Mapped[int] = mapped_column(ForeignKey("revotes.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    choice: Mapped[str | None] = mapped_column(String(8))
+    at: Mapped[datetime]
+
+
+class RevoteBox(Base):
+    """A secret re-vote's direction under a keyed hash (like BallotBoxEntry), emptied at the
+    count."""
+
+    __tablename__ = "revote_box"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revote_id: Mapped[int] = mapped_column(ForeignKey("revotes.id"), index=True)
+    choice: Mapped[str] = mapped_column(String(8))
+
+
 # ---- contest (the writing contest about exemplary people, on the review engine) ----
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from services import audit
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
+from services.naming import check_visible
 from storage.models import (
     CallKind,
     CallStatus,
@@ -45,6 +46,7 @@ async def _new_code(session: AsyncSession, call: ReviewCall) -> str:
 def clean(raw: str, limit: int, key: str) -> str:
     """Text typed by a person: spaces tidied, not empty, not over `limit` (Invalid `key`)."""
     text = " ".join(raw.split()) if "\n" not in raw else raw.strip()
+    check_visible(text)  # no hidden characters in what the jury and documents show
     if not text:
         raise Invalid(f"{key}_empty")
     if len(text) > limit:

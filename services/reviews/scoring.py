@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from services import audit
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound
+from services.naming import check_visible
 from services.reviews.calls import active_member_ids, jury, jury_role, rubric
 from services.reviews.entries import authors
 from services.reviews.rubric import needs_third, result, total
@@ -242,6 +243,7 @@ def put_comment(call: ReviewCall, sheet: ReviewAssignment, raw: str) -> None:
     if text.casefold() in ("-", "không", "khong", "no", "none"):
         sheet.comment = ""
         return
+    check_visible(text)
     if len(text) > COMMENT_MAX:
         raise Invalid("reviews.comment_too_long", limit=COMMENT_MAX)
     sheet.comment = text

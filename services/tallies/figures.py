@@ -23,12 +23,14 @@ from reports.model import (
     LabelCount,
     PersonCount,
     ProposalCount,
+    PublicationCount,
     Scope,
     Tally,
 )
 from services.contest.summary import contest_count
 from services.initiatives.figures import initiative_counts
 from services.judging.decisions.honours import HonourRow, year_honours
+from services.judging.publication.publish import publication_count
 from services.tallies.scope import (
     proposals_in,
     reader,
@@ -251,9 +253,17 @@ async def compute(
         ),
         judging=await judging_counts(session, org.id, scope),
         initiatives=await initiative_counts(session, org.id, scope.school_year),
+        publication=await _publication(session, org.id, scope, now),
         honours=await honour_counts(session, org.id, scope),
         contest=await contest_count(session, org.id, scope.school_year),  # ---- contest ----
     )
+
+
+async def _publication(
+    session: AsyncSession, org_id: int, scope: Scope, now: datetime
+) -> PublicationCount | None:
+    rnd = await judging_round(session, org_id, scope)
+    return await publication_count(session, rnd.id, now) if rnd is not None else None
 
 
 async def _top(

@@ -460,3 +460,12 @@ async def test_a_recognised_initiative_fills_the_achievement_reports_initiatives
         await s.commit()
         answers = await prefill(s, rnd, world.person[TEACHER], env.tz)
     assert answers["initiatives"] == "Dạy học phân hóa môn Toán lớp 1"
+
+
+@pytest.mark.one_database
+async def test_hidden_characters_in_a_title_are_refused(world: World, env: Env) -> None:
+    cases = Initiatives(env)
+    await cases.begin_register(tg_user_id=R3)
+    with pytest.raises(Invalid) as hidden:
+        await cases.typed(tg_user_id=R3, text="Sáng kiến\u202e hay")
+    assert hidden.value.key == "errors.hidden_characters"

@@ -9,9 +9,25 @@ import pytest
 from sqlalchemy import select
 
 from services.errors import AlreadyDone, Invalid, NotAllowed, NotFound, ServiceError
-from services.reviews import Reviews, calls, entries, scoring
+from services.reviews import (
+    CHUNG_KHAO,
+    SO_KHAO,
+    Criterion,
+    Reviews,
+    Rubric,
+    calls,
+    entries,
+    scoring,
+)
 from storage.db import SessionFactory
-from storage.models import AuditEntry, EntryStatus, OutboxMessage, ReviewEntry
+from storage.models import (
+    AuditEntry,
+    CallKind,
+    EntryStatus,
+    JuryRole,
+    OutboxMessage,
+    ReviewEntry,
+)
 from tests.factories import CHAIR, COUNCIL, STRANGER, TEACHER, VICE
 from tests.reviews.world import (
     AUTHOR2,
@@ -286,3 +302,69 @@ async def test_registration_and_submission_keep_to_the_window(
             await calls.call_of(s, world.org_id + 1, world.call_id)
         codes = {e.code for e in await entries.entries_of(s, call.id)}
         assert len(codes) == 2 and all(c.startswith("SK-") for c in codes)
+
+
+@pytest.mark.one_database
+async def test_a_two_round_call_moves_the_kept_entries_to_the_final_round_anonymously(
+    sessions: SessionFactory, texts: Texts, world: World, now: datetime
+) -> None:
+    async with sessions() as s:
+        call = await calls.open_call(
+            s,
+            org_id=world.org_id,
+            kind=CallKind.CONTEST,
+            year=2023,
+            title="Viết về gương điển hình tiên tiến",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=10),
+            submit_by=now + timedelta(days=10),
+            created_by=world.person[CHAIR],
+            now=now,
+            stages=(SO_KHAO, CHUNG_KHAO),
+            anonymous=True,
+            rubric=Rubric((Criterion("Nội dung", 60, 10), Criterion("Hình thức", 40, 10)), 50),
+        )
+        for tg in (R2, R3, VICE):
+            await calls.set_jury_member(
+                s, call=call, person_id=world.person[tg], role=JuryRole.MEMBER, by=1, now=now
+            )
+        ids = []
+        for tg in (TEACHER, AUTHOR2):
+            entry = await entries.register(
+                s,
+                call=call,
+                author_id=world.person[tg],
+                department_id=None,
+                title=f"Bài của {tg}",
+                subject="Cô Nguyễn Thị Hạnh",
+                now=now,
+            )
+            entries.mark_submitted(entry, now)
+            ids.append(entry.id)
+        await s.commit()
+        assert {e.code[:3] for e in await entries.entries_of(s, call.id)} == {"BV-"}
+        first = await scoring.assign(
+            s, call=call, entry=entry, reviewer_id=world.person[R2], by=1, now=now
+        )
+        await s.commit()
+    reviews = Reviews(make_env(sessions, texts, [now]))
+    view = await reviews.open_sheet(tg_user_id=R2, chat_id=R2, sheet_id=first.id)
+    assert view.author is None and view.department is None  # the judge sees the code only
+    assert view.code.startswith("BV-") and "Hoàng Văn Long" not in texts.render(
+        "vi", "reviews.sheet", view=view
+    )
+    async with sessions() as s:
+        call = await calls.call_of(s, world.org_id, call.id)
+        assert await scoring.advance(s, call=call, keep=[ids[1]], by=1, now=now) == CHUNG_KHAO
+        await s.commit()
+        kept = await s.get_one(ReviewEntry, ids[1])
+        dropped = await s.get_one(ReviewEntry, ids[0])
+        assert (kept.stage, kept.status) == (CHUNG_KHAO, EntryStatus.SUBMITTED)
+        assert dropped.stage == SO_KHAO
+        # the final round has its own sheets: the first round's reviewer may score it again
+        again = await scoring.assign(
+            s, call=call, entry=kept, reviewer_id=world.person[R2], by=1, now=now
+        )
+        assert again.stage == CHUNG_KHAO
+        with pytest.raises(AlreadyDone):
+            await scoring.advance(s, call=call, keep=[], by=1, now=now)

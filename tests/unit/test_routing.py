@@ -137,6 +137,20 @@ BUTTONS = {
         ("handlers.initiatives", "on_button"),
     ),
     **dict.fromkeys(["qh", "qs", "qm", "qr", "qx", "ql"], ("handlers.reviews", "on_sheet_button")),
+    # ---- publication ----
+    "kp": ("handlers.publication", "on_panel"),
+    "kx": ("handlers.publication", "on_publish"),
+    "kr": ("handlers.publication", "on_read"),
+    "ks": ("handlers.publication", "on_object"),
+    "kt": ("handlers.publication", "on_target"),
+    "kf": ("handlers.publication", "on_no_file"),
+    "kn": ("handlers.publication", "on_name"),
+    "ko": ("handlers.publication", "on_send"),
+    "ka": ("handlers.publication", "on_answer"),
+    "kg": ("handlers.publication", "on_assign"),
+    "kv": ("handlers.publication", "on_revote_open"),
+    "kb": ("handlers.publication", "on_revote_cast"),
+    "kc": ("handlers.publication", "on_revote_close"),
     # ---- contest ----
     "wh": ("handlers.contest", "on_home"),
     "wo": ("handlers.contest", "on_open"),
@@ -185,6 +199,8 @@ COMMANDS = {
     "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
     "initiatives": ("handlers.initiatives", "initiatives_command", "PRIVATE"),
     "sheets": ("handlers.reviews", "sheets_command", "PRIVATE"),
+    "publish": ("handlers.publication", "publish_command", "PRIVATE"),
+    "objection": ("handlers.publication", "objection_command", "PRIVATE"),
     "contest": ("handlers.contest", "contest_command", "PRIVATE"),  # ---- contest ----
 }
 
@@ -281,9 +297,9 @@ def test_other_messages_reach_their_handlers(app: Any) -> None:
     text = _message(app, PRIVATE, "Tôi muốn kể một việc tốt")
     assert _name(reached(app, Update(1, message=text)))[1] == "on_private_text"
     photo = _message(app, PRIVATE, photo=[PhotoSize("f", "u", 90, 90)])
-    # a photo goes to initiatives.on_file, which hands it on (to on_media) unless an
-    # initiative's files are being sent
-    assert _name(reached(app, Update(1, message=photo)))[1] == "on_file"
+    # A photo: an initiative's file first (initiatives.on_file passes anything else on
+    # to publication.on_file, an objection's attachment, which passes it on in turn).
+    assert _name(reached(app, Update(1, message=photo))) == ("handlers.initiatives", "on_file")
     card = _message(app, GROUP, "card")
     reply = _message(app, GROUP, "Cần ghi rõ ngày", reply_to_message=card)
     assert _name(reached(app, Update(1, message=reply)))[1] == "on_reason_text"

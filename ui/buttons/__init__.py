@@ -20,6 +20,7 @@ from ui.buttons import (  # noqa: F401  (registers the kinds)
     members,
     minutes,
     proposals,
+    publication,
     publishing,
     reviews,
     settings,
