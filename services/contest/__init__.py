@@ -21,11 +21,13 @@ from services import audit
 from services.base import UseCases
 from services.contest import entries, judging, opening, reminders
 from services.contest.common import (
+    DONE,
     ContestView,
     contest_of,
     latest,
     leader,
     member,
+    phase,
     refuse_unless_open,
     view,
 )
@@ -356,6 +358,9 @@ class Contests(UseCases):
         async with self.env.reading() as session:
             who = await leader(session, tg_user_id)
             contest, call = await contest_of(session, who.org_id, contest_id)
+            # Names beside codes only once the results are out: a leader may be a judge too.
+            if phase(contest, call, self.now()) != DONE:
+                raise Invalid("contest.not_over")
             data = await summary_data(session, contest, call, today=self.today(), tz=self.env.tz)
         if what == "xlsx":
             return Document(

@@ -173,6 +173,9 @@ async def test_no_entry_once_the_judging_started_and_no_final_before_all_sheets(
     assert early.value.key == "contest.sheets_missing" and early.value.values["missing"] == 3
     with pytest.raises(Invalid):
         await contests.finish(tg_user_id=CHAIR, contest_id=contest_id)  # the final comes first
+    with pytest.raises(Invalid) as early_report:  # a leader may be a judge: no names yet
+        await contests.document(tg_user_id=CHAIR, contest_id=contest_id, what="docx")
+    assert early_report.value.key == "contest.not_over"
     with pytest.raises(Invalid):
         await contests.toggle_juror(
             tg_user_id=CHAIR, contest_id=contest_id, person_id=world.person[T3], page=0
