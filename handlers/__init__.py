@@ -19,6 +19,7 @@ from handlers import (
     broadcast,
     campaigns,
     common,
+    contest,
     council,
     decisions,
     dialogue,
@@ -39,6 +40,7 @@ from handlers import (
     stories,
 )
 from ui.buttons import campaigns as cb
+from ui.buttons import contest as wb
 from ui.buttons import initiatives as ib
 from ui.buttons import judging as jb
 from ui.buttons import publication as kb
@@ -200,6 +202,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("achievements", achievements.achievements_command, filters=PRIVATE),
         # ---- decisions ----
         CommandHandler("decision", decisions.decision_command, filters=PRIVATE),
+        # ---- contest ----
+        CommandHandler("contest", contest.contest_command, filters=PRIVATE),
         # Buttons, by the kind in their versioned data.
         CallbackQueryHandler(join.on_address_pick, pattern=AddressPicked.matches),
         CallbackQueryHandler(join.on_department_pick, pattern=DepartmentPicked.matches),
@@ -365,10 +369,36 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # ---- decisions ----
         CallbackQueryHandler(decisions.on_tick, pattern=DecisionTick.matches),
         CallbackQueryHandler(decisions.on_save, pattern=DecisionSave.matches),
+        # ---- contest ----
+        CallbackQueryHandler(contest.on_home, pattern=wb.ContestHome.matches),
+        CallbackQueryHandler(contest.on_open, pattern=wb.ContestOpen.matches),
+        CallbackQueryHandler(
+            contest.on_opening_button,
+            pattern=any_of(
+                wb.ContestTitle, wb.ContestSubject, wb.ContestRounds, wb.ContestFinalists
+            ),
+        ),
+        CallbackQueryHandler(contest.on_confirm, pattern=wb.ContestConfirm.matches),
+        CallbackQueryHandler(contest.on_jury, pattern=wb.ContestJury.matches),
+        CallbackQueryHandler(contest.on_juror, pattern=wb.ContestJuror.matches),
+        CallbackQueryHandler(contest.on_enter, pattern=wb.ContestEnter.matches),
+        CallbackQueryHandler(contest.on_done, pattern=wb.EntryDone.matches),
+        CallbackQueryHandler(contest.on_send, pattern=wb.EntrySend.matches),
+        CallbackQueryHandler(contest.on_score, pattern=wb.ContestScore.matches),
+        CallbackQueryHandler(contest.on_judging, pattern=wb.ContestJudging.matches),
+        CallbackQueryHandler(contest.on_read, pattern=wb.ContestRead.matches),
+        CallbackQueryHandler(contest.on_advance, pattern=wb.ContestAdvance.matches),
+        CallbackQueryHandler(contest.on_finish, pattern=wb.ContestFinish.matches),
+        CallbackQueryHandler(contest.on_remind, pattern=wb.ContestRemind.matches),
+        CallbackQueryHandler(contest.on_document, pattern=wb.ContestDocument.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
+        # ---- contest ----
+        # A file: a contest entry while its author writes one, else contest.on_file hands it to
+        # initiatives.on_file (which hands on what is not its own).
+        MessageHandler(PRIVATE & filters.Document.ALL, contest.on_file),
         # ---- initiatives ----
         # A file or photo: an initiative's write-up while its author sends it, else it goes on
         # to publication.on_file (and from there to facts.on_document or broadcast.on_media).

@@ -14,6 +14,7 @@ from handlers import (
     broadcast,
     campaigns,
     common,
+    contest,
     decisions,
     facts,
     heads,
@@ -74,6 +75,9 @@ STEPS: dict[Kind, Step] = {
     Kind.ACHIEVEMENT_NOTE: achievements.on_note_text,
     # ---- decisions ----
     Kind.DECISION: decisions.on_text,
+    # ---- contest ----
+    Kind.CONTEST: contest.on_opening_text,
+    Kind.CONTEST_ENTRY: contest.on_entry_text,
 }
 
 

@@ -42,6 +42,7 @@ _DESCRIPTIONS = {
         "initiatives": "Sáng kiến: đăng ký, nộp, chấm",
         "sheets": "Phiếu chấm sáng kiến, bài dự thi",
         "decision": "Ghi nhận quyết định khen thưởng",
+        "contest": "Cuộc thi viết về gương điển hình",  # ---- contest ----
     },
     "en": {
         "help": "Commands",
@@ -73,6 +74,7 @@ _DESCRIPTIONS = {
         "initiatives": "Initiatives: register, send, review",
         "sheets": "My score sheets",
         "decision": "Record a commendation decision",
+        "contest": "The writing contest about exemplary people",  # ---- contest ----
     },
 }
 BASE = ("help", "lang", "cancel")
@@ -84,6 +86,7 @@ MEMBER = (
     "objection",
     "initiatives",
     "sheets",
+    "contest",
     *BASE,
 )
 COUNCIL = ("pending", "tally", "export", "stats", "round")

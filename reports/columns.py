@@ -191,6 +191,15 @@ INITIATIVE_COLUMNS = (
     Column("Đã chấm", "int", 10),
     Column("Được công nhận", "int", 12),
 )
+CONTEST_SHEET = "Cuộc thi viết"  # ---- contest ----
+CONTEST_COLUMNS = (
+    Column("Tổ", "user", 24),
+    Column("Số CB-GV-NV", "int", 12),
+    Column("Chỉ tiêu (bài)", "int", 12),
+    Column("Bài dự thi", "int", 10),
+    Column("Đã chấm", "int", 10),
+    Column("Đạt giải", "int", 10),
+)
 OUTCOMES = {
     "passed": "Đạt",
     "failed": "Không đạt",

@@ -101,6 +101,30 @@ class HonourCount:
 
 
 @dataclass(frozen=True)
+class ContestDepartmentCount:
+    """One department in the school year's writing contest (the export's row)."""
+
+    name: str
+    staff: int
+    target: int
+    entries: int
+    scored: int
+    prizes: int
+
+
+@dataclass(frozen=True)
+class ContestCount:
+    """The school year's writing contest: entries, those scored, prizes, and by department."""
+
+    title: str
+    entries: int
+    scored: int
+    prizes: int
+    departments: tuple[ContestDepartmentCount, ...] = ()
+    final: bool = False  # the results are out
+
+
+@dataclass(frozen=True)
 class ProposalCount:
     """Proposals of one form and level, by where they stand."""
 
@@ -143,6 +167,7 @@ class Tally:
     initiatives: list[ReviewCount] = field(default_factory=list)  # by department
     publication: PublicationCount | None = None
     honours: list[HonourCount] = field(default_factory=list)
+    contest: ContestCount | None = None  # ---- contest ----
 
     @property
     def total(self) -> int:

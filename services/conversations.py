@@ -49,6 +49,9 @@ class Kind(StrEnum):
     ACHIEVEMENT_NOTE = "achievement_note"  # a head's note sending a report back
     # ---- decisions ----
     DECISION = "decision"  # the chair recording the deciding level's decision
+    # ---- contest ----
+    CONTEST = "contest"  # a leader opening a writing contest (title, window, rounds)
+    CONTEST_ENTRY = "contest_entry"  # a member writing a contest entry (about whom, title, text)
 
 
 class NoDraft(Exception):

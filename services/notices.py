@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
 from services.campaigns import COUNTED
+from services.contest import reminders as contest_reminders
 from services.initiatives import reminders as initiative_reminders
 from services.judging import meetings
 from services.judging.achievements import asking as achievements
@@ -243,6 +244,8 @@ async def fire(session: AsyncSession, notice: Notice, texts: Texts, now: datetim
         count = await publication.remind(session, notice, texts, now)
     elif notice.kind == "achievement":  # reports not handed in yet
         count = await achievements.remind(session, notice, texts, now)
+    elif notice.kind == "contest":  # ---- contest: departments below their target ----
+        count = await contest_reminders.fire(session, notice, texts, now)
     notice.status, notice.sent_at, notice.recipients = NoticeStatus.DONE, now, count
     return count
 

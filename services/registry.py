@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.base import Env
 from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
+from services.contest import Contests
 from services.conversations import Conversations
 from services.dossier import Dossiers
 from services.initiatives import Initiatives
@@ -51,3 +52,4 @@ class Services:
         self.publication = Publications(env)
         self.achievements = Achievements(env)  # ---- achievements ----
         self.decisions = Decisions(env)  # ---- decisions ----
+        self.contests = Contests(env)  # ---- contest ----

@@ -1172,3 +1172,26 @@ class RevoteBox(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     revote_id: Mapped[int] = mapped_column(ForeignKey("revotes.id"), index=True)
     choice: Mapped[str] = mapped_column(String(8))
+
+
+# ---- contest (the writing contest about exemplary people, on the review engine) ----
+
+
+class Contest(Base):
+    """A writing contest (cuộc thi viết về gương điển hình tiên tiến, người tốt, việc tốt; or "Nhà
+    giáo tâm huyết sáng tạo"): what the review call (kind "contest") does not hold itself, copied
+    from the school's settings when it opened (a later change never alters a contest under way)."""
+
+    __tablename__ = "contests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("review_calls.id"), unique=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")  # what the entries write about
+    finalists: Mapped[int] = mapped_column(Integer, default=0)  # entries going on to the final
+    prizes: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)  # [["Giải Nhất", 1], ...]
+    min_score: Mapped[int] = mapped_column(Integer, default=0)  # no prize below (of 100)
+    target_entries: Mapped[int] = mapped_column(Integer, default=1)  # entries per department
+    target_share: Mapped[int] = mapped_column(Integer, default=0)  # % of a department's staff
+    scoring_at: Mapped[datetime | None]  # entries closed, the judges given them
+    finished_at: Mapped[datetime | None]  # prizes given, results announced

@@ -30,6 +30,7 @@ from services.reviews.scoring import (
     visible_sheets,
 )
 from storage.models import (
+    CallKind,
     CallStatus,
     EntryStatus,
     JuryRole,
@@ -244,7 +245,12 @@ class Reviews(UseCases):
                 sheet.comment = ""
             entry = await send_sheet(session, call=call, sheet=sheet, now=now)
             await SHEET.discard(session, tg_user_id)
-            if entry.status in (EntryStatus.SCORED, EntryStatus.NEEDS_THIRD):
+            # A contest's leaders follow the sheets on /contest and close each round at once: no
+            # per-entry notice (it would be a dozen messages a round, and name no next step).
+            if call.kind != CallKind.CONTEST and entry.status in (
+                EntryStatus.SCORED,
+                EntryStatus.NEEDS_THIRD,
+            ):
                 await self._tell_jury_chair(session, call, entry, now)
             view = await _view(session, call, sheet, who.person.id)
             status = str(entry.status)

@@ -13,7 +13,7 @@ from typing import Any
 from services.errors import Invalid
 
 DEFAULTS = Path(__file__).with_name("defaults.toml")
-SECTIONS = ("facts", "calendar", "lists", "rules")
+SECTIONS = ("facts", "calendar", "lists", "rules", "contest")  # ---- contest: its own section ----
 KINDS = ("text", "day_month", "int", "percent", "fraction", "bool", "choice", "lines", "forms")
 _DAY_MONTH = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})$", re.ASCII)
 _FRACTION = re.compile(r"^(\d{1,2})\s*/\s*(\d{1,2})$", re.ASCII)

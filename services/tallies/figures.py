@@ -27,6 +27,7 @@ from reports.model import (
     Scope,
     Tally,
 )
+from services.contest.summary import contest_count
 from services.initiatives.figures import initiative_counts
 from services.judging.decisions.honours import HonourRow, year_honours
 from services.judging.publication.publish import publication_count
@@ -254,6 +255,7 @@ async def compute(
         initiatives=await initiative_counts(session, org.id, scope.school_year),
         publication=await _publication(session, org.id, scope, now),
         honours=await honour_counts(session, org.id, scope),
+        contest=await contest_count(session, org.id, scope.school_year),  # ---- contest ----
     )
 
 

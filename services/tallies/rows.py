@@ -35,6 +35,8 @@ from reports.columns import (
     AUDIT_SHEET,
     CONSENT_GIVEN,
     CONSENT_MISSING,
+    CONTEST_COLUMNS,
+    CONTEST_SHEET,
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
     HONOUR_COLUMNS,
@@ -409,6 +411,11 @@ async def sheets(
         Sheet(JUDGING_SHEET, JUDGING_COLUMNS, await judging_rows(session, org.id, scope)),
         Sheet(INITIATIVES_SHEET, INITIATIVE_COLUMNS, [astuple(c) for c in figures.initiatives]),
         Sheet(HONOURS_SHEET, HONOUR_COLUMNS, await honour_rows(session, org.id, scope)),
+        Sheet(  # ---- contest: counts by department only (no code is tied to an author) ----
+            CONTEST_SHEET,
+            CONTEST_COLUMNS,
+            [astuple(d) for d in figures.contest.departments] if figures.contest else [],
+        ),
         Sheet(
             AUDIT_SHEET,
             AUDIT_COLUMNS,

@@ -79,6 +79,7 @@ async def test_the_workbook_has_typed_dates_frozen_headers_and_neutral_formulas(
         "Kết quả bình xét",
         "Sáng kiến",
         "Khen thưởng năm học",
+        "Cuộc thi viết",
         "Nhật ký quyết định",
     ]
     for sheet in book.worksheets:

@@ -156,6 +156,23 @@ BUTTONS = {
     "kv": ("handlers.publication", "on_revote_open"),
     "kb": ("handlers.publication", "on_revote_cast"),
     "kc": ("handlers.publication", "on_revote_close"),
+    # ---- contest ----
+    "wh": ("handlers.contest", "on_home"),
+    "wo": ("handlers.contest", "on_open"),
+    **dict.fromkeys(["wt", "wu", "wr", "wf"], ("handlers.contest", "on_opening_button")),
+    "wc": ("handlers.contest", "on_confirm"),
+    "wj": ("handlers.contest", "on_jury"),
+    "wm": ("handlers.contest", "on_juror"),
+    "we": ("handlers.contest", "on_enter"),
+    "wd": ("handlers.contest", "on_done"),
+    "ws": ("handlers.contest", "on_send"),
+    "wg": ("handlers.contest", "on_score"),
+    "wl": ("handlers.contest", "on_judging"),
+    "wv": ("handlers.contest", "on_read"),
+    "wa": ("handlers.contest", "on_advance"),
+    "wx": ("handlers.contest", "on_finish"),
+    "wn": ("handlers.contest", "on_remind"),
+    "wp": ("handlers.contest", "on_document"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -190,6 +207,7 @@ COMMANDS = {
     "sheets": ("handlers.reviews", "sheets_command", "PRIVATE"),
     "publish": ("handlers.publication", "publish_command", "PRIVATE"),
     "objection": ("handlers.publication", "objection_command", "PRIVATE"),
+    "contest": ("handlers.contest", "contest_command", "PRIVATE"),  # ---- contest ----
 }
 
 USER = User(1001, "Lan", False)

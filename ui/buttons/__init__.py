@@ -10,6 +10,7 @@ from ui.buttons import (  # noqa: F401  (registers the kinds)
     broadcasts,
     campaigns,
     common,
+    contest,
     decisions,
     departments,
     facts,

@@ -25,7 +25,7 @@ SettingKey = Annotated[str, Parsed(parse_setting_key)]
 class SettingsSection(Button, kind="set"):
     """Open one section of the settings (or, with "home", the list of sections)."""
 
-    section: Literal["home", "facts", "calendar", "lists", "rules"]
+    section: Literal["home", "facts", "calendar", "lists", "rules", "contest"]
 
 
 @dataclass(frozen=True)
