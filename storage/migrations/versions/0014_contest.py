@@ -1,7 +1,7 @@
 """the writing contest: what a contest keeps besides its review call
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0012
 Create Date: 2026-12-05 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models
 
 revision: str = "0014"
-down_revision: str | None = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
