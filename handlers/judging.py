@@ -13,6 +13,7 @@ from services.errors import NotFound, ServiceError
 from services.judging.ballots import Sheet, progress_buttons, sheet_buttons
 from services.judging.minutes import minutes_buttons
 from services.judging.rounds import RoundView as View
+from ui.buttons.dossier import DossierOverview
 from ui.buttons.judging import (
     MeetingClose,
     RoundClose,
@@ -24,6 +25,7 @@ from ui.buttons.judging import (
     VoteRest,
     VoteStatus,
 )
+from ui.buttons.publication import PubPanel
 from ui.keyboards import keyboard
 
 
@@ -50,6 +52,15 @@ def _round_buttons(context: BotContext, locale: str, view: View) -> Buttons:
     return rows
 
 
+def _next_steps(context: BotContext, locale: str, round_id: int) -> Buttons:
+    """After the result is final: publish it, then the dossier (the chair's next two rooms)."""
+    plain = context.deps.texts.plain
+    return [
+        [(plain(locale, "judging.publish_step_button"), PubPanel(round_id).pack())],
+        [(plain(locale, "judging.dossier_step_button"), DossierOverview(round_id).pack())],
+    ]
+
+
 @refusals
 async def round_command(update: Update, context: BotContext) -> None:
     """/round: the school's judging round (council members); the chair may open one."""
@@ -73,6 +84,10 @@ async def round_command(update: Update, context: BotContext) -> None:
     await say(
         update, context, "judging.view", r=view, buttons=_round_buttons(context, locale, view)
     )
+    if view.may_manage and view.status == "closed":
+        await say(
+            update, context, "judging.next_steps", buttons=_next_steps(context, locale, view.id)
+        )
 
 
 @refusals
@@ -133,6 +148,8 @@ async def on_close_round(update: Update, context: BotContext) -> None:
     )
     await query.answer()
     await say_long(update, context, "judging.view", r=view, edit=True)
+    locale = await user_locale(context, update)
+    await say(update, context, "judging.next_steps", buttons=_next_steps(context, locale, view.id))
 
 
 @refusals

@@ -213,23 +213,27 @@ class Dossiers(UseCases):
         async with self.env.sessions() as session:
             who = await _chair(session, tg_user_id)
             judging = await _round(session, who, round_id)
-            stops = await blockers_of(session, judging.id, self.blockers, self._given())
-            if stops:
-                raise Blocked(self._reasons(who, stops))
             found = await passed(session, judging)
             names = {level_slug(lv): lv for lv in levels(found)}
             if level not in names:
                 raise NotFound("dossier.no_level")
             chosen = names[level]
+            mine = [p for p in found if p.level == chosen]
+            # A room's parts and blockers about titles another level decides are not this
+            # dossier's: an unconfirmed CSTĐCS report does not hold up the LĐTT dossier.
+            given = {**self._given(), "titles": frozenset(p.nominee.title for p in mine)}
+            stops = await blockers_of(session, judging.id, self.blockers, given)
+            if stops:
+                raise Blocked(self._reasons(who, stops))
             content = await content_of(
                 session,
                 judging,
-                [p for p in found if p.level == chosen],
+                mine,
                 chosen,
                 today=today,
                 tz=self.env.tz,
                 sources=self.sources,
-                given=self._given(),
+                given=given,
             )
             photos = await photos_of(session, self.env, judging, content.person_ids)
             person_id = who.person.id if who.person else None

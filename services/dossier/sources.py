@@ -23,7 +23,8 @@ async def round_still_open(session: AsyncSession, round_id: int) -> list[Dossier
     return []
 
 
-# A source may also take keywords among `now`, `tz` and `files` (content._call passes them).
+# A source may also take keywords among `now`, `tz`, `files` and `titles` (the titles of the one
+# level's dossier being built; absent for the overview of all levels): content._call passes them.
 PART_SOURCES: list[PartSource] = [publication.dossier_parts, achievements.dossier_parts]
 BLOCKER_SOURCES: list[BlockerSource] = [
     round_still_open,

@@ -56,8 +56,12 @@ async def test_publish_to_35_members_two_objections_a_re_vote_and_the_window_clo
     set_clock = move_clock(bot)
 
     # The chair publishes: 35 members get the list (the 35 LĐTT who passed but the teacher).
-    await chair.send("/publish")
-    panel = await chair.wait_message(contains="Công khai kết quả bình xét")
+    # /round shows the chair what comes after a final result: publishing, then the dossier.
+    await chair.send("/round")
+    steps = await chair.wait_message(contains="Kết quả bình xét đã chốt")
+    assert steps.button_texts == ["📢 Công khai kết quả", "📦 Hồ sơ đề nghị khen thưởng"]
+    await chair.press(steps, "📢 Công khai kết quả")
+    panel = await chair.wait_edit(steps, contains="Công khai kết quả bình xét")
     assert (
         "Danh sách đạt (35)" in panel.text and "tới 35 cán bộ, giáo viên, nhân viên" in panel.text
     )

@@ -366,6 +366,9 @@ async def test_the_rooms_wired_by_default_stop_it_while_a_report_is_not_confirme
             f"Báo cáo thành tích của {name} (danh hiệu “{CSTDCS}”) chưa được xác nhận" in r
             for r in refused.value.reasons
         )
+    # The LĐTT dossier goes to another level: the CSTĐCS reports do not hold it up.
+    ldtt = await dossiers.build(tg_user_id=CHAIR, round_id=world.round_id, level="phuong-xa")
+    assert "01-to-trinh.docx" in zipfile.ZipFile(ldtt.path).namelist()
     # No report needed: the dossier holds the công khai's record from the publication room.
     async with sessions() as s:
         org = await s.get(Org, world.judged.org_id)

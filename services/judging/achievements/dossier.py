@@ -3,6 +3,7 @@ for each report still needed and not confirmed (the dossier room wires both)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -28,8 +29,11 @@ FOLDER = "05-bao-cao-thanh-tich"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-async def _needed(session: AsyncSession, round_id: int) -> list[tuple[Candidate, str]]:
-    """The round's passed candidates whose title needs a report, with the name shown."""
+async def _needed(
+    session: AsyncSession, round_id: int, titles: Collection[str] | None = None
+) -> list[tuple[Candidate, str]]:
+    """The round's passed candidates whose title needs a report (among `titles`, the titles of
+    one dossier, when given), with the name shown."""
     rnd = await session.get(JudgingRound, round_id)
     if rnd is None:
         return []
@@ -45,7 +49,11 @@ async def _needed(session: AsyncSession, round_id: int) -> list[tuple[Candidate,
         )
         .order_by(Candidate.title, Candidate.id)
     )
-    return [(c, person or dept or "") for c, person, dept in rows.all()]
+    return [
+        (c, person or dept or "")
+        for c, person, dept in rows.all()
+        if titles is None or c.title in titles
+    ]
 
 
 async def _reports(session: AsyncSession, round_id: int) -> dict[int, AchievementReport]:
@@ -55,11 +63,13 @@ async def _reports(session: AsyncSession, round_id: int) -> dict[int, Achievemen
     return {r.candidate_id: r for r in rows}
 
 
-async def dossier_parts(session: AsyncSession, round_id: int) -> list[DossierPart]:
+async def dossier_parts(
+    session: AsyncSession, round_id: int, *, titles: Collection[str] | None = None
+) -> list[DossierPart]:
     """One DOCX per confirmed report of a candidate still passed, in the title's order."""
     reports = await _reports(session, round_id)
     parts: list[DossierPart] = []
-    for candidate, name in await _needed(session, round_id):
+    for candidate, name in await _needed(session, round_id, titles):
         report = reports.get(candidate.id)
         if report is None or report.status != ReportStatus.CONFIRMED:
             continue
@@ -75,12 +85,14 @@ async def dossier_parts(session: AsyncSession, round_id: int) -> list[DossierPar
     return parts
 
 
-async def dossier_blockers(session: AsyncSession, round_id: int) -> list[DossierBlocker]:
+async def dossier_blockers(
+    session: AsyncSession, round_id: int, *, titles: Collection[str] | None = None
+) -> list[DossierBlocker]:
     """A report still needed and not confirmed: not asked, being written, waiting for the head,
     or sent back."""
     reports = await _reports(session, round_id)
     found: list[DossierBlocker] = []
-    for candidate, name in await _needed(session, round_id):
+    for candidate, name in await _needed(session, round_id, titles):
         report = reports.get(candidate.id)
         status = "missing" if report is None else str(report.status)
         if status == ReportStatus.CONFIRMED:
