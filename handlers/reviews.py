@@ -104,7 +104,9 @@ async def on_sheet_button(update: Update, context: BotContext) -> None:
             sent = await reviews.send(tg_user_id=user_id, chat_id=chat_id, sheet_id=sheet_id)
             await query.answer()
             await show_sheet(update, context, sent.sheet, edit=True)
-            await say(update, context, "reviews.sent", status=sent.entry_status)
+            await say(
+                update, context, "reviews.sent", status=sent.entry_status, kind=sent.sheet.kind
+            )
             return
         case ReviewLater():
             await reviews.leave(tg_user_id=user_id)

@@ -169,7 +169,9 @@ async def test_a_contest_of_twelve_entries_from_the_call_to_the_summary(
         await vice.press(sheet, mark)
         sheet = await vice.wait_edit(sheet, contains="Phiếu chấm")
     await vice.press(sheet, "📨 Gửi phiếu")
-    await vice.wait_message(contains="Đã gửi phiếu")
+    thanks = await vice.wait_message(contains="Đã gửi phiếu")
+    # A contest has no jury chair confirming each entry: the judge is not told to wait for one.
+    assert "công bố khi cuộc thi chốt giải" in thanks.text and "xác nhận" not in thanks.text
 
     # The other sheets of the first round through the engine's use cases.
     async with sessions() as s:
