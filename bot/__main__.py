@@ -27,7 +27,10 @@ def _parser() -> argparse.ArgumentParser:
         help="receive updates on a webhook (WEBHOOK_URL, WEBHOOK_SECRET) instead of polling",
     )
     sub.add_parser("migrate", help="apply database migrations")
-    backup = sub.add_parser("backup", help="copy the SQLite database safely while the bot runs")
+    backup = sub.add_parser(
+        "backup",
+        help="copy the SQLite database safely while the bot runs, and the kept files beside it",
+    )
     backup.add_argument(
         "path",
         nargs="?",
@@ -109,19 +112,29 @@ async def _org_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _backup(settings: Settings, path: str | None) -> int:
-    from storage.backup import BackupError, backup_sqlite, default_backup_path, sqlite_path
+    from storage.backup import (
+        BackupError,
+        backup_files,
+        backup_sqlite,
+        default_backup_path,
+        files_backup_path,
+        sqlite_path,
+    )
 
     try:
         database = sqlite_path(settings.database_url)
         if database is None:
             print(
-                "DATABASE_URL is PostgreSQL: back up with `pg_dump -Fc` (README: Deploying for "
-                "a district, Backups)",
+                "DATABASE_URL is PostgreSQL: back up with `pg_dump -Fc`, and copy the files "
+                f"directory {settings.files_root()} (README: Deploying for a district, Backups)",
                 file=sys.stderr,
             )
             return 2
         target = Path(path) if path else default_backup_path(database, datetime.now(settings.tz))
         print(backup_sqlite(database, target))
+        files = files_backup_path(target)
+        copied, present = backup_files(settings.files_root(), files)
+        print(f"{files} ({copied} files copied, {present} already there)")
     except BackupError as exc:
         print(f"Backup error: {exc}", file=sys.stderr)
         return 2

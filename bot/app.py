@@ -18,6 +18,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.errors import on_error
 from bot.updates import PerChatUpdates
+from delivery.downloads import telegram_fetch
 from delivery.gate import GatedRequest
 from delivery.lease import LeaseKeeper, LeaseLost
 from delivery.limiter import FloodLimiter
@@ -108,6 +109,7 @@ def build_application(deps: Deps, token: str) -> App:
     app.bot_data["deps"] = deps
     app.bot_data["requests"] = requests
     deps.schedule_changed = lambda: jobs.wake(app)
+    deps.fetcher.bind(telegram_fetch(app.bot))
     register(app)
     app.add_error_handler(on_error)
     return app

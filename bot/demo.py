@@ -670,6 +670,106 @@ async def the_council_judges_the_year(demo: Demo) -> None:
         await chair.sees("Biên bản họp Hội đồng xét thi đua", wait=120)
 
 
+async def an_initiative_is_recognised(demo: Demo) -> None:
+    """An initiative is registered, sent, scored by two reviewers and recognised.
+
+    The chair opens the year's call and names the initiatives council; a teacher registers an
+    initiative and sends its write-up; two reviewers outside her department score it."""
+    import io
+    import zipfile
+
+    chair, vice, teacher = demo["chair"], demo["vice"], demo["teacher"]
+    await chair.send("/initiatives")
+    home = await chair.sees("Chưa mở đợt đăng ký sáng kiến")
+    await chair.taps(home, "Mở đợt sáng kiến")
+    preview = await chair.sees_edit(home, "Mở đợt sáng kiến năm học")
+    await chair.taps(preview, "✅ Mở đợt")
+    home = await chair.sees_edit(preview, "Hạn nộp báo cáo")
+    await chair.taps(home, "👥 Hội đồng Sáng kiến")
+    jury = await chair.sees_edit(home, "Hội đồng Sáng kiến")
+    # The vice-chair chairs the initiatives council; the chair sits on it (both outside Tổ 1).
+    await chair.taps(jury, f"➕ {vice.name}")
+    jury = await chair.sees_edit(jury, vice.name)
+    await chair.taps(jury, f"➕ {chair.name}")
+    jury = await chair.sees_edit(jury, chair.name)
+    await chair.taps(jury, "♔")  # the first: beside the vice-chair (the list is by name)
+    await chair.sees_edit(jury, "Chủ tịch")
+    await vice.sees("Chủ tịch Hội đồng Sáng kiến")
+
+    await teacher.send("/initiatives")
+    home = await teacher.sees("chưa đăng ký sáng kiến nào")
+    await teacher.taps(home, "➕ Đăng ký sáng kiến")
+    await teacher.sees("tên sáng kiến")
+    await teacher.send("Trò chơi học tập trong giờ Toán lớp 1")
+    await teacher.sees("lĩnh vực")
+    await teacher.send("Toán")
+    await teacher.sees("vấn đề sáng kiến giải quyết")
+    await teacher.send("Học sinh lớp 1 mau chán khi luyện tập tính nhẩm")
+    registered = await teacher.sees("Đã đăng ký sáng kiến")
+    await teacher.taps(registered, "📎 Nộp báo cáo sáng kiến")
+    await teacher.sees("DOCX hoặc PDF")
+    data = io.BytesIO()  # a minimal Word document (the bot keeps it, it does not read it)
+    word = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    with zipfile.ZipFile(data, "w") as docx:
+        docx.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        docx.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
+        docx.writestr(
+            "word/document.xml",
+            f'<w:document xmlns:w="{word}"><w:body><w:p><w:r><w:t>Báo cáo sáng kiến: Trò chơi'
+            " học tập trong giờ Toán lớp 1</w:t></w:r></w:p></w:body></w:document>",
+        )
+    await demo.catch_up()
+    demo.out.message(f"{teacher.name} → bot", "📎 sang-kien-tro-choi-toan-1.docx")
+    await teacher.user.send_document(
+        data.getvalue(),
+        filename="sang-kien-tro-choi-toan-1.docx",
+        mime_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    got = await teacher.sees("Đã nhận và lưu")
+    await teacher.taps(got, "✅ Đã gửi xong")
+    await teacher.sees_edit(got, "Đã nộp sáng kiến")
+
+    await vice.send("/initiatives")
+    home = await vice.sees("Chủ tịch Hội đồng Sáng kiến")
+    await vice.taps(home, "📋 Danh sách sáng kiến")
+    panel = await vice.sees_edit(home, "chờ phân công chấm")
+    await vice.taps(panel, "SK-")
+    card = await vice.sees_edit(panel, "Gợi ý người chấm")
+    await vice.taps(card, "➕ ")
+    card = await vice.sees_edit(card, "chưa chấm")
+    await vice.taps(card, "➕ ")
+    card = await vice.sees_edit(card, "đang chấm")
+    for reviewer, marks in ((chair, "9"), (vice, "8")):
+        notice = await reviewer.sees("Chấm ngay")
+        await reviewer.taps(notice, "📝 Chấm ngay")
+        sheet = await reviewer.sees("Phiếu chấm sáng kiến")
+        for criterion in ("2. ", "3. ", "4. ", "nhận xét ngắn"):
+            await reviewer.taps(sheet, marks)
+            sheet = await reviewer.sees_edit(sheet, criterion)
+        await reviewer.send("Thiết thực, dễ áp dụng ở các lớp khác")
+        ready = await reviewer.sees("Gửi phiếu")
+        await reviewer.taps(ready, "📨 Gửi phiếu")
+        await reviewer.sees("Đã gửi phiếu")
+    await vice.taps(card, "‹ Quay lại")  # the vice-chair was told it is scored (above)
+    panel = await vice.sees_edit(card, "chờ xác nhận")
+    await vice.taps(panel, "SK-")
+    card = await vice.sees_edit(panel, "Điểm trung bình")
+    await vice.taps(card, "✅ Xác nhận công nhận")
+    await vice.sees_edit(card, "được công nhận")
+    await teacher.sees("đã được công nhận")
+
+
 async def a_stranger_without_a_link(demo: Demo) -> None:
     """Someone who found the bot by name, with no link, gets a polite explanation."""
     stranger = demo["stranger"]
@@ -702,6 +802,7 @@ SCENES: list[Scene] = [
     the_chair_sets_the_schools_facts,
     the_council_exports_the_report,
     the_council_judges_the_year,
+    an_initiative_is_recognised,
     a_stranger_without_a_link,
     a_teacher_switches_to_english,
 ]

@@ -14,26 +14,44 @@ from telegram.ext import (
 )
 
 from handlers import (
+    achievements,
     admin,
     broadcast,
     campaigns,
     common,
     council,
+    decisions,
     dialogue,
+    dossier,
     facts,
     heads,
+    initiatives,
     join,
     judging,
     meetings,
     minutes,
     proposals,
+    publication,
     publishing,
     reports,
+    reviews,
     settings,
     stories,
 )
 from ui.buttons import campaigns as cb
+from ui.buttons import initiatives as ib
 from ui.buttons import judging as jb
+from ui.buttons import publication as kb
+from ui.buttons import reviews as rb
+from ui.buttons.achievements import (
+    AchievementDocument,
+    AchievementKeep,
+    AchievementOpen,
+    AchievementPreview,
+    AchievementRequest,
+    AchievementReview,
+    AchievementWrite,
+)
 from ui.buttons.base import any_of
 from ui.buttons.broadcasts import (
     BroadcastAudience,
@@ -46,6 +64,7 @@ from ui.buttons.broadcasts import (
     ReadReceipt,
 )
 from ui.buttons.common import LanguageChosen
+from ui.buttons.decisions import DecisionSave, DecisionTick
 from ui.buttons.departments import (
     DeptCollective,
     DeptConfirm,
@@ -54,6 +73,7 @@ from ui.buttons.departments import (
     DeptReview,
     DeptToggle,
 )
+from ui.buttons.dossier import DossierBuild, DossierCopy, DossierOverview, DossierVersions
 from ui.buttons.facts import (
     FactsAsk,
     FactsClear,
@@ -170,6 +190,16 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("export", reports.export_command),
         CommandHandler("stats", reports.stats_command),
         CommandHandler("facts", facts.facts_command, filters=PRIVATE),
+        # ---- initiatives (and the review engine's score sheets) ----
+        CommandHandler("initiatives", initiatives.initiatives_command, filters=PRIVATE),
+        CommandHandler("sheets", reviews.sheets_command, filters=PRIVATE),
+        # ---- publication ----
+        CommandHandler("publish", publication.publish_command, filters=PRIVATE),
+        CommandHandler("objection", publication.objection_command, filters=PRIVATE),
+        # ---- achievements ----
+        CommandHandler("achievements", achievements.achievements_command, filters=PRIVATE),
+        # ---- decisions ----
+        CommandHandler("decision", decisions.decision_command, filters=PRIVATE),
         # Buttons, by the kind in their versioned data.
         CallbackQueryHandler(join.on_address_pick, pattern=AddressPicked.matches),
         CallbackQueryHandler(join.on_department_pick, pattern=DepartmentPicked.matches),
@@ -273,10 +303,80 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(heads.on_tick, pattern=any_of(DeptToggle, DeptCollective)),
         CallbackQueryHandler(heads.on_confirm, pattern=DeptConfirm.matches),
         CallbackQueryHandler(heads.on_no_note, pattern=DeptNoNote.matches),
+        # ---- dossier ----
+        CommandHandler("dossier", dossier.dossier_command, filters=PRIVATE),
+        CallbackQueryHandler(dossier.on_build, pattern=DossierBuild.matches),
+        CallbackQueryHandler(dossier.on_overview, pattern=DossierOverview.matches),
+        CallbackQueryHandler(dossier.on_versions, pattern=DossierVersions.matches),
+        CallbackQueryHandler(dossier.on_copy, pattern=DossierCopy.matches),
+        # ----
+        # ---- initiatives (and the review engine's score sheets) ----
+        CallbackQueryHandler(
+            initiatives.on_button,
+            pattern=any_of(
+                ib.InitiativesHome,
+                ib.InitiativesOpen,
+                ib.InitiativesJury,
+                ib.InitiativesJurySet,
+                ib.InitiativesRegister,
+                ib.InitiativesSubmit,
+                ib.InitiativesSubmitDone,
+                ib.InitiativesPanel,
+                ib.InitiativesEntry,
+                ib.InitiativesAssign,
+                ib.InitiativesConfirm,
+                ib.InitiativesDecision,
+                ib.InitiativesRelax,
+            ),
+        ),
+        CallbackQueryHandler(
+            reviews.on_sheet_button,
+            pattern=any_of(
+                rb.ReviewSheets,
+                rb.ReviewSheet,
+                rb.ReviewMark,
+                rb.ReviewRedo,
+                rb.ReviewSend,
+                rb.ReviewLater,
+            ),
+        ),
+        # ---- publication ----
+        CallbackQueryHandler(publication.on_panel, pattern=kb.PubPanel.matches),
+        CallbackQueryHandler(publication.on_publish, pattern=kb.PubPublish.matches),
+        CallbackQueryHandler(publication.on_read, pattern=kb.PubSeen.matches),
+        CallbackQueryHandler(publication.on_object, pattern=kb.ObjStart.matches),
+        CallbackQueryHandler(publication.on_target, pattern=kb.ObjTarget.matches),
+        CallbackQueryHandler(publication.on_no_file, pattern=kb.ObjNoFile.matches),
+        CallbackQueryHandler(publication.on_name, pattern=kb.ObjName.matches),
+        CallbackQueryHandler(publication.on_send, pattern=kb.ObjSend.matches),
+        CallbackQueryHandler(publication.on_answer, pattern=kb.ObjAnswer.matches),
+        CallbackQueryHandler(publication.on_assign, pattern=kb.ObjAssign.matches),
+        CallbackQueryHandler(publication.on_revote_open, pattern=kb.RevoteOpen.matches),
+        CallbackQueryHandler(publication.on_revote_cast, pattern=kb.RevoteCast.matches),
+        CallbackQueryHandler(publication.on_revote_close, pattern=kb.RevoteClose.matches),
+        # ---- achievements ----
+        CallbackQueryHandler(achievements.on_write, pattern=AchievementWrite.matches),
+        CallbackQueryHandler(achievements.on_keep, pattern=AchievementKeep.matches),
+        CallbackQueryHandler(achievements.on_preview, pattern=AchievementPreview.matches),
+        CallbackQueryHandler(achievements.on_open, pattern=AchievementOpen.matches),
+        CallbackQueryHandler(achievements.on_review, pattern=AchievementReview.matches),
+        CallbackQueryHandler(achievements.on_document, pattern=AchievementDocument.matches),
+        CallbackQueryHandler(achievements.on_request, pattern=AchievementRequest.matches),
+        # ---- decisions ----
+        CallbackQueryHandler(decisions.on_tick, pattern=DecisionTick.matches),
+        CallbackQueryHandler(decisions.on_save, pattern=DecisionSave.matches),
         CallbackQueryHandler(common.bad_button),  # anything else: forged, malformed or obsolete
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
+        # ---- initiatives ----
+        # A file or photo: an initiative's write-up while its author sends it, else it goes on
+        # to publication.on_file (and from there to facts.on_document or broadcast.on_media).
+        MessageHandler(PRIVATE & (filters.Document.ALL | filters.PHOTO), initiatives.on_file),
+        # ---- publication ----
+        # A photo or file: an objection's attachment when one is awaited, else publication.on_file
+        # hands it to facts.on_document (files) or broadcast.on_media (photos).
+        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), publication.on_file),
         # A file: the filled facts sheet when the bot waits for it (or a leader's .xlsx with the
         # sheet's header), else facts.on_document hands it to broadcast.on_media.
         MessageHandler(PRIVATE & filters.Document.ALL, facts.on_document),

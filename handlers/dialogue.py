@@ -9,17 +9,22 @@ from typing import Any
 from telegram import Update
 
 from handlers import (
+    achievements,
     admin,
     broadcast,
     campaigns,
     common,
+    decisions,
     facts,
     heads,
+    initiatives,
     join,
     meetings,
     minutes,
     proposals,
+    publication,
     publishing,
+    reviews,
     settings,
     stories,
 )
@@ -58,6 +63,17 @@ STEPS: dict[Kind, Step] = {
     Kind.MEETING: _theirs(meetings.on_text),
     Kind.ABSENCE: _theirs(meetings.on_absence_text),
     Kind.DEPT_NOTE: heads.on_note_text,
+    # ---- reviews / initiatives ----
+    Kind.SCORE: _theirs(reviews.on_text),
+    Kind.INITIATIVE: _theirs(initiatives.on_text),
+    Kind.INITIATIVE_FILE: _theirs(initiatives.on_text_while_sending),
+    Kind.OBJECTION: _theirs(publication.on_text),
+    Kind.OBJECTION_ANSWER: _theirs(publication.on_answer_text),
+    # ---- achievements ----
+    Kind.ACHIEVEMENT: achievements.on_text,
+    Kind.ACHIEVEMENT_NOTE: achievements.on_note_text,
+    # ---- decisions ----
+    Kind.DECISION: decisions.on_text,
 }
 
 

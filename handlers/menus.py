@@ -35,6 +35,13 @@ _DESCRIPTIONS = {
         "round": "Bình xét thi đua cuối năm",
         "meeting": "Phiên họp bình xét",
         "department": "Danh sách đề nghị của tổ (bình xét)",
+        "dossier": "Hồ sơ đề nghị khen thưởng",
+        "objection": "Gửi kiến nghị về kết quả bình xét",
+        "publish": "Công khai kết quả bình xét",
+        "achievements": "Báo cáo thành tích",
+        "initiatives": "Sáng kiến: đăng ký, nộp, chấm",
+        "sheets": "Phiếu chấm sáng kiến, bài dự thi",
+        "decision": "Ghi nhận quyết định khen thưởng",
     },
     "en": {
         "help": "Commands",
@@ -59,10 +66,26 @@ _DESCRIPTIONS = {
         "round": "The end-of-year judging round",
         "meeting": "The judging meeting",
         "department": "The department's proposals (judging)",
+        "dossier": "The commendation dossier",
+        "objection": "Object to the judging result",
+        "publish": "Publish the judging result",
+        "achievements": "Achievement reports",
+        "initiatives": "Initiatives: register, send, review",
+        "sheets": "My score sheets",
+        "decision": "Record a commendation decision",
     },
 }
 BASE = ("help", "lang", "cancel")
-MEMBER = ("report", "mine", "campaigns", *BASE)
+MEMBER = (
+    "report",
+    "mine",
+    "campaigns",
+    "achievements",
+    "objection",
+    "initiatives",
+    "sheets",
+    *BASE,
+)
 COUNCIL = ("pending", "tally", "export", "stats", "round")
 BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: BASE,
@@ -92,6 +115,9 @@ BY_ROLE: dict[Role | None, tuple[str, ...]] = {
         "settings",
         "facts",
         "department",
+        "dossier",
+        "publish",
+        "decision",
     ),
 }
 # A department head (tổ trưởng, of any role) also sends the department's proposals.

@@ -183,9 +183,29 @@ JUDGING_COLUMNS = (
     Column("Tỷ lệ đồng ý (%)", "float", 10),
     Column("Kết quả", "text", 22),
 )
+INITIATIVES_SHEET = "Sáng kiến"
+INITIATIVE_COLUMNS = (
+    Column("Tổ", "user", 24),
+    Column("Đăng ký", "int", 10),
+    Column("Đã nộp", "int", 10),
+    Column("Đã chấm", "int", 10),
+    Column("Được công nhận", "int", 12),
+)
 OUTCOMES = {
     "passed": "Đạt",
     "failed": "Không đạt",
     "over_cap": "Đủ phiếu, vượt tỷ lệ",
     "not_voted": "Chưa biểu quyết",
 }
+
+
+# ---- decisions ----
+HONOURS_SHEET = "Khen thưởng năm học"
+HONOUR_COLUMNS = (
+    Column("Danh hiệu", "user", 26),
+    Column("Cá nhân, tập thể", "user", 28),
+    Column("Tổ", "user", 14),
+    Column("Số quyết định", "user", 18),
+    Column("Ngày ký", "date", 12),
+    Column("Người ký", "user", 30),
+)

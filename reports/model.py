@@ -68,6 +68,39 @@ class JudgingCount:
 
 
 @dataclass(frozen=True)
+class ReviewCount:
+    """Initiatives (or contest entries) of one department in the school year's call."""
+
+    department: str
+    registered: int
+    submitted: int  # the write-up is in (sent to review or further)
+    scored: int  # every reviewer has scored (confirmed or not)
+    recognised: int
+
+
+@dataclass(frozen=True)
+class PublicationCount:
+    """The round's công khai: read receipts, objections, the window (None in a tally: not
+    published)."""
+
+    recipients: int
+    read: int
+    open: int  # objections waiting for an answer
+    answered: int
+    closes_on: date
+    window_open: bool
+
+
+@dataclass(frozen=True)
+class HonourCount:
+    """One title of the school year's honours list: how many were granted, by which decisions."""
+
+    title: str
+    granted: int
+    decisions: tuple[str, ...]  # "125/QĐ-UBND (20/06/2027)"
+
+
+@dataclass(frozen=True)
 class ProposalCount:
     """Proposals of one form and level, by where they stand."""
 
@@ -107,6 +140,9 @@ class Tally:
     proposals: list[ProposalCount]
     by_month: list[LabelCount] = field(default_factory=list)
     judging: list[JudgingCount] = field(default_factory=list)
+    initiatives: list[ReviewCount] = field(default_factory=list)  # by department
+    publication: PublicationCount | None = None
+    honours: list[HonourCount] = field(default_factory=list)
 
     @property
     def total(self) -> int:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from delivery.redaction import redact
 
@@ -82,6 +83,9 @@ class Settings(BaseSettings):
     # Kept outside the database, so a copy of the database alone cannot tell who voted how (see
     # README, "Secret ballots"). Unset: derived from the bot token.
     ballot_secret: SecretStr | None = None
+    # Where the files people send are kept, by content (storage/files.py). Unset: `files/` beside
+    # a SQLite database, `data/files` otherwise. Back it up with the database (README, "Backups").
+    files_dir: Path | None = None
 
     @field_validator(
         "telegram_bot_token",
@@ -197,6 +201,16 @@ class Settings(BaseSettings):
         else:
             seed = "no-token"
         return hashlib.sha256(b"thidua-ballot\0" + seed.encode()).digest()
+
+    def files_root(self) -> Path:
+        """Where kept files live: FILES_DIR, else `files/` beside a SQLite database, else
+        data/files."""
+        if self.files_dir is not None:
+            return self.files_dir
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).parent / "files"
+        return DEFAULT_DB_PATH.parent / "files"
 
     def require_token(self) -> str:
         """The token, or a one-line error when it is missing."""

@@ -12,9 +12,10 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from delivery.lease import LeaseKeeper
 from delivery.outbox import OutboxSender
 from runtime.config import Settings
-from services.base import Env
+from services.base import Env, Fetcher
 from services.registry import Services
 from storage.db import SessionFactory
+from storage.files import FileStore
 from ui.texts import Texts
 
 
@@ -37,6 +38,8 @@ class Deps:
     # Tells the scheduler that what is due changed (a campaign created or moved); wired by the
     # application to scheduler.jobs.wake, a no-op where nothing schedules (service tests).
     schedule_changed: Callable[[], None] = field(default=lambda: None)
+    # Downloads Telegram files for the file store; bound to the bot by the application.
+    fetcher: Fetcher = field(default_factory=Fetcher)
 
     @property
     def work_sessions(self) -> SessionFactory:
@@ -51,6 +54,8 @@ class Deps:
             clock=lambda: self.clock(),
             tz=self.settings.tz,
             ballot_key=self.settings.ballot_key(),
+            files=FileStore(self.settings.files_root()),
+            fetcher=self.fetcher,
         )
         self.services = Services(env)
 

@@ -8,13 +8,39 @@ talks to Telegram. Handlers never open a session or commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage.db import SessionFactory, reading
+from storage.files import FileGone, FileStore
 from ui.texts import Texts
+
+Fetch = Callable[[str], Awaitable[bytes]]
+
+
+@dataclass
+class Fetcher:
+    """Downloads a Telegram file by id; bound by the application once the bot exists."""
+
+    fetch: Fetch | None = None
+
+    def bind(self, fetch: Fetch) -> None:
+        """Use `fetch` from now on."""
+        self.fetch = fetch
+
+    async def __call__(self, file_id: str) -> bytes:
+        if self.fetch is None:
+            raise FileGone(f"no bot to download {file_id} with")
+        return await self.fetch(file_id)
+
+
+def _scratch_files() -> FileStore:
+    # Only where nothing configured a store (service tests): the application passes FILES_DIR.
+    return FileStore(Path(tempfile.gettempdir()) / "thidua-files")
 
 
 @dataclass(frozen=True)
@@ -27,6 +53,9 @@ class Env:
     tz: ZoneInfo
     # Files a secret ballot's directions (services/judging/ballots.py); from runtime's Settings.
     ballot_key: bytes = b"tests"
+    # Files people sent, kept by content (services/files.py), and how to download them.
+    files: FileStore = field(default_factory=_scratch_files)
+    fetcher: Fetcher = field(default_factory=Fetcher)
 
     @property
     def reading(self) -> SessionFactory:

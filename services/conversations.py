@@ -38,6 +38,17 @@ class Kind(StrEnum):
     MEETING = "meeting"  # the chair scheduling the judging meeting (when, where, agenda)
     ABSENCE = "absence"  # a council member's reason for missing the meeting
     REMARKS = "remarks"  # the secretary's remarks for the minutes
+    # ---- reviews ----
+    SCORE = "review_score"  # a reviewer filling a score sheet (marks, then a comment)
+    INITIATIVE = "initiative"  # a member registering an initiative (title, field, problem)
+    INITIATIVE_FILE = "initiative_file"  # an author sending the write-up (DOCX/PDF) and photos
+    OBJECTION = "objection"  # a member filing an objection to the published result list
+    OBJECTION_ANSWER = "objection_answer"  # the chair (or her assignee) answering one
+    # ---- achievements ----
+    ACHIEVEMENT = "achievement"  # a nominee writing the achievement report, step by step
+    ACHIEVEMENT_NOTE = "achievement_note"  # a head's note sending a report back
+    # ---- decisions ----
+    DECISION = "decision"  # the chair recording the deciding level's decision
 
 
 class NoDraft(Exception):

@@ -14,7 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
 from services.campaigns import COUNTED
+from services.initiatives import reminders as initiative_reminders
 from services.judging import meetings
+from services.judging.achievements import asking as achievements
+from services.judging.publication import reminders as publication
 from services.planner import days_left, next_digest, next_stale_check
 from storage.models import (
     Campaign,
@@ -230,6 +233,16 @@ async def fire(session: AsyncSession, notice: Notice, texts: Texts, now: datetim
         count = await _council_notice(session, notice, org, texts, now)
     elif notice.kind == "meeting":  # the judging meeting's reminders
         count = await meetings.remind(session, notice, texts, now)
+    elif notice.kind == "review":  # initiatives: the write-ups are due soon
+        count = await initiative_reminders.remind(session, notice, texts, now)
+    elif notice.kind in (
+        "pub_window",
+        "pub_answer",
+        "pub_closed",
+    ):  # công khai: the window, the answers
+        count = await publication.remind(session, notice, texts, now)
+    elif notice.kind == "achievement":  # reports not handed in yet
+        count = await achievements.remind(session, notice, texts, now)
     notice.status, notice.sent_at, notice.recipients = NoticeStatus.DONE, now, count
     return count
 

@@ -6,12 +6,18 @@ from services.base import Env
 from services.broadcasts import Broadcasts
 from services.campaigns import Campaigns
 from services.conversations import Conversations
+from services.dossier import Dossiers
+from services.initiatives import Initiatives
 from services.judging import Ballots, DepartmentHeads, Facts, Meetings, Minutes, Rounds
+from services.judging.achievements import Achievements
+from services.judging.decisions import Decisions
+from services.judging.publication import Publications
 from services.members import Members
 from services.orgs import Orgs
 from services.people import People
 from services.proposals import Proposals
 from services.publishing import Publishing
+from services.reviews import Reviews
 from services.school import SchoolSettings
 from services.stories import Stories
 from services.tallies import Tallies
@@ -39,3 +45,9 @@ class Services:
         self.meetings = Meetings(env)
         self.ballots = Ballots(env)
         self.minutes = Minutes(env)
+        self.dossiers = Dossiers(env)
+        self.reviews = Reviews(env)
+        self.initiatives = Initiatives(env)
+        self.publication = Publications(env)
+        self.achievements = Achievements(env)  # ---- achievements ----
+        self.decisions = Decisions(env)  # ---- decisions ----

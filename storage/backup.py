@@ -1,9 +1,11 @@
-"""Online backup of the SQLite database (SQLite's backup API: consistent while the bot runs)."""
+"""Online backup of the SQLite database (SQLite's backup API: consistent while the bot runs), and
+of the files the bot keeps (storage/files.py) beside it."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -60,3 +62,40 @@ def backup_sqlite(database: Path, target: Path) -> Path:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     return target
+
+
+def files_backup_path(target: Path) -> Path:
+    """Where a backup's kept files go: `backup-files/` beside the database copy, shared by every
+    backup there (content-addressed: a file already copied is not copied again)."""
+    return target.parent / "backup-files"
+
+
+def backup_files(store: Path, target: Path) -> tuple[int, int]:
+    """Copy the file store's files (`ab/<sha256>`) that `target` lacks; (copied, already there).
+
+    Run after the database copy: every file its rows name was on disk before the row was
+    committed, so it is in the store now. A file is copied under a temporary name and renamed,
+    so an interrupted backup leaves no half file under a real name.
+    """
+    copied = present = 0
+    if not store.is_dir():
+        return copied, present
+    for source in sorted(store.glob("??/*")):
+        if not source.is_file() or source.name.startswith("."):
+            continue
+        kept = target / source.parent.name / source.name
+        if kept.is_file() and kept.stat().st_size == source.stat().st_size:
+            present += 1
+            continue
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f".partial-{kept.name}")
+        try:
+            shutil.copyfile(source, partial)
+            os.replace(partial, kept)
+        except OSError as exc:
+            raise BackupError(f"copying {source} failed: {exc}") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+        copied += 1
+    return copied, present

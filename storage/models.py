@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -197,7 +198,7 @@ class OrgSetting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Any] = mapped_column(JSON)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime]
 
 
@@ -759,3 +760,415 @@ class MinutesVersion(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]
+
+
+# ---- stored files ----
+class StoredFile(Base):
+    """A file kept by the bot (evidence photos, write-ups, objections' attachments).
+
+    The bytes live on disk under the file store's root, named by their SHA-256 (storage/files.py);
+    two rows with the same bytes share one file. The row says what the file was called and where it
+    came from (Telegram's file id, and its unique id, which stays the same across bots and time).
+    """
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(255))
+    mime: Mapped[str | None] = mapped_column(String(100))
+    tg_file_id: Mapped[str | None] = mapped_column(String(200))
+    tg_unique_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime]
+
+
+# ---- dossier ----
+class EvidenceFile(Base):
+    """A story's photo fetched for the dossier: the kept file, or why it could not be had
+    ("gone": Telegram no longer serves it; "too_large": beyond what a bot may download)."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("story_photos.id"), unique=True)
+    stored_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    problem: Mapped[str | None] = mapped_column(String(16))
+    checked_at: Mapped[datetime]
+
+
+class DossierVersion(Base):
+    """One built dossier (hồ sơ đề nghị khen thưởng) of a round for one deciding level; every
+    version is kept, its ZIP in the file store."""
+
+    __tablename__ = "dossier_versions"
+    __table_args__ = (UniqueConstraint("round_id", "level", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    level: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(160))  # the ZIP's file name
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    # A digest of what went in (not of when): asked again with nothing changed, the same version.
+    inputs: Mapped[str] = mapped_column(String(64))
+    nominees: Mapped[int] = mapped_column(Integer, default=0)
+    photos: Mapped[int] = mapped_column(Integer, default=0)
+    missing: Mapped[int] = mapped_column(Integer, default=0)  # photos that could not be had
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+# ---- achievements ----
+
+
+class ReportStatus(StrEnum):
+    """Where a nominee's achievement report (báo cáo thành tích) stands."""
+
+    REQUESTED = "requested"  # asked for; the nominee is writing it (or has not started)
+    SUBMITTED = "submitted"  # the nominee confirmed it; waiting for the department head
+    RETURNED = "returned"  # the head sent it back with a note; the nominee edits it
+    CONFIRMED = "confirmed"  # the head (or the chair) confirmed it: it goes in the dossier
+
+
+class AchievementReport(Base):
+    """A passed candidate's achievement report, where the title needs one; the answers of the
+    guided form are kept here at every step (besides the Drafts row)."""
+
+    __tablename__ = "achievement_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)  # who writes it
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))  # collective
+    title: Mapped[str] = mapped_column(String(120))
+    status: Mapped[ReportStatus] = mapped_column(String(16), default=ReportStatus.REQUESTED)
+    # {"position": ..., "tasks": ..., "results": ..., "initiatives": ..., "deeds": ...}
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(Text)  # the head's note when sent back
+    requested_at: Mapped[datetime]
+    due_on: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime | None]
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # who confirms
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+# ---- decisions ----
+
+
+class Decision(Base):
+    """The deciding level's decision (quyết định khen thưởng) recorded by the chair."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    number: Mapped[str] = mapped_column(String(60))  # "125/QĐ-UBND"
+    signed_on: Mapped[date] = mapped_column(Date)
+    signer: Mapped[str] = mapped_column(String(160))  # who signed, as written on it
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+class Honour(Base):
+    """A title granted by a decision: the year's honours list, and next years' history."""
+
+    __tablename__ = "honours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    year: Mapped[int]  # the school year's first calendar year
+
+    decision: Mapped[Decision] = relationship()
+
+
+# ---- reviews (the review engine: initiatives, the writing contest) ----
+
+
+class CallKind(StrEnum):
+    """What a review call (đợt) collects."""
+
+    INITIATIVE = "initiative"  # sáng kiến: recognised by the head of the school
+    CONTEST = "contest"  # the writing contest about exemplary people
+
+
+class CallStatus(StrEnum):
+    """Where a review call stands."""
+
+    OPEN = "open"  # entries registered and submitted, reviewers score
+    CLOSED = "closed"  # results confirmed; nothing changes any more
+
+
+class ReviewCall(Base):
+    """A call (đợt) for entries judged by a jury on a rubric: a year's initiatives, a contest."""
+
+    __tablename__ = "review_calls"
+    __table_args__ = (Index("ix_review_calls_org_kind", "org_id", "kind", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    kind: Mapped[CallKind] = mapped_column(String(16))
+    year: Mapped[int]  # the school year's first calendar year
+    title: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[datetime]  # registration opens
+    closes_at: Mapped[datetime]  # registration closes
+    submit_by: Mapped[datetime]  # the write-ups' deadline
+    review_by: Mapped[datetime | None]  # the jury's deadline
+    # The rounds ("single", or "so_khao" then "chung_khao"), and the one under way.
+    stages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    stage: Mapped[str] = mapped_column(String(16))
+    status: Mapped[CallStatus] = mapped_column(String(16), default=CallStatus.OPEN)
+    # The rubric as it was when the call opened (services/reviews/rubric.py, Rubric.as_json).
+    rubric: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    anonymous: Mapped[bool] = mapped_column(default=False)  # judges see entry codes, not names
+    # The chair let reviewers score entries of their own department (audited when set).
+    same_department_ok: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class JuryRole(StrEnum):
+    """A jury member's place."""
+
+    CHAIR = "chair"  # assigns reviewers, confirms results
+    MEMBER = "member"
+
+
+class JuryMember(Base):
+    """A member of a call's jury (Hội đồng Sáng kiến, Ban giám khảo); may sit on the council too."""
+
+    __tablename__ = "jury_members"
+    __table_args__ = (UniqueConstraint("call_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("review_calls.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[JuryRole] = mapped_column(String(16), default=JuryRole.MEMBER)
+    added_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    added_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class EntryStatus(StrEnum):
+    """Where an entry stands."""
+
+    REGISTERED = "registered"  # announced (title, field, the problem it solves), not yet sent
+    SUBMITTED = "submitted"  # the write-up is in
+    REVIEWING = "reviewing"  # reviewers assigned, not all have scored
+    NEEDS_THIRD = "needs_third"  # two reviewers' totals differ too much: a third is needed
+    SCORED = "scored"  # every assigned reviewer scored; waiting for the jury chair
+    ACCEPTED = "accepted"  # recognised (an initiative) or through/awarded (a contest entry)
+    REJECTED = "rejected"  # confirmed below the pass mark
+    WITHDRAWN = "withdrawn"
+
+
+class ReviewEntry(Base):
+    """An entry of a call: an initiative or a contest piece, with its author(s) and department."""
+
+    __tablename__ = "review_entries"
+    __table_args__ = (
+        UniqueConstraint("call_id", "code"),
+        Index("ix_review_entries_call_status", "call_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("review_calls.id"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))  # what an anonymous jury sees, e.g. "SK-482"
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    coauthor_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    field: Mapped[str] = mapped_column(String(120), default="")  # lĩnh vực
+    summary: Mapped[str] = mapped_column(Text, default="")  # the problem it solves / about whom
+    subject: Mapped[str | None] = mapped_column(String(200))  # the exemplary person (contest)
+    text: Mapped[str | None] = mapped_column(Text)  # an entry written in chat
+    status: Mapped[EntryStatus] = mapped_column(String(16), default=EntryStatus.REGISTERED)
+    stage: Mapped[str] = mapped_column(String(16))  # the round it is in
+    registered_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    total: Mapped[float | None] = mapped_column(Float)  # mean of the reviewers' totals
+    passed: Mapped[bool | None]
+    tier: Mapped[str | None] = mapped_column(String(80))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]
+
+    author: Mapped[Person] = relationship(foreign_keys=[author_id])
+    department: Mapped[Department | None] = relationship()
+
+
+class EntryFile(Base):
+    """A file of an entry: the write-up (DOCX/PDF) or a photo, kept by the file store."""
+
+    __tablename__ = "review_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("review_entries.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # writeup | photo
+    stored_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    tg_file_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(200))
+    mime: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int | None] = mapped_column(Integer)
+    added_at: Mapped[datetime]
+
+
+class ReviewAssignment(Base):
+    """A reviewer assigned to an entry in one round, and their score sheet (filled criterion by
+    criterion: a half-filled sheet is kept; `submitted_at` set once it is complete and sent)."""
+
+    __tablename__ = "review_assignments"
+    __table_args__ = (UniqueConstraint("entry_id", "stage", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("review_entries.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    third: Mapped[bool] = mapped_column(default=False)  # added because of a wide gap
+    same_department: Mapped[bool] = mapped_column(default=False)  # allowed by a relaxed rule
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    assigned_at: Mapped[datetime]
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"0": 8, "1": 7, ...}
+    comment: Mapped[str | None] = mapped_column(Text)
+    total: Mapped[float | None] = mapped_column(Float)
+    submitted_at: Mapped[datetime | None]
+
+    entry: Mapped[ReviewEntry] = relationship()
+    reviewer: Mapped[Person] = relationship(foreign_keys=[reviewer_id])
+
+
+# ---- publication ----------------------------------------------------------------------------
+# Công khai: the round's result list published to every member, read receipts, the objection
+# window; objections (kiến nghị), their answers and the re-votes that change a result.
+
+
+class Publication(Base):
+    """The round's result list made public (công khai), once per round, with its objection
+    window (working days; objections are taken until the end of `closes_on`, school time)."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    published_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    published_at: Mapped[datetime]
+    window_days: Mapped[int]
+    closes_on: Mapped[date] = mapped_column(Date)  # the window's last day
+    closes_at: Mapped[datetime]  # the moment after it (midnight, school time)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    # The list as published: [{"title", "name", "department"}], kept as it was shown.
+    listed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class PublicationReceipt(Base):
+    """A member confirmed reading the published list ("Đã đọc")."""
+
+    __tablename__ = "publication_receipts"
+    __table_args__ = (UniqueConstraint("publication_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    seen_at: Mapped[datetime]
+
+
+class ObjectionStatus(StrEnum):
+    """Where an objection stands."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class Objection(Base):
+    """An objection (kiến nghị) to the published list: about one candidate or the whole list,
+    numbered per round; the council sees the filer's name only if the filer agreed."""
+
+    __tablename__ = "objections"
+    __table_args__ = (UniqueConstraint("round_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"))
+    number: Mapped[int]
+    filer_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"))  # None: all
+    text: Mapped[str] = mapped_column(Text)
+    show_name: Mapped[bool] = mapped_column(default=False)
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    attachment_file_id: Mapped[str | None] = mapped_column(String(200))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    stored_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    filed_at: Mapped[datetime]
+    answer_due: Mapped[date] = mapped_column(Date)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[ObjectionStatus] = mapped_column(String(16), default=ObjectionStatus.OPEN)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    answered_at: Mapped[datetime | None]
+
+
+class Revote(Base):
+    """A recorded re-vote of the council on one candidate, opened from an objection; its count
+    replaces the candidate's outcome. Every active council member may vote except on themselves
+    (or their own department); the count needs the quorum of the council to have voted."""
+
+    __tablename__ = "revotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objection_id: Mapped[int] = mapped_column(ForeignKey("objections.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    secret: Mapped[bool] = mapped_column(default=False)
+    threshold: Mapped[int]
+    base: Mapped[str] = mapped_column(String(16))  # "all" | "present" (here: who voted)
+    council_size: Mapped[int]
+    needed: Mapped[int]  # the quorum: members who must vote
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    opened_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    yes: Mapped[int | None]
+    no: Mapped[int | None]
+    voters: Mapped[int | None]
+    outcome_before: Mapped[str | None] = mapped_column(String(16))
+    outcome_after: Mapped[str | None] = mapped_column(String(16))
+
+
+class RevoteVote(Base):
+    """A member voted in a re-vote; `choice` stays empty when it is secret (see RevoteBox)."""
+
+    __tablename__ = "revote_votes"
+    __table_args__ = (UniqueConstraint("revote_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revote_id: Mapped[int] = mapped_column(ForeignKey("revotes.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    choice: Mapped[str | None] = mapped_column(String(8))
+    at: Mapped[datetime]
+
+
+class RevoteBox(Base):
+    """A secret re-vote's direction under a keyed hash (like BallotBoxEntry), emptied at the
+    count."""
+
+    __tablename__ = "revote_box"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revote_id: Mapped[int] = mapped_column(ForeignKey("revotes.id"), index=True)
+    choice: Mapped[str] = mapped_column(String(8))

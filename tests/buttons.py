@@ -36,6 +36,12 @@ CUSTOM: dict[str, tuple[Callable[[], st.SearchStrategy[str]], str, list[str]]] =
         "rules.quorum",
         ["rules", "Rules.quorum", "rules.quorum ", "a.b;c", "x" * 13 + ".a", ""],
     ),
+    # ---- dossier ----
+    "level_slug": (
+        lambda: st.from_regex(r"\A[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?\Z"),
+        "phuong-xa",
+        ["Phường/Xã", "phuong xa", "-phuong", "phuong-", "x" * 31, "a:b", ""],
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -74,6 +75,10 @@ Texts.__init__ = _texts_init_sharing_bytecode  # type: ignore[method-assign]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+# Files the bot keeps (services/files.py) go to a scratch directory, never into the checkout's
+# data/ (a bot on PostgreSQL would otherwise use data/files); content-addressed, so shared is fine.
+os.environ.setdefault("FILES_DIR", tempfile.mkdtemp(prefix="thidua-test-files-"))
 
 
 def _pg_reachable() -> bool:

@@ -176,9 +176,12 @@ class User:
         mime_type: str | None = None,
         caption: str | None = None,
         chat: Chat | int | None = None,
+        file_size: int | None = None,
     ) -> Msg:
-        """Send a document."""
-        doc = {"data": b64(data), "filename": filename, "mime_type": mime_type}
+        """Send a document (`file_size`: the size Telegram reports, to stand for a big file)."""
+        doc: dict[str, object] = {"data": b64(data), "filename": filename, "mime_type": mime_type}
+        if file_size is not None:
+            doc["file_size"] = file_size
         return (await self._send(chat, document=doc, caption=caption))[0]
 
     async def send_sticker(self, chat: Chat | int | None = None) -> Msg:

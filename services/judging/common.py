@@ -14,11 +14,15 @@ from services.judging.rules import Family, Rules, family
 from services.people import COUNCIL_ROLES, Actor, require_role
 from services.school import values
 from storage.models import (
+    CallKind,
+    EntryStatus,
     JudgingRound,
     Membership,
     MemberStatus,
     Org,
     PersonYear,
+    ReviewCall,
+    ReviewEntry,
     RoundStatus,
 )
 
@@ -88,6 +92,27 @@ async def facts_by_person(session: AsyncSession, org_id: int, year: int) -> dict
         select(PersonYear).where(PersonYear.org_id == org_id, PersonYear.year == year)
     )
     return {row.person_id: row for row in rows}
+
+
+async def recognised_initiatives(session: AsyncSession, org_id: int, year: int) -> dict[int, str]:
+    """The initiative the school recognised this school year for each of its authors and
+    co-authors ({person_id: title}): it meets the CSTĐCS condition as the hand tick does."""
+    rows = await session.execute(
+        select(ReviewEntry.author_id, ReviewEntry.coauthor_ids, ReviewEntry.title)
+        .join(ReviewCall, ReviewCall.id == ReviewEntry.call_id)
+        .where(
+            ReviewCall.org_id == org_id,
+            ReviewCall.kind == CallKind.INITIATIVE,
+            ReviewCall.year == year,
+            ReviewEntry.status == EntryStatus.ACCEPTED,
+        )
+        .order_by(ReviewEntry.id)
+    )
+    found: dict[int, str] = {}
+    for author, coauthors, title in rows:
+        for person in (author, *(coauthors or ())):
+            found.setdefault(int(person), title)
+    return found
 
 
 async def council_of(session: AsyncSession, tg_user_id: int) -> Actor:

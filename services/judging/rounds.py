@@ -17,6 +17,7 @@ from services import audit, outbox
 from services.base import UseCases
 from services.calendar import school_year
 from services.errors import AlreadyDone, NotAllowed, NotFound
+from services.judging.achievements.asking import request_reports
 from services.judging.common import (
     council_of,
     open_round,
@@ -488,6 +489,8 @@ class Rounds(UseCases):
                 )
             ):
                 c.outcome = Outcome.NOT_VOTED
+            # The result is final: the nominees whose title needs a report are asked for it.
+            await request_reports(session, rnd, self.texts, now)
             assert who.person is not None
             await audit.record(
                 session,

@@ -48,6 +48,13 @@ class PersonFacts:
     started_on: date | None = None
     discipline: str | None = None
     initiative: str | None = None
+    # (title, school years in a row it was granted, up to the year before): from the honours
+    # list, for next years' checks (e.g. CSTĐCS several years running); no condition reads it yet.
+    streaks: tuple[tuple[str, int], ...] = ()
+
+    def consecutive(self, title: str) -> int:
+        """School years in a row, up to the year before, this person was granted `title`."""
+        return dict(self.streaks).get(title, 0)
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reports.columns import NO_DEPARTMENT
 from reports.model import (
     DepartmentCount,
+    HonourCount,
     JudgingCount,
     LabelCount,
     PersonCount,
     ProposalCount,
+    PublicationCount,
     Scope,
     Tally,
 )
+from services.initiatives.figures import initiative_counts
+from services.judging.decisions.honours import HonourRow, year_honours
+from services.judging.publication.publish import publication_count
 from services.tallies.scope import (
     proposals_in,
     reader,
@@ -121,6 +126,25 @@ async def judging_counts(session: AsyncSession, org_id: int, scope: Scope) -> li
     final = rnd.status == RoundStatus.CLOSED
     counts = [(t, *rows.get(t, (0, 0))) for t in rnd.titles]
     return [JudgingCount(t, proposed, passed, final) for t, proposed, passed in counts]
+
+
+async def honour_counts(session: AsyncSession, org_id: int, scope: Scope) -> list[HonourCount]:
+    """Per title of the school year's honours list: granted, and by which decisions."""
+    rnd = await judging_round(session, org_id, scope)
+    if rnd is None:
+        return []
+    by_title: dict[str, list[HonourRow]] = {}
+    for row in await year_honours(session, org_id, rnd.year):
+        by_title.setdefault(row.title, []).append(row)
+    order = {t: i for i, t in enumerate(rnd.titles)}
+    return [
+        HonourCount(
+            title,
+            len(rows),
+            tuple(dict.fromkeys(f"{r.number} ({r.signed_on:%d/%m/%Y})" for r in rows)),
+        )
+        for title, rows in sorted(by_title.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
+    ]
 
 
 async def compute(
@@ -227,7 +251,17 @@ async def compute(
             scope, {str(k): int(v) for k, v in months.items()}, now.astimezone(tz).date()
         ),
         judging=await judging_counts(session, org.id, scope),
+        initiatives=await initiative_counts(session, org.id, scope.school_year),
+        publication=await _publication(session, org.id, scope, now),
+        honours=await honour_counts(session, org.id, scope),
     )
+
+
+async def _publication(
+    session: AsyncSession, org_id: int, scope: Scope, now: datetime
+) -> PublicationCount | None:
+    rnd = await judging_round(session, org_id, scope)
+    return await publication_count(session, rnd.id, now) if rnd is not None else None
 
 
 async def _top(

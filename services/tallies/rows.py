@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
+from dataclasses import astuple
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,10 @@ from reports.columns import (
     CONSENT_MISSING,
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
+    HONOUR_COLUMNS,
+    HONOURS_SHEET,
+    INITIATIVE_COLUMNS,
+    INITIATIVES_SHEET,
     JUDGING_COLUMNS,
     JUDGING_SHEET,
     KIND_VI,
@@ -55,6 +60,7 @@ from reports.columns import (
     audit_row,
 )
 from reports.model import Scope, Sheet, Tally
+from services.judging.decisions.honours import year_honours
 from services.naming import sort_key
 from services.tallies.figures import judging_round
 from services.tallies.scope import proposals_in, registrations_in, stories_in, window
@@ -401,6 +407,8 @@ async def sheets(
             Pull(session, proposal_rows(org.id, scope, tz, moment)),
         ),
         Sheet(JUDGING_SHEET, JUDGING_COLUMNS, await judging_rows(session, org.id, scope)),
+        Sheet(INITIATIVES_SHEET, INITIATIVE_COLUMNS, [astuple(c) for c in figures.initiatives]),
+        Sheet(HONOURS_SHEET, HONOUR_COLUMNS, await honour_rows(session, org.id, scope)),
         Sheet(
             AUDIT_SHEET,
             AUDIT_COLUMNS,
@@ -451,4 +459,15 @@ async def judging_rows(session: AsyncSession, org_id: int, scope: Scope) -> list
         for title, name, dept, yes, no, base, outcome in sorted(
             rows, key=lambda r: (order.get(r[0], 99), sort_key(str(r[1])))
         )
+    ]
+
+
+async def honour_rows(session: AsyncSession, org_id: int, scope: Scope) -> list[tuple[Any, ...]]:
+    """The school year's honours list: who got which title, by which decision."""
+    rnd = await judging_round(session, org_id, scope)
+    if rnd is None:
+        return []
+    return [
+        (h.title, h.name, h.department, h.number, h.signed_on, h.signer)
+        for h in await year_honours(session, org_id, rnd.year)
     ]

@@ -51,10 +51,12 @@ def test_the_demo_plays_every_journey_and_exits_cleanly_issue17_item36(tmp_path:
         # The chair sets the school's place, then exports: files, not empty lines.
         "[Trần Thị Thu Hà ← bot] ✅ Đã lưu Địa danh",
         "[Trần Thị Thu Hà ← bot] 📎 bao-cao-nam-hoc-",
-        "Demo finished: 17 scenes",
+        "Demo finished: 18 scenes",
         # The judging round: the council checks in, votes, and the minutes come out.
         "[Trần Thị Thu Hà ← bot] (edited) 🏛 Phiên họp bình xét",
         "Kết quả biểu quyết: Lao động tiên tiến",
+        # An initiative is scored by two reviewers and recognised.
+        "[Vũ Thị Mai ← bot] 🎉 Sáng kiến “Trò chơi học tập trong giờ Toán lớp 1”",
     ):
         assert moment in out, f"the transcript lacks {moment!r}:\n{out[-3000:]}"
     assert "DEMO FAILED" not in done.stderr

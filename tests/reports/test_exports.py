@@ -77,6 +77,8 @@ async def test_the_workbook_has_typed_dates_frozen_headers_and_neutral_formulas(
         "Đăng ký danh hiệu",
         "Đề nghị khen thưởng",
         "Kết quả bình xét",
+        "Sáng kiến",
+        "Khen thưởng năm học",
         "Nhật ký quyết định",
     ]
     for sheet in book.worksheets:

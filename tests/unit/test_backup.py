@@ -29,7 +29,8 @@ def backup_cli(database_url: str, *args: str, cwd: Path) -> subprocess.Completed
         [sys.executable, "-m", "bot", "backup", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "DATABASE_URL": database_url},
+        # The kept files: this test's own store (storage/backup.py copies them beside the copy).
+        env={**os.environ, "DATABASE_URL": database_url, "FILES_DIR": str(cwd / "files")},
         cwd=cwd,
         timeout=60,
     )
@@ -71,7 +72,7 @@ async def test_a_backup_taken_while_a_write_is_in_flight_has_every_committed_row
         await engine.dispose()
     assert mode == "wal"
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(target)
+    assert done.stdout.splitlines()[0] == str(target)
     assert counts(target) == counts(school_db)
     assert counts(target)["people"] == 4
     with sqlite3.connect(target) as copy:
@@ -85,7 +86,7 @@ async def test_without_a_path_the_backup_goes_beside_the_database_with_the_time(
 ) -> None:
     done = await asyncio.to_thread(backup_cli, f"sqlite:///{school_db}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    written = Path(done.stdout.strip())
+    written = Path(done.stdout.splitlines()[0])
     assert written.parent == school_db.parent
     assert re.fullmatch(r"backup-\d{8}-\d{6}\.sqlite3", written.name)
     assert counts(written) == counts(school_db)

@@ -115,11 +115,47 @@ BUTTONS = {
     "gb": ("handlers.meetings", "on_absent"),
     "gi": ("handlers.meetings", "on_check_in"),
     "hv": ("handlers.heads", "on_review"),
+    # ---- achievements ----
+    "aw": ("handlers.achievements", "on_write"),
+    "ak": ("handlers.achievements", "on_keep"),
+    "ap": ("handlers.achievements", "on_preview"),
+    "ao": ("handlers.achievements", "on_open"),
+    "ar": ("handlers.achievements", "on_review"),
+    "ad": ("handlers.achievements", "on_document"),
+    "aq": ("handlers.achievements", "on_request"),
+    # ---- decisions ----
+    "et": ("handlers.decisions", "on_tick"),
+    "es": ("handlers.decisions", "on_save"),
     "hd": ("handlers.heads", "on_open"),
     "ht": ("handlers.heads", "on_tick"),
     "hc": ("handlers.heads", "on_tick"),
     "hk": ("handlers.heads", "on_confirm"),
     "hn": ("handlers.heads", "on_no_note"),
+    # ---- dossier ----
+    "yb": ("handlers.dossier", "on_build"),
+    "yo": ("handlers.dossier", "on_overview"),
+    "yv": ("handlers.dossier", "on_versions"),
+    "yc": ("handlers.dossier", "on_copy"),
+    # ---- initiatives and the review engine's score sheets ----
+    **dict.fromkeys(
+        ["qi", "qo", "qj", "qk", "qn", "qu", "qd", "qp", "qe", "qa", "qc", "qq", "qw"],
+        ("handlers.initiatives", "on_button"),
+    ),
+    **dict.fromkeys(["qh", "qs", "qm", "qr", "qx", "ql"], ("handlers.reviews", "on_sheet_button")),
+    # ---- publication ----
+    "kp": ("handlers.publication", "on_panel"),
+    "kx": ("handlers.publication", "on_publish"),
+    "kr": ("handlers.publication", "on_read"),
+    "ks": ("handlers.publication", "on_object"),
+    "kt": ("handlers.publication", "on_target"),
+    "kf": ("handlers.publication", "on_no_file"),
+    "kn": ("handlers.publication", "on_name"),
+    "ko": ("handlers.publication", "on_send"),
+    "ka": ("handlers.publication", "on_answer"),
+    "kg": ("handlers.publication", "on_assign"),
+    "kv": ("handlers.publication", "on_revote_open"),
+    "kb": ("handlers.publication", "on_revote_cast"),
+    "kc": ("handlers.publication", "on_revote_close"),
 }
 
 # command -> (handler module, handler function, the chats it is for)
@@ -146,7 +182,14 @@ COMMANDS = {
     "export": ("handlers.reports", "export_command", "ANY"),
     "stats": ("handlers.reports", "stats_command", "ANY"),
     "facts": ("handlers.facts", "facts_command", "PRIVATE"),
+    "achievements": ("handlers.achievements", "achievements_command", "PRIVATE"),
+    "decision": ("handlers.decisions", "decision_command", "PRIVATE"),
     "meeting": ("handlers.meetings", "meeting_command", "PRIVATE"),
+    "dossier": ("handlers.dossier", "dossier_command", "PRIVATE"),
+    "initiatives": ("handlers.initiatives", "initiatives_command", "PRIVATE"),
+    "sheets": ("handlers.reviews", "sheets_command", "PRIVATE"),
+    "publish": ("handlers.publication", "publish_command", "PRIVATE"),
+    "objection": ("handlers.publication", "objection_command", "PRIVATE"),
 }
 
 USER = User(1001, "Lan", False)
@@ -242,7 +285,9 @@ def test_other_messages_reach_their_handlers(app: Any) -> None:
     text = _message(app, PRIVATE, "Tôi muốn kể một việc tốt")
     assert _name(reached(app, Update(1, message=text)))[1] == "on_private_text"
     photo = _message(app, PRIVATE, photo=[PhotoSize("f", "u", 90, 90)])
-    assert _name(reached(app, Update(1, message=photo)))[1] == "on_media"
+    # A photo: an initiative's file first (initiatives.on_file passes anything else on
+    # to publication.on_file, an objection's attachment, which passes it on in turn).
+    assert _name(reached(app, Update(1, message=photo))) == ("handlers.initiatives", "on_file")
     card = _message(app, GROUP, "card")
     reply = _message(app, GROUP, "Cần ghi rõ ngày", reply_to_message=card)
     assert _name(reached(app, Update(1, message=reply)))[1] == "on_reason_text"

@@ -4,7 +4,7 @@ the school's staff; the import's one write."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from services.errors import Invalid, NotFound
-from services.judging.common import facts_by_person, open_round
+from services.judging.common import facts_by_person, open_round, recognised_initiatives
 from services.judging.rules import PersonFacts
 from services.naming import sort_key
 from storage.models import (
     Candidate,
+    Honour,
     Membership,
     MemberStatus,
     PersonYear,
@@ -34,17 +35,55 @@ async def facts_for(session: AsyncSession, org_id: int, year: int) -> dict[int, 
     start date not entered this year is the latest earlier year's."""
     rows = await facts_by_person(session, org_id, year)
     earlier = await earlier_starts(session, org_id, year)
+    # A recognised initiative this year counts as the hand-ticked one (the tick wins if both).
+    recognised = await recognised_initiatives(session, org_id, year)
     out = {
         person_id: PersonFacts(
             Rating(row.rating) if row.rating else None,
             row.started_on or earlier.get(person_id, (None, 0))[0],
             row.discipline,
-            row.initiative,
+            row.initiative or recognised.get(person_id),
         )
         for person_id, row in rows.items()
     }
     for person_id, (started, _) in earlier.items():
         out.setdefault(person_id, PersonFacts(started_on=started))
+    for person_id, title in recognised.items():
+        if person_id in out and not out[person_id].initiative:
+            out[person_id] = replace(out[person_id], initiative=title)
+        out.setdefault(person_id, PersonFacts(initiative=title))
+    for person_id, streaks in (await honour_streaks(session, org_id, year)).items():
+        if person_id in out:
+            out[person_id] = replace(out[person_id], streaks=streaks)
+    return out
+
+
+async def honour_streaks(
+    session: AsyncSession, org_id: int, year: int
+) -> dict[int, tuple[tuple[str, int], ...]]:
+    """Each person's titles granted in the school years right before `year`, with how many years
+    in a row ({person_id: ((title, years), ...)}), from the honours list."""
+    rows = await session.execute(
+        select(Honour.person_id, Honour.title, Honour.year).where(
+            Honour.org_id == org_id, Honour.year < year, Honour.person_id.is_not(None)
+        )
+    )
+    held: dict[int, dict[str, set[int]]] = {}
+    for person_id, title, held_year in rows.all():
+        if person_id is None:
+            continue
+        held.setdefault(person_id, {}).setdefault(title, set()).add(held_year)
+    out: dict[int, tuple[tuple[str, int], ...]] = {}
+    for person_id, titles in held.items():
+        streaks = []
+        for title, years in sorted(titles.items()):
+            count = 0
+            while year - 1 - count in years:
+                count += 1
+            if count:
+                streaks.append((title, count))
+        if streaks:
+            out[person_id] = tuple(streaks)
     return out
 
 
