@@ -128,7 +128,40 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             kept.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    items[:] = _waiting_among_busy(kept)
+
+
+# Tests that mostly wait (Telegram's pace: a message a second per chat, 20 a minute per group)
+# use a quarter of a core; the others use a whole one.
+WAITING = ("tests/e2e/", "tests/emulator/")
+
+
+def _waiting_among_busy(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The waiting test modules spread among the busy ones, each module's tests kept together
+    and in their order.
+
+    In path order all the end-to-end tests came first: the workers all waited at once (a core
+    idle), then all computed at once (four workers on two cores, each test twice as slow).
+    Mixed, each worker alternates, and the cores stay busy throughout. The waiting modules run a
+    little ahead, so the run ends on short tests that even out the workers' finishing times."""
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    waiting = [m for path, m in modules.items() if path.startswith(WAITING)]
+    busy = [m for path, m in modules.items() if not path.startswith(WAITING)]
+    total_waiting, total_busy = sum(map(len, waiting)), sum(map(len, busy))
+    ordered: list[pytest.Item] = []
+    done_waiting = done_busy = 0
+    while waiting or busy:
+        ahead = done_waiting * total_busy <= 1.25 * done_busy * total_waiting
+        if waiting and (ahead or not busy):
+            module = waiting.pop(0)
+            done_waiting += len(module)
+        else:
+            module = busy.pop(0)
+            done_busy += len(module)
+        ordered.extend(module)
+    return ordered
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
