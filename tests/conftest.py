@@ -10,14 +10,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import CodeType
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -35,42 +31,6 @@ from ui.texts import Texts
 # these properties are about (the first example also pays for caches and imports).
 hypothesis_settings.register_profile("thidua", deadline=None)
 hypothesis_settings.load_profile("thidua")
-
-
-class _SharedBytecode(BytecodeCache):
-    """Compiled templates shared by every `Texts` in this test process.
-
-    Each test, and each bot a test starts, builds its own `Texts`, whose Jinja environment
-    compiled the same template files again: ~50 ms of CPU a file, ~0.3 s an end-to-end test.
-    Jinja keys a template's code by its name and checks it against a checksum of the source, so
-    an edited template is compiled again; the filters (the school's time zone) are looked up
-    when rendering, not compiled in."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, tuple[str, CodeType]] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        """Fill the bucket with the code compiled from the same source earlier, if any."""
-        kept = self._code.get(bucket.key)
-        if kept is not None and kept[0] == bucket.checksum:
-            bucket.code = kept[1]
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        """Keep the code just compiled (code objects are immutable: sharing them is safe)."""
-        if bucket.code is not None:
-            self._code[bucket.key] = (bucket.checksum, bucket.code)
-
-
-_BYTECODE = _SharedBytecode()
-_texts_init = Texts.__init__
-
-
-def _texts_init_sharing_bytecode(self: Texts, *args: Any, **kwargs: Any) -> None:
-    _texts_init(self, *args, **kwargs)
-    self.env.bytecode_cache = _BYTECODE
-
-
-Texts.__init__ = _texts_init_sharing_bytecode  # type: ignore[method-assign]
 
 
 PG_URL = os.environ.get("TEST_DATABASE_URL_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
