@@ -21,12 +21,14 @@ from services.reviews.entries import entry_of
 from services.reviews.rubric import Criterion, check_mark
 from services.reviews.scoring import (
     SheetLine,
+    assign,
     clear_mark,
     next_criterion,
     put_comment,
     put_mark,
     send_sheet,
     sheet_of,
+    suggestions,
     visible_sheets,
 )
 from storage.models import (
@@ -252,10 +254,33 @@ class Reviews(UseCases):
                 EntryStatus.NEEDS_THIRD,
             ):
                 await self._tell_jury_chair(session, call, entry, now)
+            elif call.kind == CallKind.CONTEST and entry.status == EntryStatus.NEEDS_THIRD:
+                # A contest's judges read anonymised entries and its leaders only close rounds:
+                # the third sheet goes at once to the least loaded judge free of the entry.
+                await self._third_judge(session, call, entry, now)
             view = await _view(session, call, sheet, who.person.id)
             status = str(entry.status)
             await session.commit()
         return Sent(view, status)
+
+    async def _third_judge(
+        self, session: AsyncSession, call: ReviewCall, entry: ReviewEntry, now: datetime
+    ) -> None:
+        free = await suggestions(session, call, entry, count=1)
+        if not free:
+            return  # every judge is on the entry already (or wrote it): the mean of those sent
+        row = await assign(
+            session, call=call, entry=entry, reviewer_id=free[0].person_id, by=call.created_by,
+            now=now,
+        )  # fmt: skip
+        judge = await session.get_one(Person, row.reviewer_id)
+        outbox.enqueue_message(
+            session,
+            chat_id=judge.tg_user_id,
+            now=now,
+            ref=f"review:{entry.id}:third",
+            text=self.texts.render(judge.locale, "reviews.third_notice", code=entry.code),
+        )
 
     async def _tell_jury_chair(
         self, session: AsyncSession, call: ReviewCall, entry: ReviewEntry, now: datetime

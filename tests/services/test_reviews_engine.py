@@ -368,3 +368,28 @@ async def test_a_two_round_call_moves_the_kept_entries_to_the_final_round_anonym
         assert again.stage == CHUNG_KHAO
         with pytest.raises(AlreadyDone):
             await scoring.advance(s, call=call, keep=[], by=1, now=now)
+
+
+async def test_in_a_contest_a_wide_gap_gives_the_entry_to_a_third_judge_at_once(
+    sessions: SessionFactory, texts: Texts, world: World, now: datetime
+) -> None:
+    async with sessions() as s:
+        call = await calls.call_of(s, world.org_id, world.call_id)
+        call.kind = CallKind.CONTEST  # no jury chair confirms; the leaders only close rounds
+        call.same_department_ok = True
+        await s.commit()
+    reviews = Reviews(make_env(sessions, texts, [now]))
+    first = await _assign(sessions, world, world.entry_id, R2, now)
+    second = await _assign(sessions, world, world.entry_id, R3, now)
+    await _score(reviews, R2, first, [9, 9, 9, 9], "-")
+    assert await _score(reviews, R3, second, [5, 5, 5, 5], "") == "reviewing"
+    async with sessions() as s:
+        notice = await s.scalar(select(OutboxMessage).where(REVIEW_NOTICE))
+        assert notice is not None and notice.chat_id not in (R2, R3, TEACHER)
+        assert "cần thêm một người chấm" in notice.payload["text"]
+        third_tg = notice.chat_id
+    listed = await reviews.my_sheets(tg_user_id=third_tg)
+    assert [item.third for item in listed] == [True]
+    assert await _score(reviews, third_tg, listed[0].id, [7, 7, 7, 7], "") == "scored"
+    async with sessions() as s:
+        assert (await s.get_one(ReviewEntry, world.entry_id)).total == 70
