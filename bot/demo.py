@@ -766,8 +766,13 @@ async def an_initiative_is_recognised(demo: Demo) -> None:
     await vice.taps(panel, "SK-")
     card = await vice.sees_edit(panel, "Điểm trung bình")
     await vice.taps(card, "✅ Xác nhận công nhận")
-    await vice.sees_edit(card, "được công nhận")
+    card = await vice.sees_edit(card, "được công nhận")
     await teacher.sees("đã được công nhận")
+    # The draft decision recognising it, for the principal to sign (saved by `demo --out`).
+    await vice.taps(card, "‹ Quay lại")
+    panel = await vice.sees_edit(card, "SK-")
+    await vice.taps(panel, "📄 Dự thảo quyết định công nhận")
+    await vice.sees("Dự thảo quyết định công nhận 1 sáng kiến")
 
 
 async def a_stranger_without_a_link(demo: Demo) -> None:
