@@ -13,15 +13,16 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from telegram import Bot
 from telegram.error import BadRequest
 
 from services import proposals, stories
 from storage.db import SessionFactory
-from storage.models import NomineeKind
+from storage.models import NomineeKind, OutboxMessage, OutboxStatus
 from tests import buttons as samples
 from tests.e2e.conftest import RunningBot
-from tests.e2e.helpers import Council, plant
+from tests.e2e.helpers import Council, plant, wait_for
 from tests.factories import COUNCIL, TEACHER, join, membership_of
 from tests.snapshots import DELIVERY, changes, snapshot
 from tgemu import EmuClient, Emulator, Msg, User
@@ -146,6 +147,13 @@ async def test_council_buttons_planted_in_a_private_chat_are_refused_to_those_wi
     )
     teacher = await membership_of(sessions, TEACHER)
     assert teacher is not None
+
+    async def notices_delivered() -> bool:  # the join request's notice to the leaders, first
+        async with sessions() as s:
+            pending = OutboxMessage.status == OutboxStatus.PENDING
+            return not await s.scalar(select(func.count()).where(pending))
+
+    await wait_for(notices_delivered, timeout=30)
     # Written out as the bot writes them (the same data every version of the bot produced).
     buttons = {
         "story: approve": f"v1:sd:{pending}:approve",
