@@ -25,6 +25,7 @@ from handlers import (
     dialogue,
     dossier,
     facts,
+    files,
     heads,
     initiatives,
     join,
@@ -395,24 +396,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Private chats: everything that is not a command.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, dialogue.on_private_text),
         MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
-        # ---- contest ----
-        # A file: a contest entry while its author writes one, else contest.on_file hands it to
-        # initiatives.on_file (which hands on what is not its own).
-        MessageHandler(PRIVATE & filters.Document.ALL, contest.on_file),
-        # ---- initiatives ----
-        # A file or photo: an initiative's write-up while its author sends it, else it goes on
-        # to publication.on_file (and from there to facts.on_document or broadcast.on_media).
-        MessageHandler(PRIVATE & (filters.Document.ALL | filters.PHOTO), initiatives.on_file),
-        # ---- publication ----
-        # A photo or file: an objection's attachment when one is awaited, else publication.on_file
-        # hands it to facts.on_document (files) or broadcast.on_media (photos).
-        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), publication.on_file),
-        # A file: the filled facts sheet when the bot waits for it (or a leader's .xlsx with the
-        # sheet's header), else facts.on_document hands it to broadcast.on_media.
-        MessageHandler(PRIVATE & filters.Document.ALL, facts.on_document),
-        # A photo or file: an announcement's attachment, else on_media hands it to the story
-        # handlers (stories.on_photo, stories.on_media) itself.
-        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), broadcast.on_media),
+        # A photo or file: the step of the dialogue waiting for it (a contest entry, an
+        # initiative's write-up, an objection's attachment), else the facts sheet, an
+        # announcement's attachment, a story's photo (handlers/files.py).
+        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), files.on_file),
         # Files, stickers, voice...: a hint for the step of a story being written, else the
         # polite refusal of common.unsupported.
         MessageHandler(PRIVATE & MEDIA, stories.on_media),

@@ -8,7 +8,6 @@ import io
 
 from telegram import Update
 
-from handlers import publication
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.files import TELEGRAM_DOWNLOAD_LIMIT
@@ -292,14 +291,11 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 @refusals
 async def on_file(update: Update, context: BotContext) -> None:
-    """A document or photo: the write-up (or a photo) of the initiative being sent, else what
-    the other handlers make of it."""
+    """A document or photo while an initiative's files are being sent: the write-up, or a photo
+    (handlers/files.py routes it here)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     cases = context.services.initiatives
-    if not await cases.waiting_file(tg_user_id=user.id):
-        await _pass_on(update, context)
-        return
     if message.document is not None:
         doc = message.document
         received = await cases.receive_file(
@@ -333,12 +329,6 @@ async def on_file(update: Update, context: BotContext) -> None:
         x=received,
         buttons=[[(label, InitiativesSubmitDone(received.entry.id).pack())]],
     )
-
-
-async def _pass_on(update: Update, context: BotContext) -> None:
-    """Not for an initiative: an objection's attachment, the facts sheet, an announcement's
-    attachment, a story's photo (publication.on_file hands it on in that order)."""
-    await publication.on_file(update, context)
 
 
 @refusals

@@ -8,7 +8,6 @@ from telegram import Document, Message, PhotoSize, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from handlers import broadcast, facts
 from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
 from runtime.context import BotContext
 from services.judging.publication import (
@@ -226,8 +225,7 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 @refusals
 async def on_file(update: Update, context: BotContext) -> None:
-    """A photo or file: the objection's attachment when one is awaited, else on to the facts
-    sheet, the announcement and the story handlers."""
+    """A photo or file while an objection is being filed: its attachment (handlers/files.py)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     media: PhotoSize | Document
@@ -247,12 +245,8 @@ async def on_file(update: Update, context: BotContext) -> None:
         mime=mime,
         size=media.file_size,
     )
-    if step is None:
-        await (facts.on_document if message.document is not None else broadcast.on_media)(
-            update, context
-        )
-        return
-    await _show_step(update, context, step, edit=False)
+    if step is not None:  # None: the objection was sent or cancelled a moment ago
+        await _show_step(update, context, step, edit=False)
 
 
 @refusals

@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from handlers import initiatives
 from handlers.base import edit_or_say, refusals, say
 from handlers.contest.card import labeller
 from runtime.context import BotContext
@@ -96,14 +95,10 @@ async def on_send(update: Update, context: BotContext) -> None:
 
 @refusals
 async def on_file(update: Update, context: BotContext) -> None:
-    """A document: the entry being written, else what the initiatives (and then the other
-    handlers) make of it."""
+    """A document while a contest entry is being written: the entry (handlers/files.py routes it
+    here)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.document is not None
-    where = await context.services.conversations.where(user.id)
-    if where.kind is None or where.kind.value != "contest_entry":
-        await initiatives.on_file(update, context)
-        return
     doc = message.document
     with contextlib.suppress(TelegramError):  # "typing…" while the file is read
         await context.bot.send_chat_action(user.id, ChatAction.TYPING)
@@ -115,7 +110,5 @@ async def on_file(update: Update, context: BotContext) -> None:
         mime=doc.mime_type or "",
         size=doc.file_size,
     )
-    if d is None:
-        await initiatives.on_file(update, context)
-        return
-    await _entry(update, context, d)
+    if d is not None:  # None: the entry was sent or cancelled a moment ago
+        await _entry(update, context, d)

@@ -90,15 +90,6 @@ class Authoring(UseCases):
             entry = await entries.entry_of(session, who.org_id, entry.id)
             return await entry_line(session, entry)
 
-    async def waiting_file(self, *, tg_user_id: int) -> bool:
-        """The author is sending an initiative's files (a file sent now is for it)."""
-        async with self.env.sessions() as session:
-            try:
-                await SUBMIT.load(session, tg_user_id)
-            except NoDraft:
-                return False
-        return True
-
     async def receive_file(
         self,
         *,

@@ -303,9 +303,8 @@ def test_other_messages_reach_their_handlers(app: Any) -> None:
     text = _message(app, PRIVATE, "Tôi muốn kể một việc tốt")
     assert _name(reached(app, Update(1, message=text)))[1] == "on_private_text"
     photo = _message(app, PRIVATE, photo=[PhotoSize("f", "u", 90, 90)])
-    # A photo: an initiative's file first (initiatives.on_file passes anything else on
-    # to publication.on_file, an objection's attachment, which passes it on in turn).
-    assert _name(reached(app, Update(1, message=photo))) == ("handlers.initiatives", "on_file")
+    # A photo: to the dialogue waiting for it, looked up once (handlers/files.py).
+    assert _name(reached(app, Update(1, message=photo))) == ("handlers.files", "on_file")
     card = _message(app, GROUP, "card")
     reply = _message(app, GROUP, "Cần ghi rõ ngày", reply_to_message=card)
     assert _name(reached(app, Update(1, message=reply)))[1] == "on_reason_text"
