@@ -262,8 +262,3 @@ def zip_name(level: str, day: date, version: int) -> str:
     return (
         f"ho-so-de-nghi-khen-thuong-{ascii_slug(level) or 'cap-tren'}-{day:%Y-%m-%d}-v{version}.zip"
     )
-
-
-def evidence_name(nominee: str, story_id: int, position: int, ext: str) -> str:
-    """'nguyen-thi-lan/cau-chuyen-12-anh-1.jpg' (inside the evidence folder)."""
-    return f"{ascii_slug(nominee) or 'nguoi'}/cau-chuyen-{story_id}-anh-{position}.{ext}"

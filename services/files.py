@@ -8,6 +8,8 @@ then the download), keeps the bytes in the file store (storage/files.py) and rec
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,7 +66,7 @@ async def keep_bytes(
     session: AsyncSession, env: Env, *, data: bytes, name: str | None, mime: str | None
 ) -> StoredFile:
     """Keep bytes the bot made or received; the row (flushed, not committed)."""
-    sha256 = env.files.put(data)
+    sha256 = await asyncio.to_thread(env.files.put, data)  # hashing and fsync: off the loop
     row = StoredFile(sha256=sha256, size=len(data), name=name, mime=mime, created_at=env.clock())
     session.add(row)
     await session.flush()
@@ -100,7 +102,7 @@ async def keep_telegram_file(
     data = await env.fetcher(file_id)
     if len(data) > TELEGRAM_DOWNLOAD_LIMIT:
         raise FileTooLarge(len(data))
-    sha256 = env.files.put(data)
+    sha256 = await asyncio.to_thread(env.files.put, data)  # hashing and fsync: off the loop
     row = StoredFile(
         sha256=sha256,
         size=len(data),

@@ -208,7 +208,22 @@ class Dossiers(UseCases):
     ) -> Built:
         """The chair's dossier for one deciding level (`level`: its slug): the evidence
         downloaded, the ZIP built and kept as a new version; the newest version when nothing
-        changed since. Refused while a blocker source says so."""
+        changed since. Refused while a blocker source says so, and while the same dossier is
+        being built (a second press is refused before any work)."""
+        key = (round_id, level)
+        if key in self._building:
+            raise AlreadyDone("dossier.building")
+        self._building.add(key)
+        try:
+            return await self._build(
+                tg_user_id=tg_user_id, round_id=round_id, level=level, progress=progress
+            )
+        finally:
+            self._building.discard(key)
+
+    async def _build(
+        self, *, tg_user_id: int, round_id: int, level: str, progress: Progress | None
+    ) -> Built:
         today = self.today()
         async with self.env.sessions() as session:
             who = await _chair(session, tg_user_id)
@@ -237,55 +252,48 @@ class Dossiers(UseCases):
             )
             photos = await photos_of(session, self.env, judging, content.person_ids)
             person_id = who.person.id if who.person else None
-        key = (judging.id, chosen)
-        if key in self._building:
-            raise AlreadyDone("dossier.building")
-        self._building.add(key)
-        try:
-            photos = await fetch_missing(
-                self.env,
-                photos,
-                self.now(),
-                None if progress is None else lambda d, t: progress("photos", d, t),
-            )
-            inputs = fingerprint(content, photos)
-            async with self.env.sessions() as session:
-                same = await self._same(session, judging.id, chosen, inputs)
-                number = 1 + (
-                    await session.scalar(
-                        select(func.coalesce(func.max(DossierVersion.version), 0)).where(
-                            DossierVersion.round_id == judging.id, DossierVersion.level == chosen
-                        )
+        photos = await fetch_missing(
+            self.env,
+            photos,
+            self.now(),
+            None if progress is None else lambda d, t: progress("photos", d, t),
+        )
+        inputs = fingerprint(content, photos)
+        async with self.env.sessions() as session:
+            same = await self._same(session, judging.id, chosen, inputs)
+            number = 1 + (
+                await session.scalar(
+                    select(func.coalesce(func.max(DossierVersion.version), 0)).where(
+                        DossierVersion.round_id == judging.id, DossierVersion.level == chosen
                     )
-                    or 0
                 )
-            if same is not None:
-                return self._built(judging.id, content.header.addressee, same, photos, new=False)
-            if progress is not None:
-                await progress("zip", 0, len(photos))
-            made = await self._zip(content, photos, number)
-            async with self.env.sessions() as session:
-                row = await self._keep(session, judging, chosen, number, today, made, inputs)
-                row.created_by = person_id
-                row.nominees = len(content.nominees)
-                await audit.record(
-                    session,
-                    org_id=judging.org_id,
-                    actor_id=person_id,
-                    action="dossier.build",
-                    target=f"round:{judging.id}",
-                    now=self.now(),
-                    level=chosen,
-                    version=number,
-                    sha256=made.sha256,
-                )
-                try:
-                    await session.commit()
-                except IntegrityError:
-                    raise AlreadyDone("dossier.building") from None
-                return self._built(judging.id, content.header.addressee, row, photos, new=True)
-        finally:
-            self._building.discard(key)
+                or 0
+            )
+        if same is not None:
+            return self._built(judging.id, content.header.addressee, same, photos, new=False)
+        if progress is not None:
+            await progress("zip", 0, len(photos))
+        made = await self._zip(content, photos, number)
+        async with self.env.sessions() as session:
+            row = await self._keep(session, judging, chosen, number, today, made, inputs)
+            row.created_by = person_id
+            row.nominees = len(content.nominees)
+            await audit.record(
+                session,
+                org_id=judging.org_id,
+                actor_id=person_id,
+                action="dossier.build",
+                target=f"round:{judging.id}",
+                now=self.now(),
+                level=chosen,
+                version=number,
+                sha256=made.sha256,
+            )
+            try:
+                await session.commit()
+            except IntegrityError:
+                raise AlreadyDone("dossier.building") from None
+            return self._built(judging.id, content.header.addressee, row, photos, new=True)
 
     async def versions(self, *, tg_user_id: int, round_id: int) -> list[VersionLine]:
         """Every kept version of the round's dossiers, newest first (the chair)."""

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 
 @dataclass(frozen=True)
 class DossierPart:
@@ -24,9 +22,9 @@ class DossierPart:
     section: str = ""  # the heading it is listed under in the table of contents
 
 
-# A room's parts for a round, and what stops the dossier (reasons, already in the user's words
-# is not needed: plain keys the dossier room renders; see DossierBlocker).
-PartSource = Callable[[AsyncSession, int], Awaitable[list[DossierPart]]]
+# A room's parts for a round: called with (session, round_id) and, by keyword, those it declares
+# among `now`, `tz`, `files` and `titles` (services/dossier/content.py, _call).
+PartSource = Callable[..., Awaitable[list[DossierPart]]]
 
 
 @dataclass(frozen=True)
@@ -37,4 +35,4 @@ class DossierBlocker:
     args: dict[str, object]
 
 
-BlockerSource = Callable[[AsyncSession, int], Awaitable[list[DossierBlocker]]]
+BlockerSource = Callable[..., Awaitable[list[DossierBlocker]]]  # called like a PartSource

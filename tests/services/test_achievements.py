@@ -379,7 +379,7 @@ async def test_the_dossier_gets_each_confirmed_report_and_is_blocked_by_the_othe
 ) -> None:
     async with sessions() as s:
         blockers = await dossier_blockers(s, world.round_id)
-        assert await dossier_parts(s, world.round_id) == []
+        assert await dossier_parts(s, world.round_id, tz=texts.tz) == []
     # The collective title is named by its department.
     assert {b.args["name"] for b in blockers} == {
         "Nguyễn Thị Hằng",
@@ -396,7 +396,7 @@ async def test_the_dossier_gets_each_confirmed_report_and_is_blocked_by_the_othe
         assert len(await dossier_blockers(s, world.round_id)) == 4  # submitted is not confirmed
     await uc.confirm(tg_user_id=HEAD1, report_id=rid)
     async with sessions() as s:
-        [part] = await dossier_parts(s, world.round_id)
+        [part] = await dossier_parts(s, world.round_id, tz=texts.tz)
         left = await dossier_blockers(s, world.round_id)
     assert len(left) == 3 and "Vũ Thị Mai" not in [b.args["name"] for b in left]
     assert part.path == "05-bao-cao-thanh-tich/01-bao-cao-thanh-tich-vu-thi-mai.docx"

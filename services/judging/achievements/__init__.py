@@ -21,7 +21,6 @@ from services.judging.achievements.common import (
     DRAFT,
     LIMITS,
     NOTE,
-    OPEN,
     OPTIONAL,
     STEPS,
     FormStep,
@@ -385,8 +384,3 @@ class Achievements(UseCases):
 def _next(step: str) -> str:
     at = STEPS.index(step)
     return STEPS[at + 1] if at + 1 < len(STEPS) else "preview"
-
-
-def still_open(status: str) -> bool:
-    """The writer still has the pen."""
-    return status in {str(s) for s in OPEN}

@@ -25,8 +25,6 @@ from storage.models import (
 
 SECTION = "Báo cáo thành tích"
 FOLDER = "05-bao-cao-thanh-tich"
-# Reports are documents of the school: the dates they carry are the school's (Việt Nam).
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 async def _needed(
@@ -64,7 +62,11 @@ async def _reports(session: AsyncSession, round_id: int) -> dict[int, Achievemen
 
 
 async def dossier_parts(
-    session: AsyncSession, round_id: int, *, titles: Collection[str] | None = None
+    session: AsyncSession,
+    round_id: int,
+    *,
+    tz: ZoneInfo,
+    titles: Collection[str] | None = None,
 ) -> list[DossierPart]:
     """One DOCX per confirmed report of a candidate still passed, in the title's order."""
     reports = await _reports(session, round_id)
@@ -73,7 +75,7 @@ async def dossier_parts(
         report = reports.get(candidate.id)
         if report is None or report.status != ReportStatus.CONFIRMED:
             continue
-        filename, data = await document_of(session, report, TZ)
+        filename, data = await document_of(session, report, tz)  # the school's zone
         parts.append(
             DossierPart(
                 path=f"{FOLDER}/{len(parts) + 1:02d}-{filename}",

@@ -340,15 +340,3 @@ class Decisions(UseCases):
                 ref=f"decision:{rnd.id}",
             )
         return len(people)
-
-    async def honours(self, *, tg_user_id: int) -> list[HonourRow]:
-        """The latest closed round's honours list, for a council member."""
-        async with self.env.reading() as session:
-            who = await require_role(
-                session,
-                tg_user_id,
-                {Role.CHAIR, Role.VICE_CHAIR, Role.COUNCIL},
-                refusal="decisions.council_only",
-            )
-            rnd = await _final_round(session, who.org_id)
-            return await year_honours(session, who.org_id, rnd.year)

@@ -220,15 +220,6 @@ class Filing(UseCases):
             await FILING.save(session, tg_user_id, "preview", data, self.now())
             return _step("preview", data)
 
-    async def objection_step(self, *, tg_user_id: int) -> Step | None:
-        """Where the member's objection draft is (None: no draft), to show its prompt again."""
-        async with self.env.sessions() as session:
-            try:
-                convo = await FILING.load(session, tg_user_id)
-            except NoDraft:
-                return None
-            return _step(convo.step, dict(convo.data))
-
     async def discard_objection(self, *, tg_user_id: int) -> bool:
         """Throw the draft away."""
         async with self.env.sessions() as session:
