@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from runtime.context import BotContext
 from services.errors import ServiceError
@@ -39,6 +39,33 @@ def remember_locale(context: BotContext, locale: str) -> None:
     """Update the per-process cache after /lang (the database holds the truth)."""
     if context.user_data is not None:
         context.user_data["locale"] = locale
+
+
+async def say_private(
+    update: Update,
+    context: BotContext,
+    key: str,
+    /,
+    *,
+    buttons: Buttons | None = None,
+    **values: Any,
+) -> Message | None:
+    """Tell the presser in their private chat (a press in a group answers there); where the bot
+    cannot write to them privately yet, ask them, where they pressed, to open the private chat."""
+    user = update.effective_user
+    assert user is not None
+    text = context.deps.texts.render(await user_locale(context, update), key, **values)
+    try:
+        return await context.bot.send_message(
+            user.id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard([[list(b) for b in row] for row in buttons]) if buttons else None,
+        )
+    except Forbidden:
+        log.info("user %s has not opened a private chat with the bot", user.id)
+        await say(update, context, "common.open_private")
+        return None
 
 
 async def say(

@@ -180,7 +180,7 @@ async def _build(update: Update, context: BotContext) -> None:
         await progress.finish(refusal.key, **refusal.values)
         return
     except Forbidden:
-        await say(update, context, "dossier.open_private")
+        await say(update, context, "common.open_private")
         return
     await progress.answer()
     rebuild = [
@@ -194,7 +194,7 @@ async def _build(update: Update, context: BotContext) -> None:
     try:
         parts = await _send(context, user.id, locale, built)
     except Forbidden:
-        await say(update, context, "dossier.open_private")
+        await say(update, context, "common.open_private")
         return
     await progress.finish("dossier.done", rebuild, built=built, parts=parts)
 
@@ -233,4 +233,4 @@ async def on_copy(update: Update, context: BotContext) -> None:
     try:
         await _send(context, user.id, locale, built)
     except Forbidden:
-        await say(update, context, "dossier.open_private")
+        await say(update, context, "common.open_private")

@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import Forbidden
 
-from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
+from handlers.base import Buttons, edit_or_say, refusals, say, say_private, user_locale
 from runtime.context import BotContext
 from services.judging.minutes import minutes_buttons
 from ui.buttons.minutes import MinutesDocument, MinutesFinalize, MinutesRemark, MinutesVersions
@@ -26,31 +26,6 @@ VERSIONS_SHOWN = 8  # buttons for the newest versions; older ones stay listed in
 
 def _markup(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     return keyboard([[list(b) for b in row] for row in buttons]) if buttons else None
-
-
-async def _private(
-    update: Update,
-    context: BotContext,
-    key: str,
-    /,
-    *,
-    buttons: Buttons | None = None,
-    **values: object,
-) -> Message | None:
-    """Tell the presser in their private chat; in a group where the bot cannot write to them
-    privately yet, ask them (in the group) to open the private chat first."""
-    user = update.effective_user
-    assert user is not None
-    locale = await user_locale(context, update)
-    text = context.deps.texts.render(locale, key, **values)
-    try:
-        return await context.bot.send_message(
-            user.id, text, parse_mode=ParseMode.HTML, reply_markup=_markup(buttons)
-        )
-    except Forbidden:
-        log.info("minutes: user %s has not opened a private chat with the bot", user.id)
-        await say(update, context, "minutes.open_private")
-        return None
 
 
 async def _answer(update: Update, context: BotContext) -> None:
@@ -103,9 +78,9 @@ async def on_document(update: Update, context: BotContext) -> None:
                 parse_mode=ParseMode.HTML,
             )
     except Forbidden:
-        await say(update, context, "minutes.open_private")
+        await say(update, context, "common.open_private")
         return
-    await _private(
+    await say_private(
         update,
         context,
         "minutes.sent",
@@ -138,7 +113,7 @@ async def on_versions(update: Update, context: BotContext) -> None:
         for v in lines
         if v.kind == "minutes"
     ][:VERSIONS_SHOWN]
-    await _private(update, context, "minutes.versions", buttons=buttons, lines=lines)
+    await say_private(update, context, "minutes.versions", buttons=buttons, lines=lines)
 
 
 @refusals
@@ -151,7 +126,7 @@ async def on_remark(update: Update, context: BotContext) -> None:
         tg_user_id=query.from_user.id, meeting_id=pressed.meeting_id
     )
     await _answer(update, context)
-    await _private(update, context, "minutes.ask_remark", version=prompt.version)
+    await say_private(update, context, "minutes.ask_remark", version=prompt.version)
 
 
 @refusals
@@ -191,7 +166,7 @@ async def on_finalize(update: Update, context: BotContext) -> None:
                 ),
             ]
         ]
-        await _private(
+        await say_private(
             update, context, "minutes.confirm_final", buttons=buttons, version=ready.version
         )
         return

@@ -5,10 +5,9 @@ người trả lời" and "Bỏ phiếu lại" on the council's card, and the re
 from __future__ import annotations
 
 from telegram import Document, Message, PhotoSize, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from handlers.base import Buttons, edit_or_say, refusals, say, user_locale
+from handlers.base import Buttons, edit_or_say, refusals, say, say_private, user_locale
 from runtime.context import BotContext
 from services.judging.publication import (
     Panel,
@@ -291,21 +290,6 @@ async def on_send(update: Update, context: BotContext) -> None:
 # ------------------------------------------------------------------------ answering, re-voting
 
 
-async def _private(
-    update: Update, context: BotContext, key: str, buttons: Buttons | None = None, **values: object
-) -> None:
-    """A message in the presser's private chat (a press in the council group answers there)."""
-    user = update.effective_user
-    assert user is not None
-    text = context.deps.texts.render(await user_locale(context, update), key, **values)
-    await context.bot.send_message(
-        user.id,
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboard([[list(b) for b in row] for row in buttons]) if buttons else None,
-    )
-
-
 def _in_private(update: Update) -> bool:
     chat, user = update.effective_chat, update.effective_user
     return chat is not None and user is not None and chat.id == user.id
@@ -325,7 +309,7 @@ async def on_answer(update: Update, context: BotContext) -> None:
         if _in_private(update)
         else await _label(update, context, "publication.answer_in_private")
     )
-    await _private(update, context, "publication.answer_prompt", card=card)
+    await say_private(update, context, "publication.answer_prompt", card=card)
 
 
 @refusals
@@ -351,7 +335,7 @@ async def on_assign(update: Update, context: BotContext) -> None:
         rows = [
             [(name, ObjAssign(pressed.objection_id, pid).pack())] for pid, name in choices.members
         ]
-        await _private(update, context, "publication.assign_pick", buttons=rows, choices=choices)
+        await say_private(update, context, "publication.assign_pick", buttons=rows, choices=choices)
         return
     card = await context.services.publication.assign(
         tg_user_id=query.from_user.id,
@@ -368,7 +352,7 @@ async def _show_progress(update: Update, context: BotContext, v: RevoteView, *, 
     if edit:
         await edit_or_say(update, context, "publication.revote_sheet", v=v, buttons=buttons)
     else:
-        await _private(update, context, "publication.revote_sheet", buttons=buttons, v=v)
+        await say_private(update, context, "publication.revote_sheet", buttons=buttons, v=v)
 
 
 @refusals
