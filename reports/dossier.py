@@ -21,7 +21,7 @@ from docxtpl import DocxTemplate
 from reports.columns import ascii_slug
 from reports.minutes import day_text
 from reports.periods import place_and_date
-from reports.safe import FORMULA_STARTS
+from reports.safe import is_risky
 
 TEMPLATES = Path(__file__).parent / "templates"
 TO_TRINH = TEMPLATES / "to_trinh.docx"
@@ -170,11 +170,6 @@ def list_docx(h: Header, nominees: list[Nominee]) -> bytes:
     return _render(LIST, context, h, f"Danh sách đề nghị khen thưởng năm học {h.school_year}")
 
 
-def _cell(text: str) -> str:
-    # Typed by people: never let a spreadsheet read a name as a formula.
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def list_xlsx(h: Header, nominees: list[Nominee]) -> bytes:
     """The same list as a workbook (the level often merges the schools' lists)."""
     out = io.BytesIO()
@@ -183,6 +178,11 @@ def list_xlsx(h: Header, nominees: list[Nominee]) -> bytes:
     bold = book.add_format({"bold": True, "font_size": 13})
     head = book.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True})
     cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    # Typed by people: a name a spreadsheet would read as a formula is kept as text by Excel's
+    # own quote prefix (invisible), never by an apostrophe in the name.
+    quoted = book.add_format(
+        {"border": 1, "text_wrap": True, "valign": "top", "quote_prefix": True}
+    )
     sheet.write_string(0, 0, f"{h.school}: danh sách đề nghị công nhận danh hiệu thi đua", bold)
     sheet.write_string(1, 0, f"Năm học {h.school_year}; gửi {h.addressee}")
     headers = ("STT", "Họ và tên", "Chức vụ", "Tổ chuyên môn", "Danh hiệu đề nghị")
@@ -192,7 +192,7 @@ def list_xlsx(h: Header, nominees: list[Nominee]) -> bytes:
     for row, n in enumerate(nominees, start=4):
         sheet.write_number(row, 0, row - 3, cell)
         for col, text in enumerate((n.name, n.position, n.department, n.title), start=1):
-            sheet.write_string(row, col, _cell(text), cell)
+            sheet.write_string(row, col, text, quoted if is_risky(text) else cell)
     sheet.freeze_panes(4, 0)
     sheet.repeat_rows(3)
     sheet.set_landscape()
