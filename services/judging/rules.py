@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -55,6 +55,15 @@ class PersonFacts:
     def consecutive(self, title: str) -> int:
         """School years in a row, up to the year before, this person was granted `title`."""
         return dict(self.streaks).get(title, 0)
+
+
+def years_in_a_row(years: Collection[int], until_year: int) -> int:
+    """How many school years (by their first calendar year) in a row, ending with `until_year`,
+    are among `years`: 0 when `until_year` is not."""
+    count = 0
+    while until_year - count in years:
+        count += 1
+    return count
 
 
 @dataclass(frozen=True)

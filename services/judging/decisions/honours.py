@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from services.judging.rules import years_in_a_row
 from storage.models import Decision, Department, Honour, Membership, Person
 
 
@@ -63,11 +64,7 @@ async def honour_details(session: AsyncSession, person_id: int) -> list[tuple[st
 def consecutive_years(history: list[tuple[str, str]], title: str, until_year: int) -> int:
     """How many school years in a row, ending with `until_year` (the year before the one being
     judged), the person held `title`: the fact "consecutive years" for next year's checks."""
-    held = {int(label[:4]) for label, name in history if name == title}
-    count, year = 0, until_year
-    while year in held:
-        count, year = count + 1, year - 1
-    return count
+    return years_in_a_row({int(label[:4]) for label, name in history if name == title}, until_year)
 
 
 async def year_honours(session: AsyncSession, org_id: int, year: int) -> list[HonourRow]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from services.errors import Invalid, NotFound
 from services.judging.common import facts_by_person, open_round, recognised_initiatives
-from services.judging.rules import PersonFacts
+from services.judging.rules import PersonFacts, years_in_a_row
 from services.naming import sort_key
 from storage.models import (
     Candidate,
@@ -42,7 +42,7 @@ async def facts_for(session: AsyncSession, org_id: int, year: int) -> dict[int, 
             Rating(row.rating) if row.rating else None,
             row.started_on or earlier.get(person_id, (None, 0))[0],
             row.discipline,
-            row.initiative or recognised.get(person_id),
+            row.initiative,
         )
         for person_id, row in rows.items()
     }
@@ -70,16 +70,14 @@ async def honour_streaks(
     )
     held: dict[int, dict[str, set[int]]] = {}
     for person_id, title, held_year in rows.all():
-        if person_id is None:
+        if person_id is None:  # filtered out above; the column is nullable (collective titles)
             continue
         held.setdefault(person_id, {}).setdefault(title, set()).add(held_year)
     out: dict[int, tuple[tuple[str, int], ...]] = {}
     for person_id, titles in held.items():
         streaks = []
         for title, years in sorted(titles.items()):
-            count = 0
-            while year - 1 - count in years:
-                count += 1
+            count = years_in_a_row(years, year - 1)
             if count:
                 streaks.append((title, count))
         if streaks:
