@@ -5,21 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from services.errors import NotAllowed, NotFound
-from services.judging.rules import Family, Rules, family
+from services.judging.rules import Family, Rules, cap, family
 from services.people import COUNCIL_ROLES, Actor, require_role
 from services.school import values
 from storage.models import (
     CallKind,
+    Candidate,
     EntryStatus,
     JudgingRound,
     Membership,
     MemberStatus,
     Org,
+    Outcome,
     PersonYear,
     ReviewCall,
     ReviewEntry,
@@ -76,6 +78,20 @@ def title_family(settings: dict[str, Any], title: str) -> Family:
 def rules_of(settings: dict[str, Any]) -> Rules:
     """The conditions' rules, from the school's settings."""
     return Rules.of(settings)
+
+
+async def cstdcs_limit(session: AsyncSession, rnd: JudgingRound, settings: dict[str, Any]) -> int:
+    """How many may pass CSTĐCS in the round: the school's share of those who passed LĐTT (the
+    cap, rules.cstdcs_share), counted from the round's outcomes now."""
+    ldtt_titles = [t for t in rnd.titles if title_family(settings, t) == Family.LDTT]
+    passed_ldtt = await session.scalar(
+        select(func.count(Candidate.id)).where(
+            Candidate.round_id == rnd.id,
+            Candidate.title.in_(ldtt_titles),
+            Candidate.outcome == Outcome.PASSED,
+        )
+    )
+    return cap(int(passed_ldtt or 0), rules_of(settings).cstdcs_share)
 
 
 def vote_rule(settings: dict[str, Any], title: str) -> tuple[bool, int, str]:

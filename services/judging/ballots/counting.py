@@ -19,11 +19,12 @@ from services.judging.ballots.common import (
 )
 from services.judging.common import (
     council_members,
+    cstdcs_limit,
     rules_of,
     school_rules,
     title_family,
 )
-from services.judging.rules import Family, Warning, cap, count
+from services.judging.rules import Family, Warning, count
 from storage.models import (
     Ballot,
     BallotBoxEntry,
@@ -120,18 +121,9 @@ async def count_ballot(session: AsyncSession, ballot: Ballot, meeting: Meeting) 
         counted.append((c, figures))
     most: int | None = None
     if title_family(settings, ballot.title) == Family.CSTDCS:
-        rules = rules_of(settings)
-        rnd = await session.get(JudgingRound, meeting.round_id)
-        assert rnd is not None
-        ldtt_titles = [t for t in rnd.titles if title_family(settings, t) == Family.LDTT]
-        ldtt = await session.scalar(
-            select(func.count(Candidate.id)).where(
-                Candidate.round_id == rnd.id,
-                Candidate.title.in_(ldtt_titles),
-                Candidate.outcome == Outcome.PASSED,
-            )
-        )
-        most = cap(int(ldtt or 0), rules.cstdcs_share)
+        rnd = await session.get_one(JudgingRound, meeting.round_id)
+        most = await cstdcs_limit(session, rnd, settings)
+        share = rules_of(settings).cstdcs_share
         ranked = sorted(
             (pair for pair in counted if pair[1].passed),
             key=lambda pair: (-pair[1].percent, pair[0].id),
@@ -140,7 +132,7 @@ async def count_ballot(session: AsyncSession, ballot: Ballot, meeting: Meeting) 
             c.outcome = Outcome.OVER_CAP
             c.warnings = [
                 *c.warnings,
-                Warning("over_cap", {"cap": most, "share": rules.cstdcs_share}).as_json(),
+                Warning("over_cap", {"cap": most, "share": share}).as_json(),
             ]
     await session.flush()
     lines = tuple(

@@ -23,7 +23,7 @@ from services.judging.ballots.common import box_key, conflicted
 from services.judging.common import (
     council_members,
     council_of,
-    rules_of,
+    cstdcs_limit,
     school_rules,
     title_family,
     vote_rule,
@@ -31,7 +31,7 @@ from services.judging.common import (
 from services.judging.publication.answers import may_decide
 from services.judging.publication.cards import card_of, show_card
 from services.judging.publication.common import candidate_name, objection_of, sheet_ref
-from services.judging.rules import Family, cap, count, quorum_needed
+from services.judging.rules import Family, count, quorum_needed
 from services.people import Actor
 from storage.models import (
     Candidate,
@@ -356,14 +356,6 @@ class Revoting(UseCases):
         settings = await school_rules(session, org)
         if figures.passed and title_family(settings, candidate.title) == Family.CSTDCS:
             rnd = await session.get_one(JudgingRound, candidate.round_id)
-            ldtt = [t for t in rnd.titles if title_family(settings, t) == Family.LDTT]
-            passed_ldtt = await session.scalar(
-                select(func.count(Candidate.id)).where(
-                    Candidate.round_id == rnd.id,
-                    Candidate.title.in_(ldtt),
-                    Candidate.outcome == Outcome.PASSED,
-                )
-            )
             others = await session.scalar(
                 select(func.count(Candidate.id)).where(
                     Candidate.round_id == rnd.id,
@@ -372,7 +364,7 @@ class Revoting(UseCases):
                     Candidate.id != candidate.id,
                 )
             )
-            if int(others or 0) >= cap(int(passed_ldtt or 0), rules_of(settings).cstdcs_share):
+            if int(others or 0) >= await cstdcs_limit(session, rnd, settings):
                 outcome = Outcome.OVER_CAP
         candidate.yes, candidate.no, candidate.base = figures.yes, figures.no, figures.base
         candidate.outcome = outcome
