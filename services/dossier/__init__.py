@@ -38,7 +38,6 @@ from services.dossier.content import (
     passed,
 )
 from services.dossier.evidence import Photo, fetch_missing, photos_of
-from services.dossier.parts import BlockerSource, DossierBlocker, DossierPart, PartSource
 from services.dossier.sources import BLOCKER_SOURCES, PART_SOURCES
 from services.dossier.views import (
     Blocked,
@@ -48,6 +47,7 @@ from services.dossier.views import (
     Overview,
     VersionLine,
 )
+from services.dossier_parts import BlockerSource, DossierBlocker, DossierPart, PartSource
 from services.errors import AlreadyDone, NotFound
 from services.judging.common import round_of
 from services.people import Actor, require_role

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from reports.columns import ascii_slug
 from reports.dossier import COLLECTIVE, Header, Nominee
 from reports.minutes import filename as minutes_filename
-from services.dossier.parts import BlockerSource, DossierBlocker, DossierPart, PartSource
+from services.dossier_parts import BlockerSource, DossierBlocker, DossierPart, PartSource
 from services.naming import sort_key
 from services.school import Value, title_authority, values
 from storage.models import (

@@ -1,7 +1,7 @@
 """Where the dossier's parts and blockers come from: the rooms of the end-of-year cycle.
 
 Each room exposes `dossier_parts(session, round_id)` and `dossier_blockers(session, round_id)`
-(services/dossier/parts.py). The lead adds them to these lists when the rooms are merged
+(services/dossier_parts.py). The lead adds them to these lists when the rooms are merged
 (`PART_SOURCES.append(publication.dossier_parts)`); the dossier's code does not change.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dossier.parts import BlockerSource, DossierBlocker, PartSource
+from services.dossier_parts import BlockerSource, DossierBlocker, PartSource
 from services.judging.achievements import dossier as achievements
 from services.judging.publication import dossier as publication
 from storage.models import JudgingRound, RoundStatus

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from reports.pdf import converter
 from services.dossier import BLOCKER_SOURCES
-from services.dossier.parts import DossierBlocker
+from services.dossier_parts import DossierBlocker
 from services.judging.minutes import write_version
 from services.school import change
 from storage.db import SessionFactory

@@ -19,8 +19,8 @@ from reports.dossier import Header, Nominee, list_docx
 from services.base import Env
 from services.dossier import Blocked, Dossiers
 from services.dossier.assemble import content_digest
-from services.dossier.parts import DossierBlocker, DossierPart
 from services.dossier.sources import round_still_open
+from services.dossier_parts import DossierBlocker, DossierPart
 from services.errors import NotAllowed, NotFound
 from services.files import StaticFetcher
 from services.school import change

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dossier.parts import DossierBlocker, DossierPart
+from services.dossier_parts import DossierBlocker, DossierPart
 from services.judging.achievements.common import titles_needing
 from services.judging.achievements.document import document_of
 from storage.models import (

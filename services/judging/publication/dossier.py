@@ -1,6 +1,6 @@
 """What the publication room gives the dossier: the record of the công khai and of each
 objection (one DOCX), and what stops the dossier (not published, the window still open, an
-objection not answered). The dossier room calls these; see services/dossier/parts.py.
+objection not answered). The dossier room calls these; see services/dossier_parts.py.
 
 Both take the session and the round (the PartSource / BlockerSource shape); the moment and the
 school's zone are keywords with the bot's defaults (the dossier room passes its Env's)."""
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.publication import ObjectionLine, PublicationRecord, record_docx
-from services.dossier.parts import DossierBlocker, DossierPart
+from services.dossier_parts import DossierBlocker, DossierPart
 from services.judging.publication.cards import card_of
 from services.judging.publication.common import counts_of, publication_of
 from services.school import values
